@@ -1,0 +1,287 @@
+package content
+
+import (
+	"fmt"
+	"html/template"
+	"net/url"
+	"strconv"
+	"time"
+)
+
+// Section is where an article or list belongs in an issue. Its string is
+// the URL segment of the section's pages and feeds.
+type Section string
+
+// The sections of an issue, in the order the issue prints them.
+const (
+	Lead     Section = "lead"
+	DeepDive Section = "deep-dive"
+	Opinion  Section = "opinion"
+	Tools    Section = "tools"
+	Reading  Section = "reading"
+)
+
+// Sections lists every section in print order.
+var Sections = []Section{Lead, DeepDive, Opinion, Tools, Reading}
+
+// Title is the section's heading as printed.
+func (s Section) Title() string {
+	switch s {
+	case Lead:
+		return "Lead Story"
+	case DeepDive:
+		return "Deep Dive"
+	case Opinion:
+		return "Opinion & Analysis"
+	case Tools:
+		return "Tools of the Week"
+	case Reading:
+		return "Weekend Reading"
+	}
+	return string(s)
+}
+
+// IsArticle reports whether the section is made of articles (as opposed to
+// an issue's numbered list).
+func (s Section) IsArticle() bool { return s == Lead || s == DeepDive || s == Opinion }
+
+// Valid reports whether s is one of Sections.
+func (s Section) Valid() bool {
+	for _, v := range Sections {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Person is an author.
+type Person struct {
+	Name  string `yaml:"name"`
+	Email string `yaml:"email"`
+	URL   string `yaml:"url"`
+}
+
+// Site is morningpost.yaml: how the newsletter presents itself and publishes.
+type Site struct {
+	Title       string // masthead and feed title
+	Tagline     string // masthead tagline
+	Topics      string // line under the masthead
+	Established int    // year, shown as "Est. 2025"; 0 if unknown
+	Description string // feed subtitle, page description
+	BaseURL     *url.URL
+	Language    string // BCP 47 tag
+	TimeZone    string // IANA name
+	Location    *time.Location
+	PublishTime time.Duration // time of day issues go public, from midnight
+	Authority   string        // tag: URI authority, "domain,date"
+	Author      Person        // default author
+	FeedLength  int           // entries per subscription feed
+
+	CacheMaxAge          time.Duration
+	StaleWhileRevalidate time.Duration
+
+	Sources       []Source // upstream feeds
+	SourcesPublic bool     // serve the combined sources feed without a token
+}
+
+// URL returns the absolute URL of a site path such as "/issues/87".
+func (s *Site) URL(path string) string {
+	u := *s.BaseURL
+	base := u.Path
+	if len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	u.Path = base + path
+	u.RawPath = ""
+	return u.String()
+}
+
+// TagURI returns the permanent ID of the thing named by specific, e.g.
+// "issue-87/lead": tag:authority:issue-87/lead (RFC 4151).
+func (s *Site) TagURI(specific string) string {
+	return "tag:" + s.Authority + ":" + specific
+}
+
+// Source is one upstream feed read as source material (the sources: list).
+type Source struct {
+	Name     string
+	URL      string // http(s) URL, or "file:path" inside the content root
+	Interval time.Duration
+	Keep     int
+	MaxAge   time.Duration
+	Section  Section // hint: Tools, Reading or ""
+}
+
+// Rating is a story's rating, such as 7/10.
+type Rating struct {
+	Score, Scale int
+}
+
+func (r Rating) String() string { return strconv.Itoa(r.Score) + "/" + strconv.Itoa(r.Scale) }
+
+// Metric is one row of the metrics box.
+type Metric struct {
+	Label string `yaml:"label"`
+	Value string `yaml:"value"`
+}
+
+// Metrics is the metrics box.
+type Metrics struct {
+	Title string
+	Rows  []Metric
+}
+
+// ListItem is one entry in a numbered list (tools of the week, weekend reading).
+type ListItem struct {
+	Name        string
+	Description string
+	Link        string // absolute URL or ""
+	Source      string // credit, or ""
+}
+
+// List is an issue's numbered list.
+type List struct {
+	Section Section
+	Title   string
+	Intro   string
+	Items   []ListItem
+}
+
+// Article is one story of an issue: the lead, a deep dive or a column.
+type Article struct {
+	Issue      *Issue
+	Key        string // file name without .md; part of the permanent ID
+	Path       string // file path inside the content root, for messages
+	Section    Section
+	Slug       string
+	Title      string
+	Kicker     string
+	Standfirst string
+	Rating     *Rating
+	PullQuote  string
+	Author     Person
+	Tags       []string
+	Order      int
+	Draft      bool
+	Updated    time.Time // zero unless the front matter says; see Modified
+
+	Body    template.HTML // rendered Markdown; links may be site-relative
+	Summary string        // plain text, at most SummaryLength runes
+}
+
+// ID is the article's permanent ID.
+func (a *Article) ID() string {
+	return a.Issue.site.TagURI(fmt.Sprintf("issue-%d/%s", a.Issue.Number, a.Key))
+}
+
+// Path of the article's page, relative to the site.
+func (a *Article) URLPath() string {
+	return fmt.Sprintf("/issues/%d/%s", a.Issue.Number, a.Slug)
+}
+
+// Published is when the article goes public: its issue's publication time.
+func (a *Article) Published() time.Time { return a.Issue.PublishAt }
+
+// Modified is the latest of publication and the front matter's updated time.
+func (a *Article) Modified() time.Time {
+	if a.Updated.After(a.Issue.PublishAt) {
+		return a.Updated
+	}
+	return a.Issue.PublishAt
+}
+
+// Issue is one issue of the newsletter.
+type Issue struct {
+	site      *Site
+	Number    int
+	Path      string    // issue.md path inside the content root
+	Date      time.Time // midnight of the issue's date, in the site's zone
+	PublishAt time.Time // when it goes public
+	Draft     bool
+	Place     string
+	Weather   string
+	Tagline   string // effective masthead tagline (issue's or site's)
+	Updated   time.Time
+	Note      template.HTML // editor's note, may be empty
+
+	Metrics  *Metrics
+	Tools    *List
+	Reading  *List
+	Articles []*Article // print order: lead, deep dives, opinion
+}
+
+// Site returns the site the issue belongs to.
+func (i *Issue) Site() *Site { return i.site }
+
+// ID is the issue's permanent ID.
+func (i *Issue) ID() string { return i.site.TagURI(fmt.Sprintf("issue-%d", i.Number)) }
+
+// ListID is the permanent ID of the issue's tools or reading list.
+func (i *Issue) ListID(s Section) string {
+	return i.site.TagURI(fmt.Sprintf("issue-%d/%s", i.Number, s))
+}
+
+// URLPath of the issue's page, relative to the site.
+func (i *Issue) URLPath() string { return "/issues/" + strconv.Itoa(i.Number) }
+
+// Title is the issue's headline: "The AI Morning Post — Issue #87, Saturday 25 April 2026".
+func (i *Issue) Title() string {
+	return fmt.Sprintf("%s — Issue #%d, %s", i.site.Title, i.Number, i.Date.Format("Monday 2 January 2006"))
+}
+
+// Modified is the latest change of the issue or any of its articles.
+func (i *Issue) Modified() time.Time {
+	m := i.PublishAt
+	if i.Updated.After(m) {
+		m = i.Updated
+	}
+	for _, a := range i.Articles {
+		if t := a.Modified(); t.After(m) {
+			m = t
+		}
+	}
+	return m
+}
+
+// Article returns the issue's article with the given slug, or nil.
+func (i *Issue) Article(slug string) *Article {
+	for _, a := range i.Articles {
+		if a.Slug == slug {
+			return a
+		}
+	}
+	return nil
+}
+
+// Lead returns the lead article, or nil.
+func (i *Issue) Lead() *Article {
+	for _, a := range i.Articles {
+		if a.Section == Lead {
+			return a
+		}
+	}
+	return nil
+}
+
+// InSection returns the issue's articles in section s, in print order.
+func (i *Issue) InSection(s Section) []*Article {
+	var out []*Article
+	for _, a := range i.Articles {
+		if a.Section == s {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// List returns the issue's tools or reading list, or nil.
+func (i *Issue) List(s Section) *List {
+	switch s {
+	case Tools:
+		return i.Tools
+	case Reading:
+		return i.Reading
+	}
+	return nil
+}

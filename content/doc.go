@@ -1,0 +1,144 @@
+/*
+Package content is the newsletter domain of morningpost: the site, its
+issues and their articles, read from files an editor writes by hand.
+
+This comment is the specification of the on-disk format. It is written for
+editors as much as for programmers: you can write a new issue from it alone.
+
+# The content root
+
+A content root is a folder holding:
+
+	morningpost.yaml          the site (see below)
+	issues/87/issue.md        one folder per issue; the folder name is the issue number
+	issues/87/lead.md         one Markdown file per article
+	issues/87/deep-dive.md
+	issues/87/editor.md
+	issues/87/guest.md
+	sources/…                 anything else the site refers to (e.g. local feed snapshots)
+
+Files that are not named here are ignored, except that every *.md file in an
+issue folder is an article. Issue folders are decimal numbers; leading zeros
+are allowed (0087 is issue 87), but two folders naming the same number are
+an error. Hidden files and folders (.git, editor swap files) are ignored.
+
+# morningpost.yaml
+
+The site. Unknown keys are errors, so a typo never goes unnoticed.
+
+	title:        The AI Morning Post                    required; the masthead and every feed title
+	tagline:      Your Daily AI Intelligence Briefing    the masthead tagline; an issue may override it
+	topics:       Artificial Intelligence • …            the line under the masthead
+	established:  2025                                   shown as "Est. 2025"
+	description:  A daily briefing on …                  feed subtitle and page description
+	base_url:     https://post.example/                  required; absolute http(s) URL every link is built from
+	language:     en-GB                                  BCP 47 language tag (default en-GB)
+	time_zone:    Europe/London                          IANA zone issues are dated in (default Europe/London)
+	publish_time: "06:00"                                time of day an issue goes public (default 06:00)
+	authority:    post.example,2025                      required; the tag: URI authority of every entry ID:
+	                                                     a domain you own and a date you owned it (RFC 4151).
+	                                                     Never change it: feed readers would see every entry
+	                                                     as new.
+	author:                                              default author of every article
+	  name:  The AI Morning Post                         required
+	  email: desk@post.example                           optional
+	  url:   https://post.example/about                  optional
+	feed_length:  30                                     entries per subscription feed (default 30, 1–500)
+	cache_max_age: 5m                                    Cache-Control max-age of feeds and pages (default 5m)
+	stale_while_revalidate: 1h                           Cache-Control stale-while-revalidate (default 1h)
+	sources:                                             upstream feeds read as source material (optional)
+	  - name:     Trending models                        required, unique
+	    url:      https://example.org/feed.xml           required; http(s) URL, or file:path for a file
+	                                                     inside the content root (e.g. file:sources/models.xml)
+	    interval: 1h                                     optional; never polled more often than this
+	    keep:     100                                    optional; items kept for this source
+	    max_age:  2160h                                  optional; items older than this are dropped
+	    section:  tools                                  optional hint: tools or reading
+	sources_public: false                                serve /sources/feed.* without the preview token
+
+Durations are written as Go durations: 90s, 5m, 1h, 36h.
+
+# issue.md
+
+Each issue folder has an issue.md. Between two lines of three dashes is the
+issue's front matter in YAML; the Markdown below it is an optional editor's
+note printed under the masthead.
+
+	---
+	date: 2026-04-25                         required; the issue's date (YYYY-MM-DD), in the site's time zone
+	draft: true                              optional; a draft is never public
+	place: Manchester, United Kingdom        the dateline place
+	weather: 6°C Cloudy                      the dateline weather
+	tagline: …                               optional; overrides the site tagline for this issue
+	updated: 2026-04-25T09:30:00+01:00       optional; when the issue was last corrected (RFC 3339, or
+	                                         "2026-04-25 09:30" in the site's time zone)
+	metrics:                                 optional; the metrics box
+	  title: Weekend Innovation Metrics
+	  rows:
+	    - label: Individual Developer Models
+	      value: 5/5 trending
+	tools:                                   optional; tools of the week, printed as a numbered list
+	  title: Tools of the Week               optional; this is the default
+	  intro: Every week we curate …          optional
+	  items:
+	    - name: GrayColor Model              required
+	      description: Mysterious …          required
+	      link: https://…                    optional; absolute http(s) URL
+	      source: Trending models            optional; credit for where the item was found
+	reading:                                 optional; weekend reading, same shape as tools
+	  title: Weekend Reading
+	  items: […]
+	---
+	An optional editor's note, in Markdown.
+
+An issue is public from its date at the site's publish_time, in the site's
+time zone: issue 87 dated 2026-04-25 with publish_time 06:00 in
+Europe/London goes out at 2026-04-25T06:00:00+01:00. Until then it is
+"scheduled": it appears only in the editors' preview. A running server
+publishes it at that moment by itself, without a restart.
+
+# Articles
+
+Every other *.md file in an issue folder is one article. The file name
+without ".md" is the article's key: together with the issue number and the
+site's authority it makes the article's permanent ID
+(tag:post.example,2025:issue-87/lead), which never changes when the
+title, slug, text or date change. Renaming the file changes the ID, so
+don't rename published articles.
+
+	---
+	section: lead                            lead, deep-dive or opinion. Default: "lead" for lead.md,
+	                                         "deep-dive" for deep-dive.md, "opinion" for any other file
+	title: The Weekend Warriors: …           required
+	slug: weekend-warriors                   optional; the page URL /issues/87/weekend-warriors.
+	                                         Default: made from the title
+	kicker: Lead Story                       optional; the small label above the title
+	                                         ("Analysis", "Editor's Column", "Guest Column")
+	standfirst: While corporate AI labs …    optional; the summary under the title
+	rating: 7/10                             optional; the story's rating, N/M
+	pull_quote: When weekend warriors …      optional; the quotation set apart in the article
+	author: Jane Doe                         optional; default is the site's author
+	tags: [open-source, models]              optional; feed categories besides the section
+	order: 1                                 optional; position among articles of the same section
+	                                         (then by file name)
+	draft: true                              optional; a draft article is never public, even in a
+	                                         public issue
+	updated: 2026-04-25T09:30:00+01:00       optional; when the article was last corrected
+	---
+	The body, in Markdown (CommonMark with GitHub tables, strikethrough and
+	autolinks). Raw HTML is not passed through. Links may be relative to the
+	site (/issues/86); feeds make them absolute.
+
+An issue has at most one lead. On the issue page the lead comes first, then
+the metrics box, the deep dives, the opinion columns, tools of the week and
+weekend reading.
+
+# Strictness
+
+Loading is strict and complete: unknown keys, missing required fields,
+malformed dates, bad ratings, duplicate issue numbers or slugs are errors,
+and every problem is reported at once as "path:line: message", not only the
+first. Invalid UTF-8 and characters that XML forbids are removed from every
+text, so nothing an editor types can break a feed.
+*/
+package content

@@ -1,0 +1,222 @@
+package content
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// Live holds the content being served and replaces it when the files
+// change. A load that fails keeps the last good content in place and
+// records its problems, so readers never see a broken edit.
+type Live struct {
+	fsys    fs.FS
+	baseURL *url.URL
+	log     *slog.Logger
+
+	cur      atomic.Pointer[Content]
+	mu       sync.Mutex // serialises reloads; guards problems and subs
+	problems Problems
+	reloads  uint64
+	subs     map[chan Event]struct{}
+}
+
+// Event tells subscribers that a reload happened.
+type Event struct {
+	Version  string   // version now served
+	Problems Problems // problems of the reload; empty when it succeeded
+}
+
+// LiveOptions configure a Live.
+type LiveOptions struct {
+	// BaseURL, when set, replaces the base_url of morningpost.yaml (the
+	// --base-url flag), e.g. when the site is served behind a proxy.
+	BaseURL *url.URL
+	Logger  *slog.Logger
+}
+
+// NewLive loads fsys. It fails when the first load fails: there is no
+// last good content to fall back on yet.
+func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
+	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, subs: map[chan Event]struct{}{}}
+	if l.log == nil {
+		l.log = slog.New(slog.DiscardHandler)
+	}
+	c, err := l.load()
+	if err != nil {
+		return nil, err
+	}
+	l.cur.Store(c)
+	return l, nil
+}
+
+func (l *Live) load() (*Content, error) {
+	c, err := Load(l.fsys)
+	if err != nil {
+		return nil, err
+	}
+	if l.baseURL != nil {
+		c.Site.BaseURL = l.baseURL
+	}
+	return c, nil
+}
+
+// Content returns the content being served.
+func (l *Live) Content() *Content { return l.cur.Load() }
+
+// At is shorthand for Content().At(now).
+func (l *Live) At(now time.Time) *Snapshot { return l.Content().At(now) }
+
+// Problems returns the problems of the last reload: empty when the content
+// served is the content on disk.
+func (l *Live) Problems() Problems {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.problems
+}
+
+// Reloads counts reloads attempted since start.
+func (l *Live) Reloads() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.reloads
+}
+
+// Reload reads the content again. On success the new content is served;
+// on failure the last good content stays and the problems are returned
+// (and kept for Problems) until a later reload succeeds.
+func (l *Live) Reload() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reloads++
+	c, err := l.load()
+	var ps Problems
+	if err != nil {
+		if !errors.As(err, &ps) {
+			ps = Problems{{Path: ".", Msg: err.Error()}}
+		}
+		l.problems = ps
+		for _, p := range ps {
+			l.log.Error("content reload failed; serving the last good content", "file", p.Path, "line", p.Line, "error", p.Msg)
+		}
+	} else {
+		if old := l.cur.Load(); old == nil || old.Version != c.Version {
+			l.log.Info("content reloaded", "version", c.Version, "issues", len(c.Issues))
+		}
+		l.cur.Store(c)
+		l.problems = nil
+	}
+	ev := Event{Version: l.cur.Load().Version, Problems: l.problems}
+	for ch := range l.subs {
+		select {
+		case ch <- ev:
+		default: // a slow subscriber misses an event, never blocks a reload
+		}
+	}
+	if len(ps) > 0 {
+		return ps
+	}
+	return nil
+}
+
+// Subscribe returns a channel that receives an Event after every reload,
+// and a function to stop receiving.
+func (l *Live) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 4)
+	l.mu.Lock()
+	l.subs[ch] = struct{}{}
+	l.mu.Unlock()
+	return ch, func() {
+		l.mu.Lock()
+		delete(l.subs, ch)
+		l.mu.Unlock()
+	}
+}
+
+// Debounce is how long Watch waits after the last file event before
+// reloading: editors save in bursts (write, rename, chmod).
+const Debounce = 150 * time.Millisecond
+
+// Watch reloads whenever a file under dir (the directory fsys reads)
+// changes, until ctx is done. It copes with editors that save by renaming
+// a temporary file over the original, with bursts of saves, and with new
+// folders (new issues), which it starts watching as they appear.
+func (l *Live) Watch(ctx context.Context, dir string) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("watch %s: %w", dir, err)
+	}
+	defer w.Close()
+	if err := addTree(w, dir); err != nil {
+		return fmt.Errorf("watch %s: %w", dir, err)
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if ev.Has(fsnotify.Create) {
+				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
+					_ = addTree(w, ev.Name) // a new issue folder; files written into it arrive as events
+				}
+			}
+			if hidden(dir, ev.Name) {
+				continue
+			}
+			timer.Reset(Debounce)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			l.log.Warn("watching content", "dir", dir, "error", err)
+		case <-timer.C:
+			_ = l.Reload() // problems are logged and kept by Reload
+		}
+	}
+}
+
+// hidden reports whether a path is hidden (.git, editor swap files) or an
+// editor's backup (file~), which never affect the content.
+func hidden(root, name string) bool {
+	rel, err := filepath.Rel(root, name)
+	if err != nil {
+		return false
+	}
+	for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.HasPrefix(part, ".") && part != "." && part != ".." || strings.HasSuffix(part, "~") {
+			return true
+		}
+	}
+	return false
+}
+
+func addTree(w *fsnotify.Watcher, root string) error {
+	return filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if p != root && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		return w.Add(p)
+	})
+}

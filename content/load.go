@@ -1,0 +1,681 @@
+package content
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // time zones must resolve on machines without /usr/share/zoneinfo
+
+	"go.yaml.in/yaml/v3"
+)
+
+// SiteFile is the name of the site configuration in a content root.
+const SiteFile = "morningpost.yaml"
+
+// Load reads a whole content root. On any problem it returns a nil
+// Content and a Problems error listing every problem found.
+func Load(fsys fs.FS) (*Content, error) {
+	var ps Problems
+	h := sha256.New()
+	read := func(name string) ([]byte, bool) {
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			ps = append(ps, Problem{Path: name, Msg: readError(err)})
+			return nil, false
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+		h.Write(b)
+		return b, true
+	}
+
+	b, ok := read(SiteFile)
+	if !ok {
+		ps.sort()
+		return nil, ps
+	}
+	site := parseSite(b, &ps)
+
+	entries, err := fs.ReadDir(fsys, "issues")
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		ps = append(ps, Problem{Path: "issues", Msg: readError(err)})
+	}
+	c := &Content{Site: site}
+	seen := map[int]string{}
+	for _, e := range entries {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") || !e.IsDir() {
+			continue
+		}
+		dir := "issues/" + name
+		n, err := strconv.Atoi(name)
+		if err != nil || n <= 0 || strings.TrimLeft(name, "0123456789") != "" {
+			ps = append(ps, Problem{Path: dir, Msg: "issue folders are named by issue number (e.g. issues/87)"})
+			continue
+		}
+		if other, dup := seen[n]; dup {
+			ps = append(ps, Problem{Path: dir, Msg: fmt.Sprintf("duplicate issue number %d: %s is issue %d too", n, other, n)})
+			continue
+		}
+		seen[n] = dir
+		if iss := loadIssue(fsys, dir, n, site, read, &ps); iss != nil {
+			c.Issues = append(c.Issues, iss)
+		}
+	}
+	if len(ps) > 0 {
+		ps.sort()
+		return nil, ps
+	}
+	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
+	c.index()
+	return c, nil
+}
+
+func readError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "missing"
+	}
+	return "cannot read: " + err.Error()
+}
+
+// newer orders issues newest first: by publication, then by number.
+func newer(a, b *Issue) bool {
+	if !a.PublishAt.Equal(b.PublishAt) {
+		return a.PublishAt.After(b.PublishAt)
+	}
+	return a.Number > b.Number
+}
+
+// frontMatter splits a Markdown file into its YAML front matter and body.
+// The YAML starts on line 2 of the file.
+func frontMatter(b []byte) (yml, body []byte, ok bool) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	if !bytes.HasPrefix(b, []byte("---\n")) {
+		return nil, b, false
+	}
+	rest := b[4:]
+	if bytes.HasPrefix(rest, []byte("---\n")) || bytes.Equal(rest, []byte("---")) {
+		return nil, bytes.TrimPrefix(rest[3:], []byte("\n")), true
+	}
+	i := bytes.Index(rest, []byte("\n---\n"))
+	if i < 0 {
+		if bytes.HasSuffix(rest, []byte("\n---")) {
+			return rest[:len(rest)-3], nil, true
+		}
+		return nil, b, false
+	}
+	return rest[:i+1], rest[i+5:], true
+}
+
+// decode decodes YAML strictly into v, reporting unknown keys and type
+// errors with their lines, and returns the document's node for looking
+// up the lines of later semantic errors.
+func decode(yml []byte, v any, p problems) *yaml.Node {
+	var root yaml.Node
+	if err := yaml.Unmarshal(yml, &root); err != nil {
+		p.addYAML(err.Error())
+		return nil
+	}
+	if len(root.Content) == 0 { // empty document
+		return &yaml.Node{Kind: yaml.MappingNode}
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		p.add(doc.Line, "expected key: value lines")
+		return nil
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(yml))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			for _, e := range te.Errors {
+				p.addYAML(e)
+			}
+		} else {
+			p.addYAML(err.Error())
+		}
+	}
+	return doc
+}
+
+// lineOf returns the line of the value at a key path in a mapping node
+// (numbers index sequences), or of the deepest node found.
+func lineOf(n *yaml.Node, keys ...string) int {
+	if n == nil {
+		return 1
+	}
+	line := n.Line
+	for _, k := range keys {
+		var next *yaml.Node
+		switch n.Kind {
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == k {
+					next = n.Content[i+1]
+					break
+				}
+			}
+		case yaml.SequenceNode:
+			if i, err := strconv.Atoi(k); err == nil && i < len(n.Content) {
+				next = n.Content[i]
+			}
+		}
+		if next == nil {
+			return line
+		}
+		n, line = next, next.Line
+	}
+	return line
+}
+
+type siteFile struct {
+	Title                string       `yaml:"title"`
+	Tagline              string       `yaml:"tagline"`
+	Topics               string       `yaml:"topics"`
+	Established          int          `yaml:"established"`
+	Description          string       `yaml:"description"`
+	BaseURL              string       `yaml:"base_url"`
+	Language             string       `yaml:"language"`
+	TimeZone             string       `yaml:"time_zone"`
+	PublishTime          string       `yaml:"publish_time"`
+	Authority            string       `yaml:"authority"`
+	Author               Person       `yaml:"author"`
+	FeedLength           *int         `yaml:"feed_length"`
+	CacheMaxAge          string       `yaml:"cache_max_age"`
+	StaleWhileRevalidate string       `yaml:"stale_while_revalidate"`
+	Sources              []sourceFile `yaml:"sources"`
+	SourcesPublic        bool         `yaml:"sources_public"`
+}
+
+type sourceFile struct {
+	Name     string `yaml:"name"`
+	URL      string `yaml:"url"`
+	Interval string `yaml:"interval"`
+	Keep     int    `yaml:"keep"`
+	MaxAge   string `yaml:"max_age"`
+	Section  string `yaml:"section"`
+}
+
+var (
+	authorityRE = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+,\d{4}(-\d{2}(-\d{2})?)?$|^[^@\s,]+@[a-z0-9.-]+,\d{4}(-\d{2}(-\d{2})?)?$`)
+	languageRE  = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
+	clockRE     = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)$`)
+)
+
+func parseSite(b []byte, list *Problems) *Site {
+	p := problems{list: list, path: SiteFile}
+	var f siteFile
+	doc := decode(b, &f, p)
+	s := &Site{
+		Title:         Clean(strings.TrimSpace(f.Title)),
+		Tagline:       Clean(strings.TrimSpace(f.Tagline)),
+		Topics:        Clean(strings.TrimSpace(f.Topics)),
+		Established:   f.Established,
+		Description:   Clean(strings.TrimSpace(f.Description)),
+		Language:      f.Language,
+		TimeZone:      f.TimeZone,
+		Authority:     strings.TrimSpace(f.Authority),
+		Author:        cleanPerson(f.Author),
+		FeedLength:    30,
+		SourcesPublic: f.SourcesPublic,
+	}
+	if doc == nil {
+		return s
+	}
+	if s.Title == "" {
+		p.add(lineOf(doc, "title"), "title is required")
+	}
+	u, err := url.Parse(strings.TrimSpace(f.BaseURL))
+	switch {
+	case f.BaseURL == "":
+		p.add(lineOf(doc, "base_url"), "base_url is required (e.g. https://post.example/)")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+		p.add(lineOf(doc, "base_url"), "base_url %q must be an absolute http(s) URL without query or fragment", f.BaseURL)
+	default:
+		s.BaseURL = u
+	}
+	if s.BaseURL == nil {
+		s.BaseURL = &url.URL{Scheme: "http", Host: "localhost"}
+	}
+	if s.Language == "" {
+		s.Language = "en-GB"
+	} else if !languageRE.MatchString(s.Language) {
+		p.add(lineOf(doc, "language"), "language %q is not a language tag such as en-GB", s.Language)
+	}
+	if s.TimeZone == "" {
+		s.TimeZone = "Europe/London"
+	}
+	if loc, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "Local" {
+		p.add(lineOf(doc, "time_zone"), "time_zone %q is not an IANA time zone such as Europe/London", s.TimeZone)
+		s.Location = time.UTC
+	} else {
+		s.Location = loc
+	}
+	if f.PublishTime == "" {
+		s.PublishTime = 6 * time.Hour
+	} else if m := clockRE.FindStringSubmatch(f.PublishTime); m != nil {
+		h, _ := strconv.Atoi(m[1])
+		mi, _ := strconv.Atoi(m[2])
+		s.PublishTime = time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute
+	} else {
+		p.add(lineOf(doc, "publish_time"), "publish_time %q must be a 24-hour time such as \"06:00\"", f.PublishTime)
+	}
+	switch {
+	case s.Authority == "":
+		p.add(lineOf(doc, "authority"), "authority is required: a domain you own and a date, e.g. post.example,2025")
+	case !authorityRE.MatchString(s.Authority):
+		p.add(lineOf(doc, "authority"), "authority %q must be a domain (or e-mail address), a comma and a date, e.g. post.example,2025", s.Authority)
+	}
+	if s.Author.Name == "" {
+		p.add(lineOf(doc, "author"), "author.name is required")
+	}
+	if f.FeedLength != nil {
+		if *f.FeedLength < 1 || *f.FeedLength > 500 {
+			p.add(lineOf(doc, "feed_length"), "feed_length must be between 1 and 500")
+		} else {
+			s.FeedLength = *f.FeedLength
+		}
+	}
+	s.CacheMaxAge = duration(f.CacheMaxAge, 5*time.Minute, doc, p, "cache_max_age")
+	s.StaleWhileRevalidate = duration(f.StaleWhileRevalidate, time.Hour, doc, p, "stale_while_revalidate")
+
+	names := map[string]bool{}
+	for i, sf := range f.Sources {
+		at := func(key string) int { return lineOf(doc, "sources", strconv.Itoa(i), key) }
+		src := Source{
+			Name:     Clean(strings.TrimSpace(sf.Name)),
+			URL:      strings.TrimSpace(sf.URL),
+			Keep:     sf.Keep,
+			Interval: duration(sf.Interval, 0, doc, p, "sources", strconv.Itoa(i), "interval"),
+			MaxAge:   duration(sf.MaxAge, 0, doc, p, "sources", strconv.Itoa(i), "max_age"),
+			Section:  Section(sf.Section),
+		}
+		if src.Name == "" {
+			p.add(at("name"), "sources: name is required")
+		} else if names[src.Name] {
+			p.add(at("name"), "sources: duplicate name %q", src.Name)
+		}
+		names[src.Name] = true
+		if msg := checkSourceURL(src.URL); msg != "" {
+			p.add(at("url"), "sources: %s", msg)
+		}
+		if src.Section != "" && src.Section != Tools && src.Section != Reading {
+			p.add(at("section"), "sources: section must be tools or reading, not %q", sf.Section)
+		}
+		if src.Keep < 0 {
+			p.add(at("keep"), "sources: keep must not be negative")
+		}
+		if src.Interval < 0 || (src.Interval > 0 && src.Interval < time.Minute) {
+			p.add(at("interval"), "sources: interval must be at least 1m")
+		}
+		s.Sources = append(s.Sources, src)
+	}
+	return s
+}
+
+func checkSourceURL(raw string) string {
+	if raw == "" {
+		return "url is required"
+	}
+	if rest, ok := strings.CutPrefix(raw, "file:"); ok {
+		if !fs.ValidPath(rest) || rest == "." {
+			return fmt.Sprintf("url %q: a file: source names a file inside the content root, e.g. file:sources/models.xml", raw)
+		}
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("url %q must be an absolute http(s) URL or file:path", raw)
+	}
+	return ""
+}
+
+func duration(s string, def time.Duration, doc *yaml.Node, p problems, keys ...string) time.Duration {
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		p.add(lineOf(doc, keys...), "%s %q is not a duration such as 90s, 5m or 1h", keys[len(keys)-1], s)
+		return def
+	}
+	return d
+}
+
+func cleanPerson(p Person) Person {
+	return Person{Name: Clean(strings.TrimSpace(p.Name)), Email: strings.TrimSpace(p.Email), URL: strings.TrimSpace(p.URL)}
+}
+
+type listFile struct {
+	Title string         `yaml:"title"`
+	Intro string         `yaml:"intro"`
+	Items []listItemFile `yaml:"items"`
+}
+
+type listItemFile struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Link        string `yaml:"link"`
+	Source      string `yaml:"source"`
+}
+
+type metricsFile struct {
+	Title string   `yaml:"title"`
+	Rows  []Metric `yaml:"rows"`
+}
+
+type issueFile struct {
+	Date    string       `yaml:"date"`
+	Draft   bool         `yaml:"draft"`
+	Place   string       `yaml:"place"`
+	Weather string       `yaml:"weather"`
+	Tagline string       `yaml:"tagline"`
+	Updated string       `yaml:"updated"`
+	Metrics *metricsFile `yaml:"metrics"`
+	Tools   *listFile    `yaml:"tools"`
+	Reading *listFile    `yaml:"reading"`
+}
+
+type articleFile struct {
+	Section    string   `yaml:"section"`
+	Title      string   `yaml:"title"`
+	Slug       string   `yaml:"slug"`
+	Kicker     string   `yaml:"kicker"`
+	Standfirst string   `yaml:"standfirst"`
+	Rating     string   `yaml:"rating"`
+	PullQuote  string   `yaml:"pull_quote"`
+	Author     *Person  `yaml:"author"`
+	Tags       []string `yaml:"tags"`
+	Order      int      `yaml:"order"`
+	Draft      bool     `yaml:"draft"`
+	Updated    string   `yaml:"updated"`
+}
+
+// UnmarshalYAML lets an author be written as a bare name.
+func (p *Person) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		p.Name = n.Value
+		return nil
+	}
+	type plain Person
+	return n.Decode((*plain)(p))
+}
+
+var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
+
+func loadIssue(fsys fs.FS, dir string, n int, site *Site, read func(string) ([]byte, bool), list *Problems) *Issue {
+	issuePath := dir + "/issue.md"
+	iss := &Issue{site: site, Number: n, Path: issuePath}
+	b, ok := read(issuePath)
+	if ok {
+		parseIssue(b, iss, site, problems{list: list, path: issuePath, off: 1})
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		*list = append(*list, Problem{Path: dir, Msg: readError(err)})
+		return nil
+	}
+	slugs := map[string]string{}
+	leads := 0
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || path.Ext(name) != ".md" || name == "issue.md" {
+			continue
+		}
+		p := dir + "/" + name
+		b, ok := read(p)
+		if !ok {
+			continue
+		}
+		a := parseArticle(b, strings.TrimSuffix(name, ".md"), iss, site, problems{list: list, path: p, off: 1})
+		if a == nil {
+			continue
+		}
+		a.Path = p
+		if other, dup := slugs[a.Slug]; dup {
+			*list = append(*list, Problem{Path: p, Msg: fmt.Sprintf("slug %q is already used by %s; set a different slug:", a.Slug, other)})
+		}
+		slugs[a.Slug] = p
+		if a.Section == Lead {
+			if leads++; leads == 2 {
+				*list = append(*list, Problem{Path: p, Msg: "an issue has one lead; this is the second (set section: to deep-dive or opinion)"})
+			}
+		}
+		iss.Articles = append(iss.Articles, a)
+	}
+	sort.SliceStable(iss.Articles, func(i, j int) bool {
+		a, b := iss.Articles[i], iss.Articles[j]
+		if sa, sb := sectionRank(a.Section), sectionRank(b.Section); sa != sb {
+			return sa < sb
+		}
+		if a.Order != b.Order {
+			return a.Order < b.Order
+		}
+		return a.Key < b.Key
+	})
+	return iss
+}
+
+func sectionRank(s Section) int {
+	for i, v := range Sections {
+		if v == s {
+			return i
+		}
+	}
+	return len(Sections)
+}
+
+func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
+	yml, body, ok := frontMatter(b)
+	if !ok {
+		p.add(1, "issue.md must start with front matter between two --- lines, holding at least date:")
+		return
+	}
+	var f issueFile
+	doc := decode(yml, &f, p)
+	if doc == nil {
+		return
+	}
+	iss.Draft = f.Draft
+	iss.Place = Clean(strings.TrimSpace(f.Place))
+	iss.Weather = Clean(strings.TrimSpace(f.Weather))
+	iss.Tagline = Clean(strings.TrimSpace(f.Tagline))
+	if iss.Tagline == "" {
+		iss.Tagline = site.Tagline
+	}
+	if f.Date == "" {
+		p.add(lineOf(doc, "date"), "date is required (YYYY-MM-DD)")
+	} else if d, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(f.Date), site.Location); err != nil {
+		p.add(lineOf(doc, "date"), "date %q is not a date of the form 2026-04-25", f.Date)
+	} else {
+		iss.Date = d
+		h := int(site.PublishTime / time.Hour)
+		m := int(site.PublishTime % time.Hour / time.Minute)
+		iss.PublishAt = time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, site.Location)
+	}
+	iss.Updated = updatedTime(f.Updated, site, doc, p)
+	if note := strings.TrimSpace(string(body)); note != "" {
+		html, err := Markdown(Clean(note))
+		if err != nil {
+			p.add(0, "editor's note: %v", err)
+		}
+		iss.Note = html
+	}
+	if f.Metrics != nil {
+		m := &Metrics{Title: Clean(strings.TrimSpace(f.Metrics.Title))}
+		for i, r := range f.Metrics.Rows {
+			row := Metric{Label: Clean(strings.TrimSpace(r.Label)), Value: Clean(strings.TrimSpace(r.Value))}
+			if row.Label == "" || row.Value == "" {
+				p.add(lineOf(doc, "metrics", "rows", strconv.Itoa(i)), "metrics: every row needs a label and a value")
+			}
+			m.Rows = append(m.Rows, row)
+		}
+		iss.Metrics = m
+	}
+	iss.Tools = parseList(f.Tools, Tools, doc, p)
+	iss.Reading = parseList(f.Reading, Reading, doc, p)
+}
+
+func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
+	if f == nil {
+		return nil
+	}
+	l := &List{Section: s, Title: Clean(strings.TrimSpace(f.Title)), Intro: Clean(strings.TrimSpace(f.Intro))}
+	if l.Title == "" {
+		l.Title = s.Title()
+	}
+	for i, it := range f.Items {
+		at := func(key string) int { return lineOf(doc, string(s), "items", strconv.Itoa(i), key) }
+		item := ListItem{
+			Name:        Clean(strings.TrimSpace(it.Name)),
+			Description: Clean(strings.TrimSpace(it.Description)),
+			Link:        strings.TrimSpace(it.Link),
+			Source:      Clean(strings.TrimSpace(it.Source)),
+		}
+		if item.Name == "" {
+			p.add(at("name"), "%s: item %d needs a name", s, i+1)
+		}
+		if item.Description == "" {
+			p.add(at("description"), "%s: item %d needs a description", s, i+1)
+		}
+		if item.Link != "" {
+			if u, err := url.Parse(item.Link); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				p.add(at("link"), "%s: link %q must be an absolute http(s) URL", s, item.Link)
+			}
+		}
+		l.Items = append(l.Items, item)
+	}
+	return l
+}
+
+func updatedTime(s string, site *Site, doc *yaml.Node, p problems) time.Time {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(site.Location)
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, site.Location); err == nil {
+			return t
+		}
+	}
+	p.add(lineOf(doc, "updated"), "updated %q is not a time such as 2026-04-25T09:30:00+01:00 or 2026-04-25 09:30", s)
+	return time.Time{}
+}
+
+func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Article {
+	yml, body, ok := frontMatter(b)
+	if !ok {
+		p.add(1, "an article must start with front matter between two --- lines, holding at least title:")
+		return nil
+	}
+	var f articleFile
+	doc := decode(yml, &f, p)
+	if doc == nil {
+		return nil
+	}
+	a := &Article{
+		Issue:      iss,
+		Key:        key,
+		Title:      Clean(strings.TrimSpace(f.Title)),
+		Kicker:     Clean(strings.TrimSpace(f.Kicker)),
+		Standfirst: Clean(strings.TrimSpace(f.Standfirst)),
+		PullQuote:  Clean(strings.TrimSpace(f.PullQuote)),
+		Order:      f.Order,
+		Draft:      f.Draft,
+		Author:     site.Author,
+	}
+	if !validSlug(key) && !validKey(key) {
+		p.add(0, "file name %q: use letters, digits and hyphens (it is part of the entry's permanent ID)", key+".md")
+	}
+	switch {
+	case f.Section != "":
+		a.Section = Section(f.Section)
+		if !a.Section.IsArticle() {
+			p.add(lineOf(doc, "section"), "section must be lead, deep-dive or opinion, not %q", f.Section)
+		}
+	case key == "lead":
+		a.Section = Lead
+	case key == "deep-dive":
+		a.Section = DeepDive
+	default:
+		a.Section = Opinion
+	}
+	if a.Title == "" {
+		p.add(lineOf(doc, "title"), "title is required")
+	}
+	a.Slug = strings.TrimSpace(f.Slug)
+	if a.Slug == "" {
+		if a.Slug = Slugify(a.Title); a.Slug == "" {
+			a.Slug = strings.ToLower(key)
+		}
+	} else if !validSlug(a.Slug) {
+		p.add(lineOf(doc, "slug"), "slug %q may hold only a-z, 0-9 and single hyphens", a.Slug)
+	}
+	if f.Rating != "" {
+		m := ratingRE.FindStringSubmatch(f.Rating)
+		var r Rating
+		if m != nil {
+			r.Score, _ = strconv.Atoi(m[1])
+			r.Scale, _ = strconv.Atoi(m[2])
+		}
+		if m == nil || r.Scale == 0 || r.Score > r.Scale {
+			p.add(lineOf(doc, "rating"), "rating %q must be N/M with N at most M, e.g. 7/10", f.Rating)
+		} else {
+			a.Rating = &r
+		}
+	}
+	if f.Author != nil {
+		a.Author = cleanPerson(*f.Author)
+		if a.Author.Name == "" {
+			p.add(lineOf(doc, "author"), "author needs a name")
+		}
+	}
+	for _, t := range f.Tags {
+		if t = Clean(strings.TrimSpace(t)); t != "" {
+			a.Tags = append(a.Tags, t)
+		}
+	}
+	a.Updated = updatedTime(f.Updated, site, doc, p)
+	html, err := Markdown(Clean(string(body)))
+	if err != nil {
+		p.add(0, "body: %v", err)
+	}
+	a.Body = html
+	if a.Standfirst != "" {
+		a.Summary = Truncate(a.Standfirst, SummaryLength)
+	} else {
+		a.Summary = Truncate(PlainText(string(html)), SummaryLength)
+	}
+	return a
+}
+
+func validKey(k string) bool {
+	if k == "" {
+		return false
+	}
+	for _, r := range k {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

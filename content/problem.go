@@ -1,0 +1,93 @@
+package content
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Problem is one thing wrong with the content, located in a file.
+type Problem struct {
+	Path string `json:"path"`           // slash-separated, inside the content root
+	Line int    `json:"line,omitempty"` // 1-based; 0 when the whole file is at fault
+	Msg  string `json:"message"`
+}
+
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Msg)
+	}
+	return p.Path + ": " + p.Msg
+}
+
+// Problems is every problem found in one load. It is the error Load returns.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (ps Problems) sort() {
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].Path != ps[j].Path {
+			return ps[i].Path < ps[j].Path
+		}
+		return ps[i].Line < ps[j].Line
+	})
+}
+
+// problems collects Problems for one file.
+type problems struct {
+	list *Problems
+	path string
+	off  int // line offset of the YAML inside the file
+}
+
+func (p problems) add(line int, format string, args ...any) {
+	if line > 0 {
+		line += p.off
+	}
+	*p.list = append(*p.list, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+var (
+	yamlLineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	unknownKeyRE   = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	cannotDecodeRE = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+)
+
+// addYAML turns an error from the YAML decoder into problems with lines.
+func (p problems) addYAML(msg string) {
+	m := yamlLineRE.FindStringSubmatch(msg)
+	if m == nil {
+		p.add(0, "%s", strings.TrimPrefix(msg, "yaml: "))
+		return
+	}
+	line, _ := strconv.Atoi(m[1])
+	text := m[2]
+	if k := unknownKeyRE.FindStringSubmatch(text); k != nil {
+		text = fmt.Sprintf("unknown key %q", k[1])
+	} else if c := cannotDecodeRE.FindStringSubmatch(text); c != nil {
+		want := c[3]
+		switch {
+		case strings.HasPrefix(want, "[]"):
+			want = "a list"
+		case want == "int":
+			want = "a whole number"
+		case want == "bool":
+			want = "true or false"
+		case want == "string":
+			want = "text"
+		default:
+			want = "a " + strings.TrimPrefix(want[strings.LastIndex(want, ".")+1:], "*")
+		}
+		text = fmt.Sprintf("%q should be %s", c[2], want)
+	}
+	p.add(line, "%s", text)
+}

@@ -1,0 +1,147 @@
+package content
+
+import (
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Content is one load of a content root: every issue, public or not.
+// It is immutable once loaded and safe for concurrent use.
+type Content struct {
+	Site    *Site
+	Issues  []*Issue // every issue, drafts and scheduled ones too, newest first
+	Version string   // hash of every file read: same files, same version
+
+	steps []time.Time // distinct publication times of non-draft issues, ascending
+
+	mu    sync.Mutex
+	snaps map[int]*Snapshot // by step
+}
+
+func (c *Content) index() {
+	seen := map[time.Time]bool{}
+	for _, iss := range c.Issues {
+		if !iss.Draft && !seen[iss.PublishAt] {
+			seen[iss.PublishAt] = true
+			c.steps = append(c.steps, iss.PublishAt)
+		}
+	}
+	sort.Slice(c.steps, func(i, j int) bool { return c.steps[i].Before(c.steps[j]) })
+	c.snaps = map[int]*Snapshot{}
+}
+
+// Issue returns issue n, public or not, or nil.
+func (c *Content) Issue(n int) *Issue {
+	for _, iss := range c.Issues {
+		if iss.Number == n {
+			return iss
+		}
+	}
+	return nil
+}
+
+// Public reports whether an issue is public at now: not a draft, and its
+// publication time has come.
+func (iss *Issue) Public(now time.Time) bool {
+	return !iss.Draft && !iss.PublishAt.After(now)
+}
+
+// Public reports whether an article is public at now.
+func (a *Article) Public(now time.Time) bool { return !a.Draft && a.Issue.Public(now) }
+
+// Snapshot is what readers may see at one moment: the public issues, each
+// holding only its public articles. Everything public (pages, feeds,
+// counts) is built from a Snapshot, so a draft cannot leak by accident.
+type Snapshot struct {
+	Site *Site
+	// Key identifies what is public: the content version and how many
+	// publication times have passed. It changes whenever the public
+	// content changes, so caches keyed by it are never stale.
+	Key    string
+	Issues []*Issue // public issues, newest first
+	// Next is when the next scheduled issue goes public; zero if none is scheduled.
+	Next time.Time
+
+	articles []*Article
+	byNumber map[int]*Issue
+}
+
+// At returns the snapshot of what is public at now. Snapshots are built
+// once per publication step and shared.
+func (c *Content) At(now time.Time) *Snapshot {
+	step := sort.Search(len(c.steps), func(i int) bool { return c.steps[i].After(now) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s, ok := c.snaps[step]; ok {
+		return s
+	}
+	s := &Snapshot{
+		Site:     c.Site,
+		Key:      c.Version + "." + strconv.Itoa(step),
+		byNumber: map[int]*Issue{},
+	}
+	if step < len(c.steps) {
+		s.Next = c.steps[step]
+	}
+	var cutoff time.Time
+	if step > 0 {
+		cutoff = c.steps[step-1]
+	}
+	for _, iss := range c.Issues {
+		if iss.Draft || step == 0 || iss.PublishAt.After(cutoff) {
+			continue
+		}
+		pub := *iss
+		pub.Articles = nil
+		for _, a := range iss.Articles {
+			if a.Draft {
+				continue
+			}
+			cp := *a
+			cp.Issue = &pub
+			pub.Articles = append(pub.Articles, &cp)
+		}
+		s.Issues = append(s.Issues, &pub)
+		s.byNumber[pub.Number] = &pub
+		s.articles = append(s.articles, pub.Articles...)
+	}
+	c.snaps[step] = s
+	return s
+}
+
+// Issue returns public issue n, or nil.
+func (s *Snapshot) Issue(n int) *Issue { return s.byNumber[n] }
+
+// Latest returns the newest public issue, or nil.
+func (s *Snapshot) Latest() *Issue {
+	if len(s.Issues) == 0 {
+		return nil
+	}
+	return s.Issues[0]
+}
+
+// Articles returns every public article, newest issue first, each issue's
+// articles in print order.
+func (s *Snapshot) Articles() []*Article { return s.articles }
+
+// Pending lists the issues and articles that are not public at now:
+// drafts and scheduled ones, soonest first, for the editors' preview.
+func (c *Content) Pending(now time.Time) []*Issue {
+	var out []*Issue
+	for _, iss := range c.Issues {
+		if !iss.Public(now) {
+			out = append(out, iss)
+			continue
+		}
+		for _, a := range iss.Articles {
+			if a.Draft {
+				out = append(out, iss)
+				break
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].PublishAt.Before(out[j].PublishAt) })
+	return out
+}

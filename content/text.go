@@ -1,0 +1,171 @@
+package content
+
+import (
+	"bytes"
+	"html/template"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/extension"
+	"golang.org/x/net/html"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Clean returns s as valid UTF-8 holding only characters XML allows
+// (XML 1.0 §2.2): invalid bytes become U+FFFD, and control characters
+// other than tab, newline and carriage return, surrogates, U+FFFE and
+// U+FFFF are dropped. Every text read from files passes through it, so
+// nothing an editor types can make a feed unparsable.
+func Clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if !xmlChar(r) || r == utf8.RuneError {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
+		switch {
+		case r == utf8.RuneError && n == 1:
+			b.WriteRune('\uFFFD')
+		case xmlChar(r):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func xmlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return true
+	case r < 0x20:
+		return false
+	case r <= 0xD7FF:
+		return true
+	case r < 0xE000:
+		return false
+	case r <= 0xFFFD:
+		return true
+	case r < 0x10000:
+		return false
+	}
+	return r <= utf8.MaxRune
+}
+
+// markdown renders Markdown as HTML: CommonMark with GitHub tables,
+// strikethrough and autolinks; raw HTML is left out, so a body can carry
+// no script. It is the only Markdown renderer of morningpost.
+var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+
+// Markdown renders src as HTML.
+func Markdown(src string) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := markdown.Convert([]byte(src), &buf); err != nil {
+		return "", err
+	}
+	return template.HTML(buf.String()), nil //nolint:gosec // goldmark escapes text and drops raw HTML
+}
+
+// SummaryLength is the longest plain-text summary, in characters.
+const SummaryLength = 300
+
+// PlainText returns the text of an HTML fragment with tags removed and
+// white space collapsed.
+func PlainText(fragment string) string {
+	z := html.NewTokenizer(strings.NewReader(fragment))
+	var b strings.Builder
+	space := false
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "td", "th":
+				space = true
+			}
+		case html.TextToken:
+			for _, r := range string(z.Text()) {
+				if unicode.IsSpace(r) {
+					space = true
+					continue
+				}
+				if space && b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				space = false
+				b.WriteRune(r)
+			}
+		}
+	}
+}
+
+// Truncate shortens plain text to at most n characters, cutting at a word
+// boundary and marking the cut with an ellipsis.
+func Truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	runes := []rune(s)
+	cut := n - 1
+	for i := cut; i > n/2; i-- {
+		if unicode.IsSpace(runes[i]) {
+			cut = i
+			break
+		}
+	}
+	return strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsPunct(r)
+	}) + "…"
+}
+
+// Slugify makes a URL slug from a title: lower-case ASCII letters and
+// digits separated by single hyphens, accents dropped, at most 80 bytes.
+func Slugify(title string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range norm.NFD.String(title) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(unicode.ToLower(r))
+		case r == '\'' || r == '’':
+			// "AI's" becomes "ais", not "ai-s"
+		default:
+			hyphen = true
+		}
+		if b.Len() >= 80 {
+			break
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+// validSlug reports whether s is a slug Slugify could have made.
+func validSlug(s string) bool {
+	if s == "" || len(s) > 80 || s[0] == '-' || s[len(s)-1] == '-' || strings.Contains(s, "--") {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return true
+}
