@@ -1,0 +1,29 @@
+# The front door: make test, make lint, make run, make bench.
+GO ?= go
+
+.PHONY: test lint run build bench fuzz deps
+
+test: ## the full test suite, as CI runs it
+	$(GO) test -race -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l lists:"; echo "$$out"; exit 1; fi
+
+run:
+	$(GO) run ./cmd/morningpost serve
+
+build:
+	sh .ci/build bin/morningpost
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Each fuzz target for FUZZTIME (default 1m); they also run as plain tests in make test.
+FUZZTIME ?= 1m
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done

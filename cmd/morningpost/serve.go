@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers"
+)
+
+// Server limits. A client that never finishes its headers is cut off after
+// readHeaderTimeout; feeds are small, so the write timeout is generous for
+// slow readers without letting a connection live for ever.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 60 * time.Second
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 32 << 10
+	shutdownTimeout   = 20 * time.Second
+	feedCacheBytes    = 64 << 20
+)
+
+type serveConfig struct {
+	addr      string
+	content   string
+	baseURL   string
+	logFormat string
+
+	// Set by tests: the clock deciding what is published, and a callback
+	// told the address once the server listens.
+	now   func() time.Time
+	ready func(addr string)
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flags("serve", "[--addr HOST:PORT] [--content DIR] [--base-url URL]", stderr)
+	var cfg serveConfig
+	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", ":8080"), "`address` to listen on (env MORNINGPOST_ADDR)")
+	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
+	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
+	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return errUsage
+	}
+	return runServer(ctx, cfg, stderr)
+}
+
+// runServer serves until ctx is done, then shuts down gracefully.
+func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	log, err := newLogger(cfg.logFormat, stderr)
+	if err != nil {
+		return err
+	}
+	var base *url.URL
+	if cfg.baseURL != "" {
+		u, err := url.Parse(cfg.baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--base-url %q must be an absolute http(s) URL", cfg.baseURL)
+		}
+		base = u
+	}
+	fsys, err := contentFS(cfg.content)
+	if err != nil {
+		return err
+	}
+	live, err := content.NewLive(fsys, content.LiveOptions{BaseURL: base, Logger: log})
+	if err != nil {
+		var ps content.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stderr, p)
+			}
+			return fmt.Errorf("content has %d problem%s; fix them (morningpost check) and start again", len(ps), plural(len(ps)))
+		}
+		return err
+	}
+	e, err := handlers.New(handlers.Deps{
+		Content: live,
+		Feeds:   feed.NewCache(feedCacheBytes),
+		Now:     cfg.now,
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if cfg.content != "" {
+		go func() {
+			if err := live.Watch(ctx, cfg.content); err != nil {
+				log.Error("content watcher stopped; edits need a restart", "error", err)
+			}
+		}()
+	}
+
+	c := live.Content()
+	log.Info("serving", "addr", ln.Addr().String(), "url", c.Site.URL("/"), "content", contentName(cfg.content), "version", c.Version, "issues", len(c.Issues))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	if cfg.ready != nil {
+		cfg.ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer scancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func contentName(dir string) string {
+	if dir == "" {
+		return "embedded sample"
+	}
+	return dir
+}
+
+func newLogger(format string, w io.Writer) (*slog.Logger, error) {
+	switch format {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, nil)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
