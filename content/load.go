@@ -449,7 +449,7 @@ func loadIssue(fsys fs.FS, dir string, n int, site *Site, read func(string) ([]b
 		}
 		a.Path = p
 		if other, dup := slugs[a.Slug]; dup {
-			*list = append(*list, Problem{Path: p, Msg: fmt.Sprintf("slug %q is already used by %s; set a different slug:", a.Slug, other)})
+			*list = append(*list, Problem{Path: p, Msg: fmt.Sprintf("slug %q is already used by %s; give one of them another slug:", a.Slug, other)})
 		}
 		slugs[a.Slug] = p
 		if a.Section == Lead {
@@ -484,7 +484,7 @@ func sectionRank(s Section) int {
 func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 	yml, body, ok := frontMatter(b)
 	if !ok {
-		p.add(1, "issue.md must start with front matter between two --- lines, holding at least date:")
+		p.addAt(1, "issue.md must start with front matter between two --- lines, holding at least date:")
 		return
 	}
 	var f issueFile
@@ -584,7 +584,7 @@ func updatedTime(s string, site *Site, doc *yaml.Node, p problems) time.Time {
 func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Article {
 	yml, body, ok := frontMatter(b)
 	if !ok {
-		p.add(1, "an article must start with front matter between two --- lines, holding at least title:")
+		p.addAt(1, "an article must start with front matter between two --- lines, holding at least title:")
 		return nil
 	}
 	var f articleFile

@@ -53,6 +53,11 @@ func (p problems) add(line int, format string, args ...any) {
 	if line > 0 {
 		line += p.off
 	}
+	p.addAt(line, format, args...)
+}
+
+// addAt adds a problem at a line of the file, not of its front matter.
+func (p problems) addAt(line int, format string, args ...any) {
 	*p.list = append(*p.list, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
@@ -85,7 +90,7 @@ func (p problems) addYAML(msg string) {
 		case want == "string":
 			want = "text"
 		default:
-			want = "a " + strings.TrimPrefix(want[strings.LastIndex(want, ".")+1:], "*")
+			want = "a mapping of key: value lines"
 		}
 		text = fmt.Sprintf("%q should be %s", c[2], want)
 	}
