@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
@@ -124,7 +125,7 @@ func frontMatter(b []byte) (yml, body []byte, ok bool) {
 
 // decode decodes YAML strictly into v, reporting unknown keys and type
 // errors with their lines, and returns the document's node for looking
-// up the lines of later semantic errors.
+// up the lines of later semantic errors. The YAML is parsed once.
 func decode(yml []byte, v any, p problems) *yaml.Node {
 	var root yaml.Node
 	if err := yaml.Unmarshal(yml, &root); err != nil {
@@ -139,9 +140,8 @@ func decode(yml []byte, v any, p problems) *yaml.Node {
 		p.add(doc.Line, "expected key: value lines")
 		return nil
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(yml))
-	dec.KnownFields(true)
-	if err := dec.Decode(v); err != nil {
+	checkKeys(doc, reflect.TypeOf(v), p)
+	if err := doc.Decode(v); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			for _, e := range te.Errors {
@@ -152,6 +152,41 @@ func decode(yml []byte, v any, p problems) *yaml.Node {
 		}
 	}
 	return doc
+}
+
+// checkKeys reports every mapping key in n that the type t does not
+// have: a typo never goes unnoticed. (yaml.v3 checks known fields only
+// when decoding from a stream, which would mean parsing twice.)
+func checkKeys(n *yaml.Node, t reflect.Type, p problems) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t.Kind() == reflect.Slice && n.Kind == yaml.SequenceNode:
+		for _, c := range n.Content {
+			checkKeys(c, t.Elem(), p)
+		}
+	case t.Kind() == reflect.Struct && n.Kind == yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			f, ok := yamlField(t, key)
+			if !ok {
+				p.add(n.Content[i].Line, "unknown key %q", key)
+				continue
+			}
+			checkKeys(n.Content[i+1], f.Type, p)
+		}
+	}
+}
+
+func yamlField(t reflect.Type, key string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // lineOf returns the line of the value at a key path in a mapping node
