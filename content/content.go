@@ -122,8 +122,8 @@ func (r Rating) String() string { return strconv.Itoa(r.Score) + "/" + strconv.I
 
 // Metric is one row of the metrics box.
 type Metric struct {
-	Label string `yaml:"label"`
-	Value string `yaml:"value"`
+	Label string `yaml:"label,omitempty"`
+	Value string `yaml:"value,omitempty"`
 }
 
 // Metrics is the metrics box.

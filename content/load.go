@@ -398,48 +398,48 @@ func cleanPerson(p Person) Person {
 }
 
 type listFile struct {
-	Title string         `yaml:"title"`
-	Intro string         `yaml:"intro"`
-	Items []listItemFile `yaml:"items"`
+	Title string         `yaml:"title,omitempty"`
+	Intro string         `yaml:"intro,omitempty"`
+	Items []listItemFile `yaml:"items,omitempty"`
 }
 
 type listItemFile struct {
-	Name        string `yaml:"name"`
-	Description string `yaml:"description"`
-	Link        string `yaml:"link"`
-	Source      string `yaml:"source"`
+	Name        string `yaml:"name,omitempty"`
+	Description string `yaml:"description,omitempty"`
+	Link        string `yaml:"link,omitempty"`
+	Source      string `yaml:"source,omitempty"`
 }
 
 type metricsFile struct {
-	Title string   `yaml:"title"`
-	Rows  []Metric `yaml:"rows"`
+	Title string   `yaml:"title,omitempty"`
+	Rows  []Metric `yaml:"rows,omitempty"`
 }
 
 type issueFile struct {
-	Date    string       `yaml:"date"`
-	Draft   bool         `yaml:"draft"`
-	Place   string       `yaml:"place"`
-	Weather string       `yaml:"weather"`
-	Tagline string       `yaml:"tagline"`
-	Updated string       `yaml:"updated"`
-	Metrics *metricsFile `yaml:"metrics"`
-	Tools   *listFile    `yaml:"tools"`
-	Reading *listFile    `yaml:"reading"`
+	Date    string       `yaml:"date,omitempty"`
+	Draft   bool         `yaml:"draft,omitempty"`
+	Place   string       `yaml:"place,omitempty"`
+	Weather string       `yaml:"weather,omitempty"`
+	Tagline string       `yaml:"tagline,omitempty"`
+	Updated string       `yaml:"updated,omitempty"`
+	Metrics *metricsFile `yaml:"metrics,omitempty"`
+	Tools   *listFile    `yaml:"tools,omitempty"`
+	Reading *listFile    `yaml:"reading,omitempty"`
 }
 
 type articleFile struct {
-	Section    string   `yaml:"section"`
-	Title      string   `yaml:"title"`
-	Slug       string   `yaml:"slug"`
-	Kicker     string   `yaml:"kicker"`
-	Standfirst string   `yaml:"standfirst"`
-	Rating     string   `yaml:"rating"`
-	PullQuote  string   `yaml:"pull_quote"`
-	Author     *Person  `yaml:"author"`
-	Tags       []string `yaml:"tags"`
-	Order      int      `yaml:"order"`
-	Draft      bool     `yaml:"draft"`
-	Updated    string   `yaml:"updated"`
+	Section    string   `yaml:"section,omitempty"`
+	Title      string   `yaml:"title,omitempty"`
+	Slug       string   `yaml:"slug,omitempty"`
+	Kicker     string   `yaml:"kicker,omitempty"`
+	Standfirst string   `yaml:"standfirst,omitempty"`
+	Rating     string   `yaml:"rating,omitempty"`
+	PullQuote  string   `yaml:"pull_quote,omitempty"`
+	Author     *Person  `yaml:"author,omitempty"`
+	Tags       []string `yaml:"tags,omitempty"`
+	Order      int      `yaml:"order,omitempty"`
+	Draft      bool     `yaml:"draft,omitempty"`
+	Updated    string   `yaml:"updated,omitempty"`
 }
 
 // UnmarshalYAML lets an author be written as a bare name.

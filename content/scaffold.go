@@ -46,79 +46,56 @@ func NextDraft(c *Content, now time.Time) Draft {
 // nothing of it is public until the editor removes `draft: true`.
 func Scaffold(d Draft) map[string]string {
 	dir := "issues/" + strconv.Itoa(d.Number) + "/"
-	list := func(title, intro string, items []ListItem, stub ListItem) map[string]any {
+	list := func(title, intro string, items []ListItem, stub ListItem) *listFile {
 		if len(items) == 0 {
 			items = []ListItem{stub}
 		}
-		out := make([]map[string]string, 0, len(items))
+		l := &listFile{Title: title, Intro: intro}
 		for _, it := range items {
-			m := map[string]string{"name": it.Name, "description": it.Description}
-			if it.Link != "" {
-				m["link"] = it.Link
-			}
-			if it.Source != "" {
-				m["source"] = it.Source
-			}
-			out = append(out, m)
-		}
-		l := map[string]any{"title": title, "items": out}
-		if intro != "" {
-			l["intro"] = intro
+			l.Items = append(l.Items, listItemFile{Name: it.Name, Description: it.Description, Link: it.Link, Source: it.Source})
 		}
 		return l
 	}
-	front := []yamlKV{
-		{"date", d.Date.Format("2006-01-02")},
-		{"draft", true},
-		{"place", "Manchester, United Kingdom"},
-		{"weather", "—"},
-		{"metrics", map[string]any{
-			"title": "Metrics of the Day",
-			"rows":  []map[string]string{{"label": "Replace this label", "value": "and this value"}},
-		}},
-		{"tools", list(Tools.Title(), "Every week we curate tools that deserve your attention.", d.Tools,
-			ListItem{Name: "Tool name", Description: "One line on why it deserves attention."})},
-		{"reading", list(Reading.Title(), "", d.Reading,
-			ListItem{Name: "Title of the piece", Description: "One line on what it is and why to read it."})},
-	}
 	files := map[string]string{
-		dir + "issue.md": "---\n" + marshalOrdered(front) + "---\n",
+		dir + "issue.md": frontMatterText(issueFile{
+			Date:    d.Date.Format("2006-01-02"),
+			Draft:   true,
+			Place:   "Manchester, United Kingdom",
+			Weather: "6°C Cloudy",
+			Metrics: &metricsFile{Title: "Metrics of the Day", Rows: []Metric{{Label: "Replace this label", Value: "and this value"}}},
+			Tools: list(Tools.Title(), "Every week we curate tools that deserve your attention.", d.Tools,
+				ListItem{Name: "Tool name", Description: "One line on why it deserves attention."}),
+			Reading: list(Reading.Title(), "", d.Reading,
+				ListItem{Name: "Title of the piece", Description: "One line on what it is and why to read it."}),
+		}, ""),
 	}
-	article := func(key string, kv []yamlKV, body string) {
-		files[dir+key+".md"] = "---\n" + marshalOrdered(kv) + "---\n" + body + "\n"
+	article := func(key string, f articleFile, body string) {
+		files[dir+key+".md"] = frontMatterText(f, body)
 	}
-	article("lead", []yamlKV{
-		{"section", "lead"}, {"title", "Lead story headline"}, {"kicker", "Lead Story"}, {"rating", "5/10"},
-		{"standfirst", "One or two sentences that sum up the story."},
-	}, "Write the lead story here, in Markdown.")
-	article("deep-dive", []yamlKV{
-		{"section", "deep-dive"}, {"title", "Deep dive headline"}, {"kicker", "Analysis"},
-		{"pull_quote", "A sentence from the text worth setting apart."},
-	}, "Write the deep dive here.")
-	article("editor", []yamlKV{
-		{"section", "opinion"}, {"title", "Editor's column headline"}, {"kicker", "Editor's Column"},
-	}, "Write the editor's column here.")
-	article("guest", []yamlKV{
-		{"section", "opinion"}, {"title", "Guest column headline"}, {"kicker", "Guest Column"},
-	}, "Write the guest column here.")
+	article("lead", articleFile{Section: "lead", Title: "Lead story headline", Kicker: "Lead Story", Rating: "5/10",
+		Standfirst: "One or two sentences that sum up the story."}, "Write the lead story here, in Markdown.")
+	article("deep-dive", articleFile{Section: "deep-dive", Title: "Deep dive headline", Kicker: "Analysis",
+		PullQuote: "A sentence from the text worth setting apart."}, "Write the deep dive here.")
+	article("editor", articleFile{Section: "opinion", Title: "Editor's column headline", Kicker: "Editor's Column"},
+		"Write the editor's column here.")
+	article("guest", articleFile{Section: "opinion", Title: "Guest column headline", Kicker: "Guest Column"},
+		"Write the guest column here.")
 	return files
 }
 
-type yamlKV struct {
-	Key   string
-	Value any
-}
-
-// marshalOrdered writes a YAML mapping with keys in the given order, so
-// a scaffolded file reads top to bottom like the sample.
-func marshalOrdered(kvs []yamlKV) string {
+// frontMatterText writes front matter (keys in the order of the struct,
+// as an editor reads them) and a body.
+func frontMatterText(front any, body string) string {
 	var b strings.Builder
-	for _, kv := range kvs {
-		out, err := yaml.Marshal(map[string]any{kv.Key: kv.Value})
-		if err != nil {
-			panic(fmt.Sprintf("scaffold: %v", err)) // only fixed, marshalable values are passed
-		}
-		b.Write(out)
+	b.WriteString("---\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(front); err != nil {
+		panic(fmt.Sprintf("scaffold: %v", err)) // only fixed, marshalable structs are passed
+	}
+	b.WriteString("---\n")
+	if body != "" {
+		b.WriteString(body + "\n")
 	}
 	return b.String()
 }

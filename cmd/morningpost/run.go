@@ -23,6 +23,12 @@ Usage:
       Write the sample content to DIR: the start of your own newsletter.
   morningpost check [--content DIR]
       Validate content; print every problem as path:line: message.
+  morningpost sources poll [--content DIR] [--data DIR]
+      Poll every upstream source now (except those that asked us to wait)
+      and print one line per source.
+  morningpost new-issue [--content DIR] [--data DIR] [--from-sources]
+      Scaffold the next issue as a draft; with --from-sources, draft tools
+      of the week and weekend reading from the freshest upstream items.
   morningpost help
       Print this help.
 
@@ -30,6 +36,7 @@ Environment (flags win):
   MORNINGPOST_ADDR       address to listen on (default :8080)
   MORNINGPOST_CONTENT    content folder (default: the embedded sample)
   MORNINGPOST_BASE_URL   absolute URL the site is reached at (overrides base_url)
+  MORNINGPOST_DATA       folder of the upstream store (default ./data)
 
 Run "morningpost COMMAND --help" for a command's flags.
 `
@@ -55,6 +62,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = initCmd(rest, stdout, stderr)
 	case "check":
 		err = check(rest, getenv, stdout, stderr)
+	case "sources":
+		err = sourcesCmd(ctx, rest, getenv, stdout, stderr)
+	case "new-issue":
+		err = newIssue(ctx, rest, getenv, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "morningpost: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -119,19 +130,8 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	fsys, err := contentFS(*dir)
+	_, c, err := loadContent(*dir, stdout, stderr)
 	if err != nil {
-		return err
-	}
-	c, err := content.Load(fsys)
-	if err != nil {
-		var ps content.Problems
-		if errors.As(err, &ps) {
-			for _, p := range ps {
-				fmt.Fprintln(stdout, p)
-			}
-			fmt.Fprintf(stderr, "morningpost: %d problem%s\n", len(ps), plural(len(ps)))
-		}
 		return err
 	}
 	articles := 0
