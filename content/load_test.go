@@ -282,3 +282,13 @@ func TestSlugifyAndTruncate(t *testing.T) {
 		t.Errorf("Truncate = %q", got)
 	}
 }
+
+func TestMarkdownTablesNeedNoStyleAttributes(t *testing.T) {
+	html, err := Markdown("| a | b |\n|:--|--:|\n| 1 | 2 |\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(html), "style=") || !strings.Contains(string(html), `align="right"`) {
+		t.Errorf("table HTML = %s", html)
+	}
+}

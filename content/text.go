@@ -65,7 +65,14 @@ func xmlChar(r rune) bool {
 // markdown renders Markdown as HTML: CommonMark with GitHub tables,
 // strikethrough and autolinks; raw HTML is left out, so a body can carry
 // no script. It is the only Markdown renderer of morningpost.
-var markdown = goldmark.New(goldmark.WithExtensions(extension.GFM))
+// Table alignment is written as align attributes, not style attributes,
+// which the pages' Content-Security-Policy would block.
+var markdown = goldmark.New(goldmark.WithExtensions(
+	extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignAttribute)),
+	extension.Strikethrough,
+	extension.Linkify,
+	extension.TaskList,
+))
 
 // Markdown renders src as HTML.
 func Markdown(src string) (template.HTML, error) {

@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/morningpost/morningpost/content"
+)
+
+// notModified reports whether a conditional GET or HEAD may be answered
+// with 304. If-None-Match takes precedence: when present, If-Modified-Since
+// is ignored (RFC 9110 §13.2.2).
+func notModified(r *http.Request, etag string, modified time.Time) bool {
+	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+		for _, list := range inm {
+			if etagListMatch(list, etag) {
+				return true
+			}
+		}
+		return false
+	}
+	if modified.IsZero() {
+		return false
+	}
+	ims := r.Header.Get("If-Modified-Since")
+	if ims == "" {
+		return false
+	}
+	t, err := http.ParseTime(ims)
+	if err != nil {
+		return false
+	}
+	// HTTP dates have whole seconds.
+	return !modified.Truncate(time.Second).After(t)
+}
+
+// etagListMatch reports whether an If-None-Match value matches etag by the
+// weak comparison RFC 9110 requires for If-None-Match: "W/" is ignored on
+// both sides. The value is "*" or a comma-separated list of quoted tags,
+// which may themselves hold commas.
+func etagListMatch(list, etag string) bool {
+	etag = strings.TrimPrefix(etag, "W/")
+	for {
+		list = strings.TrimLeft(list, " \t,")
+		if list == "" {
+			return false
+		}
+		if list[0] == '*' {
+			return true
+		}
+		list = strings.TrimPrefix(list, "W/")
+		if list == "" || list[0] != '"' {
+			// Not a quoted tag: skip to the next comma.
+			i := strings.IndexByte(list, ',')
+			if i < 0 {
+				return false
+			}
+			list = list[i:]
+			continue
+		}
+		end := strings.IndexByte(list[1:], '"')
+		if end < 0 {
+			return false
+		}
+		tag := list[:end+2]
+		if tag == etag {
+			return true
+		}
+		list = list[end+2:]
+	}
+}
+
+// maxAge is how long a cache may keep a response taken at now: the site's
+// cache_max_age, but never past the next scheduled publication, so the
+// new issue shows up in readers on time.
+func maxAge(snap *content.Snapshot, now time.Time) (secs int, capped bool) {
+	d := snap.Site.CacheMaxAge
+	if !snap.Next.IsZero() {
+		if left := snap.Next.Sub(now); left < d {
+			d, capped = max(left, 0), true
+		}
+	}
+	return int(d / time.Second), capped
+}
+
+// cacheControl is the Cache-Control value of a public response.
+func cacheControl(site *content.Site, maxAgeSecs int) string {
+	return "public, max-age=" + strconv.Itoa(maxAgeSecs) +
+		", stale-while-revalidate=" + strconv.Itoa(int(site.StaleWhileRevalidate/time.Second))
+}
+
+// acceptEncoding picks the encoding of a response from Accept-Encoding:
+// brotli if accepted, else gzip, else identity. A coding is accepted when
+// it is listed (or "*" is) with a q-value above zero.
+func acceptEncoding(header string) encoding {
+	if header == "" {
+		return encIdentity
+	}
+	br, gz, star := -1, -1, -1 // -1 unlisted, 0 refused, 1 accepted
+	for header != "" {
+		var item string
+		item, header, _ = strings.Cut(header, ",")
+		name, params, _ := strings.Cut(item, ";")
+		name = strings.TrimSpace(name)
+		ok := 1
+		if q, found := qValue(params); found && q <= 0 {
+			ok = 0
+		}
+		switch {
+		case strings.EqualFold(name, "br"):
+			br = ok
+		case strings.EqualFold(name, "gzip"), strings.EqualFold(name, "x-gzip"):
+			gz = ok
+		case name == "*":
+			star = ok
+		}
+	}
+	switch {
+	case br == 1 || br == -1 && star == 1:
+		return encBrotli
+	case gz == 1 || gz == -1 && star == 1:
+		return encGzip
+	}
+	return encIdentity
+}
+
+// qValue finds q= among the parameters of one Accept-Encoding item.
+func qValue(params string) (float64, bool) {
+	for params != "" {
+		var p string
+		p, params, _ = strings.Cut(params, ";")
+		k, v, _ := strings.Cut(p, "=")
+		if strings.EqualFold(strings.TrimSpace(k), "q") {
+			q, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				return 0, true // a malformed weight is no consent
+			}
+			return q, true
+		}
+	}
+	return 1, false
+}
+
+// encoding is a Content-Encoding the feed cache keeps bytes for.
+type encoding int
+
+const (
+	encIdentity encoding = iota
+	encGzip
+	encBrotli
+)

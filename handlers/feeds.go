@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Header values shared by every response. They are never modified:
+// net/http only reads header slices, and a one-element literal has no
+// spare capacity for an append to write into.
+var (
+	hvVaryAcceptEncoding = []string{"Accept-Encoding"}
+	hvNosniff            = []string{"nosniff"}
+	hvAnyOrigin          = []string{"*"}
+	hvGzip               = []string{"gzip"}
+	hvBrotli             = []string{"br"}
+)
+
+// feed serves one feed document. On a cache hit it does no rendering,
+// compression or hashing: it looks the feed up, writes prepared headers
+// and writes the bytes once.
+func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
+	path := spec.Path(f)
+	return func(c echo.Context) error {
+		now := s.now()
+		snap := s.content.At(now)
+		resp, err := s.feeds.Get(snap, spec, f)
+		if err != nil {
+			return fmt.Errorf("feed %s: %w", path, err)
+		}
+		p := s.headers.get(resp, snap.Site)
+		req := c.Request()
+		b := p.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
+
+		w := c.Response()
+		h := w.Header()
+		h["Vary"] = hvVaryAcceptEncoding
+		h["X-Content-Type-Options"] = hvNosniff
+		h["Access-Control-Allow-Origin"] = hvAnyOrigin
+		h["Etag"] = b.etag
+		if p.lastModified != nil {
+			h["Last-Modified"] = p.lastModified
+		}
+		if secs, capped := maxAge(snap, now); capped {
+			h["Cache-Control"] = []string{cacheControl(snap.Site, secs)}
+		} else {
+			h["Cache-Control"] = p.cacheControl
+		}
+		if notModified(req, b.etag[0], resp.LastModified) {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+		h["Content-Type"] = p.contentType
+		h["Content-Length"] = b.length
+		if b.encoding != nil {
+			h["Content-Encoding"] = b.encoding
+		}
+		w.WriteHeader(http.StatusOK)
+		if req.Method != http.MethodHead {
+			_, _ = w.Write(b.bytes)
+		}
+		return nil
+	}
+}
+
+// preparedFeed is a feed response with its header values computed once.
+type preparedFeed struct {
+	contentType  []string
+	lastModified []string // nil when the feed has no date
+	cacheControl []string // when max-age is not capped by a publication
+	bodies       [3]preparedBody
+}
+
+type preparedBody struct {
+	bytes    []byte
+	etag     []string
+	length   []string
+	encoding []string // nil for identity
+}
+
+// body returns the bytes for enc, falling back to identity when the
+// cache holds no compressed form.
+func (p *preparedFeed) body(enc encoding) *preparedBody {
+	if b := &p.bodies[enc]; b.bytes != nil {
+		return b
+	}
+	if b := &p.bodies[encGzip]; enc == encBrotli && b.bytes != nil {
+		return b
+	}
+	return &p.bodies[encIdentity]
+}
+
+func prepareFeed(r *feed.Response, site *content.Site) *preparedFeed {
+	p := &preparedFeed{
+		contentType:  []string{r.ContentType},
+		cacheControl: []string{cacheControl(site, int(site.CacheMaxAge/time.Second))},
+	}
+	if !r.LastModified.IsZero() {
+		p.lastModified = []string{r.LastModified.UTC().Format(http.TimeFormat)}
+	}
+	for enc, b := range map[encoding]feed.Body{encIdentity: r.Identity, encGzip: r.Gzip, encBrotli: r.Brotli} {
+		if b.Bytes == nil && enc != encIdentity {
+			continue
+		}
+		pb := preparedBody{
+			bytes:  b.Bytes,
+			etag:   []string{b.ETag},
+			length: []string{strconv.Itoa(len(b.Bytes))},
+		}
+		switch enc {
+		case encGzip:
+			pb.encoding = hvGzip
+		case encBrotli:
+			pb.encoding = hvBrotli
+		}
+		p.bodies[enc] = pb
+	}
+	return p
+}
+
+// headerCache keeps the prepared headers of the feed responses being
+// served, keyed by the response the feed cache returned, which stays the
+// same pointer for as long as the feed cache keeps it.
+type headerCache struct {
+	m sync.Map // *feed.Response -> *preparedFeed
+	n atomic.Int64
+}
+
+// maxPrepared bounds the header cache: old responses are dropped
+// wholesale when it fills, and prepared again on their next request.
+const maxPrepared = 512
+
+func newHeaderCache() *headerCache { return &headerCache{} }
+
+func (c *headerCache) get(r *feed.Response, site *content.Site) *preparedFeed {
+	if p, ok := c.m.Load(r); ok {
+		return p.(*preparedFeed)
+	}
+	if c.n.Add(1) > maxPrepared {
+		c.m.Clear()
+		c.n.Store(1)
+	}
+	p, _ := c.m.LoadOrStore(r, prepareFeed(r, site))
+	return p.(*preparedFeed)
+}

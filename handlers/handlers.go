@@ -1,0 +1,163 @@
+// Package handlers is the HTTP face of morningpost: every public URL, its
+// pages, feeds and headers.
+//
+// New builds the whole server from its dependencies; routes.go lists every
+// URL in one place. Handlers are thin and share one rhythm: take the
+// snapshot of what is public now, look up what the URL names, fill a typed
+// page (or fetch the cached feed), and write it. They return errors; one
+// error handler turns them into status codes, and only 5xx are logged.
+//
+// Everything readers see is built from a content.Snapshot taken per request
+// from Deps.Now, so drafts never leak and a scheduled issue appears at its
+// publication time without a restart.
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Deps is what the handlers need from the rest of the program.
+type Deps struct {
+	Content *content.Live // what is published
+	Feeds   *feed.Cache   // rendered feeds
+	// Now is the clock every snapshot is taken at; time.Now when nil.
+	// Tests pass a fake to publish scheduled issues on demand.
+	Now func() time.Time
+	// Logger receives server errors (5xx) only; discarded when nil.
+	Logger *slog.Logger
+	// Version is the program's version, shown by /healthz and in the
+	// pages' generator tag; may be empty.
+	Version string
+}
+
+// server holds the dependencies and everything prepared once at New.
+type server struct {
+	content *content.Live
+	feeds   *feed.Cache
+	now     func() time.Time
+	log     *slog.Logger
+	version string
+
+	tmpl    *templates
+	static  *staticFiles
+	pages   *pageCache
+	headers *headerCache
+}
+
+// New returns the server with every route registered. It fails when a
+// template does not parse, so a broken template stops start-up rather than
+// the first request.
+func New(d Deps) (*echo.Echo, error) {
+	if d.Content == nil || d.Feeds == nil {
+		return nil, errors.New("handlers: Deps.Content and Deps.Feeds are required")
+	}
+	s := &server{
+		content: d.Content,
+		feeds:   d.Feeds,
+		now:     d.Now,
+		log:     d.Logger,
+		version: d.Version,
+		pages:   newPageCache(),
+		headers: newHeaderCache(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	var err error
+	if s.tmpl, err = parseTemplates(); err != nil {
+		return nil, err
+	}
+	if s.static, err = loadStatic(); err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	// Echo's server has no timeouts by default; a slow client must not
+	// hold a connection forever. cmd may serve e with its own http.Server.
+	e.Server.ReadHeaderTimeout = 10 * time.Second
+	e.Server.ReadTimeout = 30 * time.Second
+	e.Server.WriteTimeout = 60 * time.Second
+	e.Server.IdleTimeout = 120 * time.Second
+	e.HTTPErrorHandler = s.handleError
+	e.Use(recoverPanic)
+	s.routes(e)
+	return e, nil
+}
+
+// errNotFound is returned by handlers when the URL names nothing public.
+var errNotFound = errors.New("not found")
+
+// recoverPanic turns a panic in a handler into an error for handleError,
+// so one bad request cannot take the server down.
+func recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			}
+		}()
+		return next(c)
+	}
+}
+
+// handleError is the only place errors become status codes. Not found is
+// the page-shaped 404; method errors keep Echo's status and Allow header;
+// everything else is a 500 whose details go to the log, never to readers.
+func (s *server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		s.log.Error("error after response was written", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
+		return
+	}
+	code := http.StatusInternalServerError
+	var he *echo.HTTPError
+	switch {
+	case errors.Is(err, errNotFound):
+		code = http.StatusNotFound
+	case errors.As(err, &he) && he.Code >= 400 && he.Code < 500:
+		code = he.Code
+	}
+	if code >= 500 {
+		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
+	}
+	h := c.Response().Header()
+	// Headers a failed handler may have set are not about this response.
+	for _, k := range []string{"Etag", "Last-Modified", "Content-Encoding", "Vary", "Content-Length"} {
+		h.Del(k)
+	}
+	h.Set("Cache-Control", "no-store")
+	if code == http.StatusNotFound {
+		err := s.writeNotFound(c)
+		if err == nil {
+			return
+		}
+		s.log.Error("rendering the not-found page", "error", err)
+	}
+	msg := http.StatusText(code)
+	if code >= 500 {
+		msg = "internal error"
+	}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	c.Response().WriteHeader(code)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write([]byte(msg + "\n"))
+	}
+}

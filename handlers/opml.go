@@ -1,0 +1,109 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// OPML 2.0 (http://opml.org/spec2.opml), only what a subscription list needs.
+type opmlDoc struct {
+	XMLName xml.Name    `xml:"opml"`
+	Version string      `xml:"version,attr"`
+	Head    opmlHead    `xml:"head"`
+	Body    []opmlEntry `xml:"body>outline"`
+}
+
+type opmlHead struct {
+	Title        string `xml:"title"`
+	DateModified string `xml:"dateModified,omitempty"`
+	OwnerName    string `xml:"ownerName,omitempty"`
+	OwnerEmail   string `xml:"ownerEmail,omitempty"`
+	Docs         string `xml:"docs"`
+}
+
+type opmlEntry struct {
+	Text        string `xml:"text,attr"`
+	Title       string `xml:"title,attr"`
+	Type        string `xml:"type,attr"`
+	XMLURL      string `xml:"xmlUrl,attr"`
+	HTMLURL     string `xml:"htmlUrl,attr"`
+	Description string `xml:"description,attr,omitempty"`
+	Language    string `xml:"language,attr,omitempty"`
+}
+
+// opml serves every feed as an OPML subscription list, for importing
+// into a feed reader in one go. Each feed is listed once, in Atom unless
+// ?format=rss or ?format=json asks otherwise: one subscription per feed,
+// not three copies of it.
+func (s *server) opml(c echo.Context) error {
+	f := feed.Atom
+	if q := c.QueryParam("format"); q != "" {
+		f = feed.Format(q)
+		if !f.Valid() {
+			return errNotFound
+		}
+	}
+	now := s.now()
+	snap := s.content.At(now)
+	r, err := s.pages.get(snap, "/feeds.opml?format="+string(f), func() (*rendered, error) {
+		body, err := renderOPML(snap, f)
+		if err != nil {
+			return nil, err
+		}
+		return newRendered(body, http.Header{
+			"Content-Type":                {"text/x-opml; charset=utf-8"},
+			"Access-Control-Allow-Origin": hvAnyOrigin,
+		}), nil
+	})
+	if err != nil {
+		return err
+	}
+	secs, _ := maxAge(snap, now)
+	return writeRendered(c, r, cacheControl(snap.Site, secs))
+}
+
+// renderOPML writes the subscription list. It depends only on the
+// snapshot, so the same content gives the same bytes.
+func renderOPML(snap *content.Snapshot, f feed.Format) ([]byte, error) {
+	site := snap.Site
+	doc := opmlDoc{
+		Version: "2.0",
+		Head: opmlHead{
+			Title:      site.Title + " — Feeds",
+			OwnerName:  site.Author.Name,
+			OwnerEmail: site.Author.Email,
+			Docs:       "http://opml.org/spec2.opml",
+		},
+	}
+	if latest := snap.Latest(); latest != nil {
+		doc.Head.DateModified = latest.Modified().UTC().Format(http.TimeFormat)
+	}
+	for _, spec := range feed.Specs() {
+		title := spec.Title(site)
+		doc.Body = append(doc.Body, opmlEntry{
+			Text:        title,
+			Title:       title,
+			Type:        "rss", // OPML's type for any subscription, Atom and JSON Feed included
+			XMLURL:      site.URL(spec.Path(f)),
+			HTMLURL:     site.URL(spec.HomePath()),
+			Description: feedAbout(spec),
+			Language:    site.Language,
+		})
+	}
+	var buf bytes.Buffer
+	buf.WriteString(xml.Header)
+	enc := xml.NewEncoder(&buf)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return nil, fmt.Errorf("render OPML: %w", err)
+	}
+	buf.WriteByte('\n')
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,306 @@
+package handlers
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Page is what the layout needs on every page.
+type Page struct {
+	Site        *content.Site
+	Title       string // <title> and og:title
+	Description string // meta description and og:description
+	Canonical   string // absolute URL of the page
+	OGType      string // "website" or "article"
+	Image       string // absolute URL of the icon, for og:image
+	Feeds       []FeedLink
+	CSS         string // fingerprinted URL of the style sheet
+	Icon        string // fingerprinted URL of the icon
+	Generator   string
+	// Issue is the issue the masthead's edition line and dateline are
+	// about; nil on pages that are not about one issue.
+	Issue *content.Issue
+	// Nameplate says the masthead's title is the page's one h1 (front
+	// page and issue pages); elsewhere the page's own title is.
+	Nameplate bool
+	Sections  []content.Section // the masthead's navigation
+}
+
+// TypeAttr is the link's type attribute, written out literally: html/template
+// would escape the "+" of application/rss+xml as &#43;, which is correct HTML
+// but defeats the feed autodiscovery of tools that match the raw text. The
+// media type comes from feed.Format, never from content.
+func (l FeedLink) TypeAttr() template.HTMLAttr {
+	return template.HTMLAttr(`type="` + template.HTMLEscapeString(l.Type) + `"`)
+}
+
+// FeedLink is one autodiscovery link.
+type FeedLink struct {
+	Type   string // media type, e.g. application/atom+xml
+	Title  string
+	Href   string // absolute URL
+	Format string // RSS, Atom, JSON Feed
+}
+
+// story is one article as the "story" template prints it.
+type story struct {
+	Article *content.Article
+	Level   int  // heading level of the title: 1, 2 or 3
+	Link    bool // the title links to the article's own page
+	ID      string
+}
+
+// listView is a tools or reading list as the "list" template prints it.
+type listView struct {
+	List *content.List
+	ID   string // anchor of the list, unique in the page
+}
+
+// homePage is /: the latest issue, whole, and the archive.
+type homePage struct {
+	Page
+	Latest  *content.Issue   // nil before the first publication
+	Archive []*content.Issue // every public issue, newest first
+}
+
+// archivePage is /issues.
+type archivePage struct {
+	Page
+	Issues []*content.Issue
+}
+
+// issuePage is /issues/{number}: the whole issue.
+type issuePage struct {
+	Page
+	Shown *content.Issue
+	Prev  *content.Issue // the issue before, or nil
+	Next  *content.Issue // the issue after, or nil
+}
+
+// articlePage is /issues/{number}/{slug}: one article and the rest of its issue.
+type articlePage struct {
+	Page
+	Article *content.Article
+	Others  []*content.Article // the issue's other articles, in print order
+	Lists   []*content.List    // the issue's tools and reading lists
+}
+
+// sectionPage is /sections/{section}: one section across every issue.
+type sectionPage struct {
+	Page
+	Section  content.Section
+	Articles []*content.Article // for lead, deep-dive, opinion
+	Lists    []issueList        // for tools, reading
+}
+
+// issueList is one issue's tools or reading list.
+type issueList struct {
+	Issue *content.Issue
+	List  *content.List
+}
+
+// feedsPage is /feeds: every feed and how to subscribe.
+type feedsPage struct {
+	Page
+	Groups []feedGroup
+	OPML   string // absolute URL of /feeds.opml
+	Home   string // absolute URL of the site, for readers that discover feeds
+}
+
+// feedGroup is one subscription feed in every format.
+type feedGroup struct {
+	Title   string
+	About   string
+	Page    string // path of the HTML page the feed follows
+	Formats []FeedLink
+}
+
+// notFoundPage is the 404 page.
+type notFoundPage struct {
+	Page
+	Path string
+}
+
+// newPage fills the layout's fields for the page at path. section, when
+// set, adds the section's feed to the autodiscovery links.
+func (s *server) newPage(snap *content.Snapshot, title, path string, section content.Section) Page {
+	site := snap.Site
+	p := Page{
+		Site:        site,
+		Title:       title,
+		Description: site.Description,
+		Canonical:   site.URL(path),
+		OGType:      "website",
+		Image:       site.URL("/icon.png"),
+		CSS:         s.static.url("site.css"),
+		Icon:        s.static.url("icon.png"),
+		Generator:   "morningpost",
+		Sections:    content.Sections,
+	}
+	if s.version != "" {
+		p.Generator += " " + s.version
+	}
+	for _, spec := range feed.Specs() {
+		if spec.Kind == feed.SectionFeed && (section == "" || spec.Section != section) {
+			continue
+		}
+		for _, f := range feed.Formats {
+			p.Feeds = append(p.Feeds, feedLink(site, spec, f))
+		}
+	}
+	return p
+}
+
+func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
+	t, _, _ := strings.Cut(f.ContentType(), ";")
+	return FeedLink{Type: t, Title: spec.Title(site) + " (" + formatName(f) + ")", Href: site.URL(spec.Path(f)), Format: formatName(f)}
+}
+
+func (s *server) home(c echo.Context) error {
+	return s.page(c, "home", func(snap *content.Snapshot) (any, error) {
+		p := homePage{Page: s.newPage(snap, snap.Site.Title, "/", ""), Latest: snap.Latest(), Archive: snap.Issues}
+		p.Nameplate = true
+		p.Issue = p.Latest
+		if p.Latest != nil {
+			if l := p.Latest.Lead(); l != nil {
+				p.Description = l.Title + ". " + l.Summary
+			}
+		}
+		return p, nil
+	})
+}
+
+func (s *server) archive(c echo.Context) error {
+	return s.page(c, "archive", func(snap *content.Snapshot) (any, error) {
+		p := archivePage{Page: s.newPage(snap, "Archive — "+snap.Site.Title, "/issues", ""), Issues: snap.Issues}
+		p.Description = "Every issue of " + snap.Site.Title + ", newest first."
+		return p, nil
+	})
+}
+
+func (s *server) issue(c echo.Context) error {
+	return s.page(c, "issue", func(snap *content.Snapshot) (any, error) {
+		iss := findIssue(snap, c.Param("number"))
+		if iss == nil {
+			return nil, errNotFound
+		}
+		p := issuePage{Page: s.newPage(snap, iss.Title(), iss.URLPath(), ""), Shown: iss}
+		p.Issue, p.Nameplate = iss, true
+		if l := iss.Lead(); l != nil {
+			p.Description = l.Title + ". " + l.Summary
+		}
+		for i, other := range snap.Issues {
+			if other == iss {
+				if i > 0 {
+					p.Next = snap.Issues[i-1]
+				}
+				if i+1 < len(snap.Issues) {
+					p.Prev = snap.Issues[i+1]
+				}
+			}
+		}
+		return p, nil
+	})
+}
+
+func (s *server) article(c echo.Context) error {
+	return s.page(c, "article", func(snap *content.Snapshot) (any, error) {
+		iss := findIssue(snap, c.Param("number"))
+		if iss == nil {
+			return nil, errNotFound
+		}
+		a := iss.Article(c.Param("slug"))
+		if a == nil {
+			return nil, errNotFound
+		}
+		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
+		p.Issue, p.OGType, p.Description = iss, "article", a.Summary
+		for _, o := range iss.Articles {
+			if o != a {
+				p.Others = append(p.Others, o)
+			}
+		}
+		for _, l := range []*content.List{iss.Tools, iss.Reading} {
+			if l != nil {
+				p.Lists = append(p.Lists, l)
+			}
+		}
+		return p, nil
+	})
+}
+
+func (s *server) section(sec content.Section) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		return s.page(c, "section", func(snap *content.Snapshot) (any, error) {
+			p := sectionPage{Page: s.newPage(snap, sec.Title()+" — "+snap.Site.Title, "/sections/"+string(sec), sec), Section: sec}
+			p.Description = sec.Title() + " from every issue of " + snap.Site.Title + "."
+			for _, iss := range snap.Issues {
+				if sec.IsArticle() {
+					p.Articles = append(p.Articles, iss.InSection(sec)...)
+				} else if l := iss.List(sec); l != nil {
+					p.Lists = append(p.Lists, issueList{Issue: iss, List: l})
+				}
+			}
+			return p, nil
+		})
+	}
+}
+
+func (s *server) feedList(c echo.Context) error {
+	return s.page(c, "feeds", func(snap *content.Snapshot) (any, error) {
+		site := snap.Site
+		p := feedsPage{Page: s.newPage(snap, "Feeds — "+site.Title, "/feeds", ""), OPML: site.URL("/feeds.opml"), Home: site.URL("/")}
+		p.Description = "Subscribe to " + site.Title + " in any feed reader: RSS, Atom and JSON Feed."
+		for _, spec := range feed.Specs() {
+			g := feedGroup{Title: spec.Title(site), About: feedAbout(spec), Page: spec.HomePath()}
+			for _, f := range feed.Formats {
+				g.Formats = append(g.Formats, feedLink(site, spec, f))
+			}
+			p.Groups = append(p.Groups, g)
+		}
+		return p, nil
+	})
+}
+
+// feedAbout says what a feed holds, for readers choosing one.
+func feedAbout(spec feed.Spec) string {
+	switch spec.Kind {
+	case feed.Articles:
+		return "Every story as it is published: the lead, the deep dives and the columns, one entry each. Start here."
+	case feed.Issues:
+		return "One entry per issue, holding the whole issue as printed, metrics, tools and reading included."
+	}
+	switch spec.Section {
+	case content.Lead:
+		return "Only each issue's lead story."
+	case content.DeepDive:
+		return "Only the deep dives: the longer analysis pieces."
+	case content.Opinion:
+		return "Only the opinion columns: the editor's column and guest columns."
+	case content.Tools:
+		return "Each issue's tools of the week, one entry per issue."
+	case content.Reading:
+		return "Each issue's weekend reading list, one entry per issue."
+	}
+	return ""
+}
+
+// findIssue returns the public issue a URL's number names. Only the
+// canonical spelling counts: "087", "+87" or "87abc" name nothing, so
+// there is one URL per issue and no redirect to loop on.
+func findIssue(snap *content.Snapshot, number string) *content.Issue {
+	if number == "" || number[0] < '1' || number[0] > '9' || len(number) > 9 {
+		return nil
+	}
+	n, err := strconv.Atoi(number)
+	if err != nil {
+		return nil
+	}
+	return snap.Issue(n)
+}

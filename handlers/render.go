@@ -1,0 +1,249 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// templates holds one parsed template set per page: the layout plus the
+// page's own "main".
+type templates struct {
+	pages map[string]*template.Template
+}
+
+// pageNames are the page templates in templates/, each defining "main".
+var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound"}
+
+var funcs = template.FuncMap{
+	// longDate is the dateline's date: Saturday, 25 April 2026.
+	"longDate": func(t time.Time) string { return t.Format("Monday, 2 January 2006") },
+	// shortDate is a list's date: 25 April 2026.
+	"shortDate": func(t time.Time) string { return t.Format("2 January 2006") },
+	// isoTime is the datetime attribute of <time>.
+	"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	// ordinal numbers a list entry from its index: 01, 02, …
+	"ordinal": func(i int) string { return fmt.Sprintf("%02d", i+1) },
+	// formatName is how a feed format is called: RSS, Atom, JSON Feed.
+	"formatName": formatName,
+	// story wraps an article for the "story" template; its anchor is the
+	// slug, unique within an issue.
+	"story": func(a *content.Article, level int, link bool) story {
+		return story{Article: a, Level: level, Link: link, ID: a.Slug}
+	},
+	// storyAcross is story on a page holding several issues, where
+	// slugs may repeat: the anchor is issue-87-weekend-warriors.
+	"storyAcross": func(a *content.Article, level int, link bool) story {
+		return story{Article: a, Level: level, Link: link, ID: fmt.Sprintf("issue-%d-%s", a.Issue.Number, a.Slug)}
+	},
+	// list wraps an issue's list for the "list" template; its anchor is
+	// the section ("tools"), or issue-87-tools on a page of several issues.
+	"list": func(l *content.List, across *content.Issue) listView {
+		v := listView{List: l, ID: string(l.Section)}
+		if across != nil {
+			v.ID = fmt.Sprintf("issue-%d-%s", across.Number, l.Section)
+		}
+		return v
+	},
+}
+
+func parseTemplates() (*templates, error) {
+	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	t := &templates{pages: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		clone, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := clone.ParseFS(templateFS, "templates/"+name+".html"); err != nil {
+			return nil, fmt.Errorf("parse templates: %w", err)
+		}
+		if clone.Lookup("main") == nil {
+			return nil, fmt.Errorf("parse templates: %s.html defines no \"main\"", name)
+		}
+		t.pages[name] = clone
+	}
+	return t, nil
+}
+
+// render executes a page into memory, so a failing template never sends
+// half a page.
+func (t *templates) render(name string, data any) ([]byte, error) {
+	tmpl, ok := t.pages[name]
+	if !ok {
+		return nil, fmt.Errorf("no page template %q", name)
+	}
+	var buf bytes.Buffer
+	if err := tmpl.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return nil, fmt.Errorf("render %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// rendered is a finished response body with the headers that go with it.
+type rendered struct {
+	body   []byte
+	etag   string
+	header http.Header // everything but Cache-Control, which depends on the time
+}
+
+// Header values of HTML pages.
+var (
+	hvHTML = []string{"text/html; charset=utf-8"}
+	hvCSP  = []string{"default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
+		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
+	hvReferrer = []string{"strict-origin-when-cross-origin"}
+)
+
+func newRendered(body []byte, header http.Header) *rendered {
+	sum := sha256.Sum256(body)
+	r := &rendered{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, header: header}
+	header["Etag"] = []string{r.etag}
+	header["Content-Length"] = []string{strconv.Itoa(len(body))}
+	header["X-Content-Type-Options"] = hvNosniff
+	return r
+}
+
+func htmlHeader() http.Header {
+	return http.Header{
+		"Content-Type":            hvHTML,
+		"Content-Security-Policy": hvCSP,
+		"Referrer-Policy":         hvReferrer,
+	}
+}
+
+// pageCache keeps rendered pages of the current snapshot, so a page is
+// rendered once per publication or content change. Only pages that exist
+// are kept, so it holds at most one entry per public URL.
+type pageCache struct {
+	mu    sync.Mutex
+	key   string // snapshot key of the pages held
+	pages map[string]*rendered
+}
+
+func newPageCache() *pageCache { return &pageCache{pages: map[string]*rendered{}} }
+
+// get returns the page named key for the snapshot, building it on a miss.
+// Two concurrent misses may both build; the result is the same bytes.
+func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*rendered, error)) (*rendered, error) {
+	c.mu.Lock()
+	if c.key == snap.Key {
+		if r, ok := c.pages[key]; ok {
+			c.mu.Unlock()
+			return r, nil
+		}
+	}
+	c.mu.Unlock()
+	r, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.key != snap.Key {
+		c.key, c.pages = snap.Key, map[string]*rendered{}
+	}
+	c.pages[key] = r
+	c.mu.Unlock()
+	return r, nil
+}
+
+// page serves the HTML page built by fill for the request's snapshot.
+// fill returns errNotFound when the URL names nothing public.
+func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
+	now := s.now()
+	snap := s.content.At(now)
+	// The route and its parameters are all a page depends on besides the
+	// snapshot.
+	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
+	r, err := s.pages.get(snap, key, func() (*rendered, error) {
+		data, err := fill(snap)
+		if err != nil {
+			return nil, err
+		}
+		body, err := s.tmpl.render(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return newRendered(body, htmlHeader()), nil
+	})
+	if err != nil {
+		return err
+	}
+	secs, _ := maxAge(snap, now)
+	return writeRendered(c, r, cacheControl(snap.Site, secs))
+}
+
+// writeRendered writes r, or 304 when the request already has it.
+func writeRendered(c echo.Context, r *rendered, cacheControl string) error {
+	w := c.Response()
+	h := w.Header()
+	for k, v := range r.header {
+		h[k] = v
+	}
+	h.Set("Cache-Control", cacheControl)
+	if notModified(c.Request(), r.etag, time.Time{}) {
+		h.Del("Content-Length")
+		h.Del("Content-Type")
+		w.WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	w.WriteHeader(http.StatusOK)
+	if c.Request().Method != http.MethodHead {
+		_, _ = w.Write(r.body)
+	}
+	return nil
+}
+
+// writeNotFound writes the 404 page in the site's layout.
+func (s *server) writeNotFound(c echo.Context) error {
+	snap := s.content.At(s.now())
+	data := notFoundPage{Page: s.newPage(snap, "Page not found", "/", "")}
+	data.Description = "There is no page at this address."
+	data.Path = c.Request().URL.Path
+	body, err := s.tmpl.render("notfound", data)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	for k, v := range htmlHeader() {
+		h[k] = v
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.Response().WriteHeader(http.StatusNotFound)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write(body)
+	}
+	return nil
+}
+
+func formatName(f feed.Format) string {
+	switch f {
+	case feed.RSS:
+		return "RSS"
+	case feed.Atom:
+		return "Atom"
+	case feed.JSON:
+		return "JSON Feed"
+	}
+	return strings.ToUpper(string(f))
+}

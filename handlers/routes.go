@@ -1,0 +1,44 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// routes registers every URL the site answers. These paths are a public
+// contract: feed readers and search engines remember them forever.
+func (s *server) routes(e *echo.Echo) {
+	// get registers h for GET and for HEAD, which Echo does not add by itself.
+	get := func(path string, h echo.HandlerFunc) {
+		e.GET(path, h)
+		e.HEAD(path, h)
+	}
+
+	// Pages.
+	get("/", s.home)
+	get("/issues", s.archive)
+	get("/issues/:number", s.issue)
+	get("/issues/:number/:slug", s.article)
+	for _, sec := range content.Sections {
+		get("/sections/"+string(sec), s.section(sec))
+	}
+	get("/feeds", s.feedList)
+
+	// Feeds: /feed.rss, /issues/feed.atom, /sections/lead/feed.json, …
+	// Every path comes from feed.Specs, so pages, OPML and routes agree.
+	for _, spec := range feed.Specs() {
+		for _, f := range feed.Formats {
+			get(spec.Path(f), s.feed(spec, f))
+		}
+	}
+	get("/feeds.opml", s.opml)
+
+	// Machines and browsers.
+	get("/healthz", s.healthz)
+	get("/icon.png", s.staticFile("icon.png"))
+	get("/favicon.ico", s.staticFile("icon.png"))
+	get("/static/site.css", s.staticFile("site.css"))
+	get("/robots.txt", s.robots)
+}

@@ -1,0 +1,94 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"path"
+
+	"github.com/labstack/echo/v4"
+)
+
+//go:generate go run geniconpng.go
+
+//go:embed static
+var staticFS embed.FS
+
+// staticFiles are the embedded files under static/, with their headers
+// computed once.
+type staticFiles struct {
+	files map[string]*staticFile
+}
+
+type staticFile struct {
+	*rendered
+	version string // first hex digits of the content hash, for ?v=
+}
+
+// contentTypes of the static files by extension.
+var contentTypes = map[string]string{
+	".css": "text/css; charset=utf-8",
+	".png": "image/png",
+}
+
+func loadStatic() (*staticFiles, error) {
+	entries, err := staticFS.ReadDir("static")
+	if err != nil {
+		return nil, err
+	}
+	s := &staticFiles{files: map[string]*staticFile{}}
+	for _, e := range entries {
+		ct, ok := contentTypes[path.Ext(e.Name())]
+		if !ok || e.IsDir() {
+			continue
+		}
+		b, err := staticFS.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(b)
+		s.files[e.Name()] = &staticFile{
+			rendered: newRendered(b, http.Header{"Content-Type": {ct}}),
+			version:  hex.EncodeToString(sum[:])[:12],
+		}
+	}
+	for _, need := range []string{"site.css", "icon.png"} {
+		if s.files[need] == nil {
+			return nil, fmt.Errorf("static/%s is missing", need)
+		}
+	}
+	return s, nil
+}
+
+// url is the file's URL with its version, which pages link to: the
+// version changes with the bytes, so the URL may be cached for a year.
+func (s *staticFiles) url(name string) string {
+	return "/static/" + name + "?v=" + s.files[name].version
+}
+
+const (
+	longCache  = "public, max-age=31536000, immutable"
+	shortCache = "public, max-age=86400"
+)
+
+// staticFile serves an embedded file. Asked for with its current version
+// it may be cached for a year; without, for a day, revalidated by ETag.
+func (s *server) staticFile(name string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		f := s.static.files[name]
+		cc := shortCache
+		if c.QueryParam("v") == f.version {
+			cc = longCache
+		}
+		return writeRendered(c, f.rendered, cc)
+	}
+}
+
+func (s *server) robots(c echo.Context) error {
+	snap := s.content.At(s.now())
+	body := "User-agent: *\nAllow: /\n\n# Feeds: " + snap.Site.URL("/feeds") + "\n"
+	r := newRendered([]byte(body), http.Header{"Content-Type": {"text/plain; charset=utf-8"}})
+	return writeRendered(c, r, shortCache)
+}
