@@ -1,0 +1,482 @@
+package feed
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gorilla/feeds"
+
+	"github.com/morningpost/morningpost/content"
+)
+
+// Generator names the software in every feed. GeneratorVersion is the
+// version of the feed output, raised when its shape changes; it is not the
+// binary's version, so that rebuilding never changes a feed's bytes.
+const (
+	Generator        = "morningpost"
+	GeneratorURI     = "https://github.com/morningpost/morningpost"
+	GeneratorVersion = "1.0"
+)
+
+// DefaultFeedLength is the number of entries of a feed when the site does
+// not say.
+const DefaultFeedLength = 30
+
+// Doc is one feed, ready to render in any format.
+//
+// Feed holds everything gorilla/feeds can express: Link is the HTML page the
+// feed follows, Id the feed's permanent tag: URI, Updated the newest change
+// of any entry, Image the icon. Each item has a permanent Id (a tag: URI),
+// Title, Link, Author, Description (plain-text summary), Content (HTML with
+// absolute URLs), Created (published) and Updated (modified). Entries adds,
+// item by item, what gorilla/feeds has no field for.
+type Doc struct {
+	Spec     Spec
+	Feed     *feeds.Feed
+	Entries  []Entry // Entries[i].Item == Feed.Items[i]
+	Language string  // BCP 47, e.g. en-GB
+	Icon     string  // absolute URL of the feed icon
+
+	// AuthorURL is the site author's home page, or "".
+	AuthorURL string
+
+	self map[Format]string // absolute URL of the feed in each format
+}
+
+// Entry is one item of a Doc with what gorilla/feeds has no field for.
+type Entry struct {
+	Item       *feeds.Item
+	AuthorURL  string
+	Categories []string // section title first, then tags; no duplicates
+}
+
+// Self returns the absolute URL of the feed in format f.
+func (d *Doc) Self(f Format) string { return d.self[f] }
+
+// Entry returns the entry whose permanent ID is id, or nil.
+func (d *Doc) Entry(id string) *Entry {
+	for i := range d.Entries {
+		if d.Entries[i].Item.Id == id {
+			return &d.Entries[i]
+		}
+	}
+	return nil
+}
+
+// Build maps the public content of snap to the feed s: entries newest
+// first (by publication, then issue number, then print order), at most the
+// site's feed length of them. It is the only place content becomes a feed.
+// Every string is cleaned, so no text can make a feed unparsable.
+func Build(snap *content.Snapshot, s Spec) *Doc {
+	n := snap.Site.FeedLength
+	if n <= 0 {
+		n = DefaultFeedLength
+	}
+	return build(snap, s, n)
+}
+
+// build is Build with a limit on entries; limit < 0 means all of them.
+func build(snap *content.Snapshot, s Spec, limit int) *Doc {
+	site := snap.Site
+	b := builder{site: site, root: mustParse(site.URL("/"))}
+	title := s.Title(site)
+	home := site.URL(s.HomePath())
+	desc := line(site.Description)
+	if desc == "" {
+		desc = title
+	}
+	d := &Doc{
+		Spec:      s,
+		Language:  line(site.Language),
+		Icon:      site.URL("/icon.png"),
+		AuthorURL: authorURL(site.Author),
+		self:      map[Format]string{},
+		Feed: &feeds.Feed{
+			Title:       title,
+			Link:        &feeds.Link{Href: home, Rel: "alternate", Type: "text/html"},
+			Description: desc,
+			Author:      b.author(site.Author),
+			Id:          s.id(site),
+		},
+	}
+	if d.Language == "" {
+		d.Language = "en-GB"
+	}
+	d.Feed.Image = &feeds.Image{Url: d.Icon, Title: title, Link: home}
+	for _, f := range Formats {
+		d.self[f] = site.URL(s.Path(f))
+	}
+
+	switch {
+	case s.Kind == Articles || s.Kind == SectionFeed && s.Section.IsArticle():
+		arts := slices.Clone(snap.Articles())
+		if s.Kind == SectionFeed {
+			arts = slices.DeleteFunc(arts, func(a *content.Article) bool { return a.Section != s.Section })
+		}
+		// Snapshot order is already newest issue first, print order within
+		// an issue; sorting stably makes the contract explicit.
+		slices.SortStableFunc(arts, func(x, y *content.Article) int {
+			if c := y.Published().Compare(x.Published()); c != 0 {
+				return c
+			}
+			return y.Issue.Number - x.Issue.Number
+		})
+		for _, a := range capped(arts, limit) {
+			d.add(b.article(a))
+		}
+	case s.Kind == Issues:
+		for _, iss := range capped(sortedIssues(snap), limit) {
+			d.add(b.issue(iss))
+		}
+	case s.Kind == SectionFeed:
+		var withList []*content.Issue
+		for _, iss := range sortedIssues(snap) {
+			if l := iss.List(s.Section); l != nil && len(l.Items) > 0 {
+				withList = append(withList, iss)
+			}
+		}
+		for _, iss := range capped(withList, limit) {
+			d.add(b.list(iss, iss.List(s.Section)))
+		}
+	}
+
+	for _, e := range d.Entries {
+		if e.Item.Updated.After(d.Feed.Updated) {
+			d.Feed.Updated = e.Item.Updated
+		}
+	}
+	return d
+}
+
+func (d *Doc) add(e Entry) {
+	// Every entry has a summary: readers show it, and RSS and JSON Feed
+	// validators want one.
+	if e.Item.Description == "" {
+		e.Item.Description = content.Truncate(content.PlainText(e.Item.Content), content.SummaryLength)
+	}
+	if e.Item.Description == "" {
+		e.Item.Description = e.Item.Title
+	}
+	d.Entries = append(d.Entries, e)
+	d.Feed.Items = append(d.Feed.Items, e.Item)
+}
+
+func capped[T any](s []T, n int) []T {
+	if n >= 0 && len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func sortedIssues(snap *content.Snapshot) []*content.Issue {
+	out := slices.Clone(snap.Issues)
+	slices.SortStableFunc(out, func(x, y *content.Issue) int {
+		if c := y.PublishAt.Compare(x.PublishAt); c != 0 {
+			return c
+		}
+		return y.Number - x.Number
+	})
+	return out
+}
+
+// builder writes entries of one site.
+type builder struct {
+	site *content.Site
+	root *url.URL // the site's base URL, ending in "/"
+}
+
+func (b *builder) author(p content.Person) *feeds.Author {
+	name := line(p.Name)
+	if name == "" {
+		name = line(b.site.Author.Name)
+	}
+	if name == "" {
+		name = line(b.site.Title)
+	}
+	return &feeds.Author{Name: name, Email: line(p.Email)}
+}
+
+func (b *builder) article(a *content.Article) Entry {
+	page := b.site.URL(a.URLPath())
+	var w strings.Builder
+	b.articleBody(&w, a, page)
+	cats := []string{a.Section.Title()}
+	cats = appendCategories(cats, a.Tags...)
+	return Entry{
+		Item: &feeds.Item{
+			Id:          a.ID(),
+			IsPermaLink: "false",
+			Title:       title(a.Title),
+			Link:        &feeds.Link{Href: page, Rel: "alternate", Type: "text/html"},
+			Author:      b.author(a.Author),
+			Description: text(a.Summary),
+			Content:     w.String(),
+			Created:     a.Published(),
+			Updated:     a.Modified(),
+		},
+		AuthorURL:  authorURL(a.Author),
+		Categories: cats,
+	}
+}
+
+func (b *builder) issue(iss *content.Issue) Entry {
+	page := b.site.URL(iss.URLPath())
+	var w strings.Builder
+	w.WriteString("<p>")
+	w.WriteString(esc(masthead(iss)))
+	w.WriteString("</p>\n")
+	if t := line(iss.Tagline); t != "" {
+		w.WriteString("<p><em>" + esc(t) + "</em></p>\n")
+	}
+	if iss.Note != "" {
+		w.WriteString(b.absolute(content.Clean(string(iss.Note)), page))
+		w.WriteString("\n")
+	}
+	var cats []string
+	for _, a := range iss.Articles {
+		cats = appendCategories(cats, a.Tags...)
+	}
+	heading := func(a *content.Article) {
+		if k := line(a.Kicker); k != "" {
+			w.WriteString("<p><strong>" + esc(k) + "</strong></p>\n")
+		}
+		w.WriteString(`<h2><a href="` + esc(b.site.URL(a.URLPath())) + `">` + esc(title(a.Title)) + "</a></h2>\n")
+	}
+	for _, a := range iss.InSection(content.Lead) {
+		heading(a)
+		b.articleBody(&w, a, b.site.URL(a.URLPath()))
+	}
+	if m := iss.Metrics; m != nil && len(m.Rows) > 0 {
+		t := line(m.Title)
+		if t == "" {
+			t = "Metrics"
+		}
+		w.WriteString("<h3>" + esc(t) + "</h3>\n<table>\n")
+		for _, r := range m.Rows {
+			w.WriteString(`<tr><th scope="row">` + esc(line(r.Label)) + "</th><td>" + esc(line(r.Value)) + "</td></tr>\n")
+		}
+		w.WriteString("</table>\n")
+	}
+	for _, s := range []content.Section{content.DeepDive, content.Opinion} {
+		for _, a := range iss.InSection(s) {
+			heading(a)
+			b.articleBody(&w, a, b.site.URL(a.URLPath()))
+		}
+	}
+	for _, s := range []content.Section{content.Tools, content.Reading} {
+		if l := iss.List(s); l != nil && len(l.Items) > 0 {
+			w.WriteString("<h2>" + esc(listTitle(l)) + "</h2>\n")
+			writeList(&w, l)
+		}
+	}
+
+	summary := text(iss.Tagline)
+	if lead := iss.Lead(); lead != nil {
+		summary = text(title(lead.Title) + ": " + lead.Summary)
+	} else if len(iss.Articles) > 0 {
+		summary = text(title(iss.Articles[0].Title) + ": " + iss.Articles[0].Summary)
+	}
+	if summary == "" {
+		summary = masthead(iss)
+	}
+	return Entry{
+		Item: &feeds.Item{
+			Id:          iss.ID(),
+			IsPermaLink: "false",
+			Title:       title(iss.Title()),
+			Link:        &feeds.Link{Href: page, Rel: "alternate", Type: "text/html"},
+			Author:      b.author(b.site.Author),
+			Description: summary,
+			Content:     w.String(),
+			Created:     iss.PublishAt,
+			Updated:     iss.Modified(),
+		},
+		AuthorURL:  authorURL(b.site.Author),
+		Categories: cats,
+	}
+}
+
+// list is the entry of one issue's tools or reading list. Its page is the
+// list's place on the issue page.
+func (b *builder) list(iss *content.Issue, l *content.List) Entry {
+	var w strings.Builder
+	writeList(&w, l)
+	summary := text(l.Intro)
+	if summary == "" {
+		names := make([]string, 0, len(l.Items))
+		for _, it := range l.Items {
+			names = append(names, line(it.Name))
+		}
+		summary = text(strings.Join(names, "; "))
+	}
+	updated := iss.PublishAt
+	if iss.Updated.After(updated) {
+		updated = iss.Updated
+	}
+	return Entry{
+		Item: &feeds.Item{
+			Id:          iss.ListID(l.Section),
+			IsPermaLink: "false",
+			Title:       title(listTitle(l) + " — Issue #" + strconv.Itoa(iss.Number) + ", " + iss.Date.Format("Monday 2 January 2006")),
+			Link:        &feeds.Link{Href: b.site.URL(iss.URLPath()) + "#" + string(l.Section), Rel: "alternate", Type: "text/html"},
+			Author:      b.author(b.site.Author),
+			Description: summary,
+			Content:     w.String(),
+			Created:     iss.PublishAt,
+			Updated:     updated,
+		},
+		AuthorURL:  authorURL(b.site.Author),
+		Categories: []string{l.Section.Title()},
+	}
+}
+
+// articleBody writes an article's standfirst, rating, body and pull quote
+// (after the body's first paragraph, as printed).
+func (b *builder) articleBody(w *strings.Builder, a *content.Article, page string) {
+	if s := text(a.Standfirst); s != "" {
+		w.WriteString("<p><em>" + esc(s) + "</em></p>\n")
+	}
+	if a.Rating != nil {
+		w.WriteString("<p>Rating: " + esc(a.Rating.String()) + "</p>\n")
+	}
+	body := b.absolute(content.Clean(string(a.Body)), page)
+	quote := ""
+	if q := text(a.PullQuote); q != "" {
+		quote = "<blockquote><p>" + esc(q) + "</p></blockquote>\n"
+	}
+	if i := strings.Index(body, "</p>"); quote != "" && i >= 0 {
+		i += len("</p>")
+		if strings.HasPrefix(body[i:], "\n") {
+			i++
+		}
+		body = body[:i] + quote + body[i:]
+	} else {
+		body += quote
+	}
+	w.WriteString(body)
+	if body != "" && !strings.HasSuffix(body, "\n") {
+		w.WriteString("\n")
+	}
+}
+
+func listTitle(l *content.List) string {
+	if t := line(l.Title); t != "" {
+		return t
+	}
+	return l.Section.Title()
+}
+
+func writeList(w *strings.Builder, l *content.List) {
+	if intro := text(l.Intro); intro != "" {
+		w.WriteString("<p>" + esc(intro) + "</p>\n")
+	}
+	w.WriteString("<ol>\n")
+	for _, it := range l.Items {
+		name := esc(line(it.Name))
+		if link := absoluteHTTP(it.Link); link != "" {
+			name = `<a href="` + esc(link) + `">` + name + "</a>"
+		} else {
+			name = "<strong>" + name + "</strong>"
+		}
+		w.WriteString("<li>" + name)
+		if d := text(it.Description); d != "" {
+			w.WriteString(" — " + esc(d))
+		}
+		if s := line(it.Source); s != "" {
+			w.WriteString(" <small>(via " + esc(s) + ")</small>")
+		}
+		w.WriteString("</li>\n")
+	}
+	w.WriteString("</ol>\n")
+}
+
+// masthead is the issue's dateline: "Saturday, 25 April 2026 · Manchester,
+// United Kingdom · 6°C Cloudy · Issue #87".
+func masthead(iss *content.Issue) string {
+	parts := []string{iss.Date.Format("Monday, 2 January 2006")}
+	for _, s := range []string{iss.Place, iss.Weather} {
+		if s = line(s); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	parts = append(parts, "Issue #"+strconv.Itoa(iss.Number))
+	return strings.Join(parts, " · ")
+}
+
+func authorURL(p content.Person) string { return absoluteHTTP(p.URL) }
+
+// appendCategories appends the non-empty, not yet present categories.
+func appendCategories(cats []string, add ...string) []string {
+	for _, c := range add {
+		if c = line(c); c != "" && !slices.Contains(cats, c) {
+			cats = append(cats, c)
+		}
+	}
+	return cats
+}
+
+// line cleans s and collapses its white space to single spaces: titles,
+// names and categories are one line.
+func line(s string) string {
+	s = content.Clean(s)
+	if !needsCollapse(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func needsCollapse(s string) bool {
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		space := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+		if c >= 0x80 || space && prevSpace || c != ' ' && space {
+			return true
+		}
+		prevSpace = space
+	}
+	return prevSpace && len(s) > 0
+}
+
+// text is a plain-text paragraph: cleaned, white space collapsed.
+func text(s string) string { return line(s) }
+
+// title is a cleaned one-line title, never empty.
+func title(s string) string {
+	if s = line(s); s == "" {
+		return "Untitled"
+	}
+	return s
+}
+
+// esc escapes text for HTML element content and double-quoted attributes.
+// Unlike html.EscapeString it leaves apostrophes alone: "AI's", not "AI&#39;s".
+func esc(s string) string { return htmlEscaper.Replace(s) }
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;")
+
+// absoluteHTTP returns s if it is an absolute http(s) URL, else "".
+func absoluteHTTP(s string) string {
+	s = strings.TrimSpace(content.Clean(s))
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+func mustParse(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		// Site.URL builds from a parsed URL; this cannot fail.
+		panic(err)
+	}
+	return u
+}
+
+// zeroUpdated stands in for the updated time of a feed with no entries,
+// where a format requires one: a fixed time, never the clock.
+var zeroUpdated = time.Unix(0, 0).UTC()
