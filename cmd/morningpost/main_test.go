@@ -176,7 +176,7 @@ func e2eContent(t *testing.T) string {
 	write(t, dir, "issues/1/lead.md", "---\ntitle: Published lead\n---\nHello [home](/).\n")
 	write(t, dir, "issues/1/secret.md", "---\ntitle: Draft column\ndraft: true\n---\nNot yet.\n")
 	write(t, dir, "issues/2/issue.md", "---\ndate: 2026-06-02\n---\n")
-	write(t, dir, "issues/2/lead.md", "---\ntitle: Tomorrow's lead\n---\nLater.\n")
+	write(t, dir, "issues/2/lead.md", "---\ntitle: Second day lead\n---\nLater.\n")
 	write(t, dir, "issues/3/issue.md", "---\ndate: 2026-05-30\ndraft: true\n---\n")
 	write(t, dir, "issues/3/lead.md", "---\ntitle: Draft issue lead\n---\nNo.\n")
 	return dir
@@ -214,7 +214,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if !bytes.Contains(body, []byte("Published lead")) {
 		t.Error("feed lacks the published lead")
 	}
-	for _, leak := range []string{"Draft column", "Draft issue lead", "Tomorrow's lead"} {
+	for _, leak := range []string{"Draft column", "Draft issue lead", "Second day lead"} {
 		for _, path := range []string{"/feed.atom", "/feed.json", "/issues/feed.rss", "/", "/issues", "/feeds.opml"} {
 			if _, b := get(t, "GET", base+path); bytes.Contains(b, []byte(leak)) {
 				t.Errorf("%s shows %q before it is public", path, leak)
@@ -258,13 +258,13 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// The scheduled issue appears at its time, without a restart.
 	clk.set(time.Date(2026, 6, 2, 4, 59, 59, 0, time.UTC))
-	if _, b := get(t, "GET", base+"/feed.atom"); bytes.Contains(b, []byte("Tomorrow's lead")) {
+	if _, b := get(t, "GET", base+"/feed.atom"); bytes.Contains(b, []byte("Second day lead")) {
 		t.Error("issue 2 public a second early")
 	}
 	clk.set(time.Date(2026, 6, 2, 5, 0, 0, 0, time.UTC)) // 06:00 BST
 	r, b = get(t, "GET", base+"/feed.atom", "If-None-Match", etag)
-	if r.StatusCode != 200 || !bytes.Contains(b, []byte("Tomorrow's lead")) {
-		t.Errorf("at 06:00 BST: %d, issue 2 in feed = %v", r.StatusCode, bytes.Contains(b, []byte("Tomorrow's lead")))
+	if r.StatusCode != 200 || !bytes.Contains(b, []byte("Second day lead")) {
+		t.Errorf("at 06:00 BST: %d, issue 2 in feed = %v", r.StatusCode, bytes.Contains(b, []byte("Second day lead")))
 	}
 	if r, _ := get(t, "GET", base+"/issues/2"); r.StatusCode != 200 {
 		t.Errorf("issue 2 page at its time: %d", r.StatusCode)
