@@ -1,0 +1,295 @@
+package upstream
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"html"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/mmcdole/gofeed"
+	xhtml "golang.org/x/net/html"
+)
+
+// Size limits for what we keep of one item.
+const (
+	// SummaryLen is the most runes of plain text in Item.Summary.
+	SummaryLen = 300
+	// maxTitleLen bounds titles and authors (runes).
+	maxTitleLen = 500
+	// maxContentHTML bounds Item.ContentHTML (bytes); longer content is
+	// replaced by its summary rather than cut (cut HTML is broken HTML).
+	maxContentHTML = 256 << 10
+)
+
+// sanitizer turns upstream HTML into HTML we can store, show and
+// republish. Policies are built once: bluemonday policies are safe for
+// concurrent use once built.
+type sanitizer struct {
+	html *bluemonday.Policy // user-generated-content allowlist
+	text *bluemonday.Policy // strips every tag, for plain text
+}
+
+func newSanitizer() *sanitizer {
+	p := bluemonday.UGCPolicy()
+	// Absolute http(s) and mailto links only: after absolutize, a relative
+	// URL means we had no base, and it would point into our own site.
+	p.AllowRelativeURLs(false)
+	p.AllowURLSchemes("http", "https", "mailto")
+	p.RequireParseableURLs(true)
+	p.RequireNoFollowOnLinks(true)
+	// absolutize sets rel="nofollow noopener" on every link; let exactly
+	// those values through.
+	p.AllowAttrs("rel").Matching(regexp.MustCompile(`^(nofollow|noopener|noreferrer)( (nofollow|noopener|noreferrer))*$`)).OnElements("a")
+
+	t := bluemonday.StrictPolicy()
+	t.AddSpaceWhenStrippingTag(true)
+	return &sanitizer{html: p, text: t}
+}
+
+// HTML returns raw with relative URLs made absolute against base (if any),
+// links marked rel="nofollow noopener", and everything outside the
+// allowlist removed (scripts, styles, iframes, forms, event handlers,
+// javascript: URLs...). The allowlist runs last, so its output is the
+// guarantee whatever the rewriting before it did.
+func (s *sanitizer) HTML(raw string, base *url.URL) string {
+	if strings.TrimSpace(raw) == "" {
+		return ""
+	}
+	return strings.TrimSpace(s.html.Sanitize(absolutize(raw, base)))
+}
+
+// Text returns raw (HTML or text) as plain text on one line.
+func (s *sanitizer) Text(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	t := html.UnescapeString(s.text.Sanitize(raw))
+	return strings.Join(strings.Fields(t), " ")
+}
+
+// urlAttrs are the attributes that hold one URL.
+var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
+
+// absolutize resolves URL attributes against base and sets rel on links.
+// It re-serialises through the html tokenizer, which escapes what it
+// writes; the sanitizer runs afterwards anyway.
+func absolutize(raw string, base *url.URL) string {
+	z := xhtml.NewTokenizer(strings.NewReader(raw))
+	var b strings.Builder
+	b.Grow(len(raw) + len(raw)/8)
+	for {
+		if z.Next() == xhtml.ErrorToken {
+			return b.String() // io.EOF: the tokenizer never fails otherwise
+		}
+		tok := z.Token()
+		if tok.Type == xhtml.StartTagToken || tok.Type == xhtml.SelfClosingTagToken {
+			attrs := tok.Attr[:0]
+			hasHref := false
+			for _, a := range tok.Attr {
+				key := strings.ToLower(a.Key)
+				switch {
+				case key == "rel" && tok.Data == "a":
+					continue // replaced below
+				case urlAttrs[key]:
+					a.Val = resolve(a.Val, base)
+					hasHref = hasHref || key == "href"
+				case key == "srcset":
+					a.Val = resolveSrcset(a.Val, base)
+				}
+				attrs = append(attrs, a)
+			}
+			if tok.Data == "a" && hasHref {
+				attrs = append(attrs, xhtml.Attribute{Key: "rel", Val: "nofollow noopener"})
+			}
+			tok.Attr = attrs
+		}
+		b.WriteString(tok.String())
+	}
+}
+
+// resolve makes ref absolute against base; it returns ref unchanged when
+// it cannot (no base, unparseable), leaving the decision to the sanitizer.
+func resolve(ref string, base *url.URL) string {
+	ref = strings.TrimSpace(ref)
+	if base == nil || ref == "" || strings.HasPrefix(ref, "#") {
+		return ref
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ref
+	}
+	return base.ResolveReference(u).String()
+}
+
+func resolveSrcset(v string, base *url.URL) string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		f := strings.Fields(p)
+		if len(f) == 0 {
+			continue
+		}
+		f[0] = resolve(f[0], base)
+		parts[i] = strings.Join(f, " ")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// webURL resolves ref against base and returns it only if it is an
+// absolute http(s) URL: item links end up in href attributes of our pages,
+// where "javascript:" must never appear.
+func webURL(ref string, base *url.URL) string {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return ""
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return ""
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	return u.String()
+}
+
+// summarize cuts plain text to at most n runes at a word boundary,
+// adding "…" when it cut.
+func summarize(text string, n int) string {
+	if utf8.RuneCountInString(text) <= n {
+		return text
+	}
+	// Byte offset of rune n-1 (leave room for the ellipsis).
+	cut, count := len(text), 0
+	for i := range text {
+		if count == n-1 {
+			cut = i
+			break
+		}
+		count++
+	}
+	head := text[:cut]
+	if sp := strings.LastIndexByte(head, ' '); sp > len(head)/2 {
+		head = head[:sp]
+	}
+	return strings.TrimRight(head, " ,;:.-") + "…"
+}
+
+// oneLine collapses whitespace and bounds the length of a plain-text field.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) > n {
+		return summarize(s, n)
+	}
+	return s
+}
+
+// feedBase is the URL relative links in a feed are resolved against: the
+// feed's own link, itself resolved against where we fetched it.
+func feedBase(f *gofeed.Feed, fetched *url.URL) *url.URL {
+	if l := webURL(f.Link, fetched); l != "" {
+		u, _ := url.Parse(l)
+		return u
+	}
+	return fetched
+}
+
+// cleanItem converts a parsed item into the Item we store. fetchedAt is
+// the poll time; items dated in the future are dated now, so a hostile or
+// broken clock upstream cannot pin an item to the top of every list.
+func (s *sanitizer) cleanItem(source string, it *gofeed.Item, base *url.URL, fetchedAt time.Time) Item {
+	link := webURL(it.Link, base)
+	if link == "" {
+		for _, l := range it.Links {
+			if link = webURL(l, base); link != "" {
+				break
+			}
+		}
+	}
+	itemBase := base
+	if link != "" {
+		itemBase, _ = url.Parse(link)
+	}
+	raw := it.Content
+	if strings.TrimSpace(raw) == "" {
+		raw = it.Description
+	}
+	content := s.HTML(raw, itemBase)
+	summarySrc := it.Description
+	if strings.TrimSpace(summarySrc) == "" {
+		summarySrc = it.Content
+	}
+	summary := summarize(s.Text(summarySrc), SummaryLen)
+	if len(content) > maxContentHTML {
+		content = "<p>" + html.EscapeString(summary) + "</p>"
+	}
+	var author string
+	if len(it.Authors) > 0 && it.Authors[0] != nil {
+		author = cmpOr(it.Authors[0].Name, it.Authors[0].Email)
+	} else if it.Author != nil {
+		author = cmpOr(it.Author.Name, it.Author.Email)
+	}
+	item := Item{
+		SourceName:  source,
+		GUID:        oneLine(it.GUID, 2000),
+		Title:       oneLine(html.UnescapeString(it.Title), maxTitleLen),
+		Link:        link,
+		Author:      oneLine(author, maxTitleLen),
+		ContentHTML: content,
+		Summary:     summary,
+		FetchedAt:   fetchedAt,
+	}
+	if it.PublishedParsed != nil {
+		item.Published = notAfter(it.PublishedParsed.UTC(), fetchedAt)
+	}
+	if it.UpdatedParsed != nil {
+		item.Updated = notAfter(it.UpdatedParsed.UTC(), fetchedAt)
+	}
+	if item.Title == "" {
+		item.Title = oneLine(summarize(item.Summary, 80), maxTitleLen)
+	}
+	item.dedupKey = dedupKey(item)
+	item.ID = itemID(source, item.dedupKey)
+	return item
+}
+
+// dedupKey identifies an item within its source: its GUID, else its link,
+// else a hash of what it says.
+func dedupKey(it Item) string {
+	switch {
+	case it.GUID != "":
+		return "guid:" + it.GUID
+	case it.Link != "":
+		return "link:" + it.Link
+	}
+	sum := sha256.Sum256([]byte(it.Title + "\x00" + it.ContentHTML))
+	return "hash:" + hex.EncodeToString(sum[:])
+}
+
+// itemID is the stable public ID of an item: same source and key, same ID,
+// across polls, restarts and machines.
+func itemID(source, key string) string {
+	sum := sha256.Sum256([]byte(source + "\x00" + key))
+	return hex.EncodeToString(sum[:16])
+}
+
+func notAfter(t, limit time.Time) time.Time {
+	if t.After(limit) {
+		return limit
+	}
+	return t
+}
+
+func cmpOr(a, b string) string {
+	if strings.TrimSpace(a) != "" {
+		return a
+	}
+	return b
+}
