@@ -24,6 +24,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/upstream"
 )
 
 // Deps is what the handlers need from the rest of the program.
@@ -38,6 +39,9 @@ type Deps struct {
 	// Version is the program's version, shown by /healthz and in the
 	// pages' generator tag; may be empty.
 	Version string
+	// Sources is the store of upstream items behind /sources; nil when
+	// the site reads no sources.
+	Sources *upstream.Store
 }
 
 // server holds the dependencies and everything prepared once at New.
@@ -47,6 +51,7 @@ type server struct {
 	now     func() time.Time
 	log     *slog.Logger
 	version string
+	sources *upstream.Store
 
 	tmpl    *templates
 	static  *staticFiles
@@ -67,6 +72,7 @@ func New(d Deps) (*echo.Echo, error) {
 		now:     d.Now,
 		log:     d.Logger,
 		version: d.Version,
+		sources: d.Sources,
 		pages:   newPageCache(),
 		headers: newHeaderCache(),
 	}

@@ -111,6 +111,9 @@ func newClock(t time.Time) *clock { c := &clock{}; c.set(t); return c }
 func startServer(t *testing.T, cfg serveConfig) string {
 	t.Helper()
 	cfg.addr = "127.0.0.1:0"
+	if cfg.data == "" {
+		cfg.data = t.TempDir() // the sample reads a source; its store must not land in the source tree
+	}
 	addr := make(chan string, 1)
 	cfg.ready = func(a string) { addr <- a }
 	ctx, cancel := context.WithCancel(context.Background())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers"
 )
 
@@ -34,6 +35,7 @@ type serveConfig struct {
 	content   string
 	baseURL   string
 	logFormat string
+	data      string // folder of the upstream store
 
 	// Set by tests: the clock deciding what is published, and a callback
 	// told the address once the server listens.
@@ -47,6 +49,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", ":8080"), "`address` to listen on (env MORNINGPOST_ADDR)")
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
+	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store, used when morningpost.yaml lists sources (env MORNINGPOST_DATA)")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -90,7 +93,35 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		}
 		return err
 	}
+	// Upstream sources: the store and the background poller. Their
+	// shutdown comes after the HTTP server's, in reverse order of start.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		store      *upstream.Store
+		pollerDone = make(chan struct{})
+	)
+	if srcs := live.Content().Site.Sources; len(srcs) > 0 {
+		var poller *upstream.Poller
+		store, poller, err = openSources(ctx, cfg.data, fsys, live.Content().Site, log)
+		if err != nil {
+			return fmt.Errorf("upstream sources: %w", err)
+		}
+		defer store.Close()
+		go func() {
+			defer close(pollerDone)
+			defer poller.Close()
+			if err := poller.Run(ctx); err != nil {
+				log.Error("upstream poller stopped", "error", err)
+			}
+		}()
+		log.Info("polling upstream sources", "sources", len(srcs), "store", store.Path())
+	} else {
+		close(pollerDone)
+	}
+
 	e, err := handlers.New(handlers.Deps{
+		Sources: store,
 		Content: live,
 		Feeds:   feed.NewCache(feedCacheBytes),
 		Now:     cfg.now,
@@ -114,8 +145,6 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	if cfg.content != "" {
 		go func() {
 			if err := live.Watch(ctx, cfg.content); err != nil {
@@ -145,6 +174,8 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	cancel()
+	<-pollerDone // the poller finishes its polls in flight before the store closes
 	log.Info("stopped")
 	return nil
 }

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSourcesPollAndNewIssueFromSources(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "post")
+	data := filepath.Join(t.TempDir(), "data")
+	if code, _, errOut := runCmd(t, nil, "init", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+
+	code, out, errOut := runCmd(t, nil, "sources", "poll", "--content", dir, "--data", data)
+	if code != 0 || !strings.HasPrefix(out, "Trending models: ok, 5 new, next poll ") {
+		t.Fatalf("first poll: code %d\n%s%s", code, out, errOut)
+	}
+	// A second manual poll finds nothing new, and the store holds no duplicates.
+	code, out, _ = runCmd(t, map[string]string{"MORNINGPOST_DATA": data}, "sources", "poll", "--content", dir)
+	if code != 0 || !strings.Contains(out, "Trending models: not-modified, 0 new") {
+		t.Fatalf("second poll: code %d\n%s", code, out)
+	}
+
+	code, out, errOut = runCmd(t, nil, "new-issue", "--content", dir, "--data", data, "--from-sources")
+	if code != 0 {
+		t.Fatalf("new-issue: %d\n%s%s", code, out, errOut)
+	}
+	issue, err := os.ReadFile(filepath.Join(dir, "issues/88/issue.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"draft: true", "GrayColor", "source: Trending models", "link: https://huggingface.co/"} {
+		if !strings.Contains(string(issue), want) {
+			t.Errorf("issues/88/issue.md lacks %q:\n%s", want, issue)
+		}
+	}
+	if code, out, _ := runCmd(t, nil, "check", "--content", dir); code != 0 || !strings.Contains(out, "ok: 2 issues, 8 articles") {
+		t.Errorf("check after new-issue: %d %s", code, out)
+	}
+	// The next scaffold is issue 89; issue 88 is never overwritten.
+	if code, _, _ := runCmd(t, nil, "new-issue", "--content", dir); code != 0 {
+		t.Error("second new-issue failed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "issues/89/lead.md")); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestSourcesUsage(t *testing.T) {
+	if code, _, errOut := runCmd(t, nil, "sources"); code != 2 || !strings.Contains(errOut, "morningpost sources poll") {
+		t.Errorf("sources without poll: %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, nil, "new-issue"); code != 1 || !strings.Contains(errOut, "needs --content") {
+		t.Errorf("new-issue without content: %d %q", code, errOut)
+	}
+}

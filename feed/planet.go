@@ -1,0 +1,84 @@
+package feed
+
+import (
+	"github.com/gorilla/feeds"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed/upstream"
+)
+
+// SourcesPath is the URL path of the combined feed of every upstream
+// source's items (a "planet") in format f: /sources/feed.rss, .atom, .json.
+func SourcesPath(f Format) string { return "/sources/feed." + string(f) }
+
+// Planet maps upstream items, newest first, to one feed: the editors'
+// reading list of everything the sources brought in. Item HTML was
+// sanitised when it was stored; it passes through the same cleaning as
+// every other text here. Entry IDs are tag: URIs made from the store's
+// stable item IDs, so a reader sees each upstream item once.
+func Planet(site *content.Site, items []upstream.Item) *Doc {
+	b := builder{site: site, root: mustParse(site.URL("/"))}
+	title := line(site.Title) + " — Sources"
+	home := site.URL("/sources")
+	d := &Doc{
+		Language:  line(site.Language),
+		Icon:      site.URL("/icon.png"),
+		AuthorURL: authorURL(site.Author),
+		self:      map[Format]string{},
+		Feed: &feeds.Feed{
+			Title:       title,
+			Link:        &feeds.Link{Href: home, Rel: "alternate", Type: "text/html"},
+			Description: "What the upstream sources of " + line(site.Title) + " brought in, newest first.",
+			Author:      b.author(site.Author),
+			Id:          site.TagURI("sources/feed"),
+		},
+	}
+	if d.Language == "" {
+		d.Language = "en-GB"
+	}
+	d.Feed.Image = &feeds.Image{Url: d.Icon, Title: title, Link: home}
+	for _, f := range Formats {
+		d.self[f] = site.URL(SourcesPath(f))
+	}
+	for _, it := range items {
+		author := line(it.Author)
+		if author == "" {
+			author = line(it.SourceName)
+		}
+		link := it.Link
+		if link == "" {
+			link = home
+		}
+		updated := it.Updated
+		if updated.IsZero() || updated.Before(it.Date()) {
+			updated = it.Date()
+		}
+		cats := []string{line(it.SourceName)}
+		if it.Section != "" {
+			cats = append(cats, content.Section(it.Section).Title())
+		}
+		title := line(it.Title)
+		if title == "" {
+			title = content.Truncate(line(it.Summary), 80)
+		}
+		d.add(Entry{
+			Item: &feeds.Item{
+				Id:          site.TagURI("sources/" + it.ID),
+				Title:       title,
+				Link:        &feeds.Link{Href: link},
+				Author:      &feeds.Author{Name: author},
+				Description: content.Clean(it.Summary),
+				Content:     content.Clean(it.ContentHTML),
+				Created:     it.Date(),
+				Updated:     updated,
+			},
+			Categories: cats,
+		})
+	}
+	for _, e := range d.Entries {
+		if e.Item.Updated.After(d.Feed.Updated) {
+			d.Feed.Updated = e.Item.Updated
+		}
+	}
+	return d
+}

@@ -1,0 +1,44 @@
+package feed
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/morningpost/morningpost/feed/upstream"
+)
+
+func TestPlanetRoundTrip(t *testing.T) {
+	site := sampleSnap(t).Site
+	when := time.Date(2026, 4, 24, 18, 0, 0, 0, time.UTC)
+	items := []upstream.Item{
+		{ID: "a1", SourceName: "Trending models", Section: "tools", Title: "GrayColor", Link: "https://huggingface.co/minyan250/GrayColor",
+			Summary: "A mysterious model.", ContentHTML: `<p>A <a href="https://huggingface.co/minyan250/GrayColor" rel="nofollow noopener">mysterious</a> model.</p>`, Published: when},
+		{ID: "b2", SourceName: "Papers", Title: "", Summary: "An untitled item \x01 with a control character.", FetchedAt: when.Add(-time.Hour)},
+	}
+	d := Planet(site, items)
+	for _, f := range Formats {
+		b, err := Render(d, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := gofeed.NewParser().Parse(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", f, err, b)
+		}
+		if len(parsed.Items) != 2 {
+			t.Fatalf("%s: %d items", f, len(parsed.Items))
+		}
+		if got := parsed.Items[0].GUID; got != "tag:morningpost.example,2025:sources/a1" {
+			t.Errorf("%s: id = %q", f, got)
+		}
+		if parsed.Items[0].Title != "GrayColor" || parsed.Items[1].Title == "" {
+			t.Errorf("%s: titles %q %q", f, parsed.Items[0].Title, parsed.Items[1].Title)
+		}
+		if parsed.Items[1].Link != "http://localhost:8080/sources" {
+			t.Errorf("%s: an item without a link should point at /sources, got %q", f, parsed.Items[1].Link)
+		}
+	}
+}
