@@ -3,8 +3,17 @@ GO ?= go
 
 .PHONY: test lint run build bench fuzz deps
 
-test: ## the full test suite, as CI runs it
+test: deps ## the full test suite, as CI runs it
 	$(GO) test -race -count=1 ./...
+
+# What the tests need besides Go: Debian's Chromium for the browser tests.
+# Installs only what is missing (apt-get, as root or through sudo).
+deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium for the browser tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	$(GO) mod download
 
 lint:
 	$(GO) vet ./...
