@@ -1,7 +1,7 @@
 # The front door: make test, make lint, make run, make bench.
 GO ?= go
 
-.PHONY: test lint run build bench fuzz deps
+.PHONY: test lint run build bench fuzz deps screenshots
 
 test: deps ## the full test suite, as CI runs it
 	$(GO) test -race -count=1 ./...
@@ -27,6 +27,11 @@ build:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# PNGs of the issue page and the editor's preview at phone (390px) and
+# desktop (1280px) widths, taken with headless Chromium, into screenshots/.
+screenshots: deps
+	MORNINGPOST_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./cmd/morningpost
 
 # Each fuzz target for FUZZTIME (default 1m); they also run as plain tests in make test.
 FUZZTIME ?= 1m

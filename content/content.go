@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -83,6 +84,11 @@ type Site struct {
 
 	Sources       []Source // upstream feeds
 	SourcesPublic bool     // serve the combined sources feed without a token
+
+	// Version is a hash of morningpost.yaml: it changes whenever the
+	// file does. With the issues' versions it names everything a feed
+	// is made of.
+	Version string
 }
 
 // URL returns the absolute URL of a site path such as "/issues/87".
@@ -166,8 +172,51 @@ type Article struct {
 	Draft      bool
 	Updated    time.Time // zero unless the front matter says; see Modified
 
-	Body    template.HTML // rendered Markdown; links may be site-relative
-	Summary string        // plain text, at most SummaryLength runes
+	body *lazyBody // rendered on first use; shared by the article's copies in snapshots
+}
+
+// Body is the article's text, Markdown rendered as HTML; links may be
+// site-relative.
+func (a *Article) Body() template.HTML { return a.body.get().html }
+
+// Summary is the article's plain-text summary, at most SummaryLength
+// characters: the standfirst, or else the start of the body.
+func (a *Article) Summary() string { return a.body.get().summary }
+
+// SetBody replaces the article's rendered body and summary, for articles
+// made or altered by hand (tests, tools); the loader renders Markdown.
+func (a *Article) SetBody(html template.HTML, summary string) {
+	b := &lazyBody{html: html, summary: summary}
+	b.once.Do(func() {})
+	a.body = b
+}
+
+// lazyBody renders an article's Markdown the first time it is needed.
+// A ten-year archive holds some 15,000 articles; rendering them all
+// would be a third of the time a load takes, before the server can
+// answer anything, while most of them are asked for rarely.
+type lazyBody struct {
+	once    sync.Once
+	src     string // cleaned Markdown
+	html    template.HTML
+	summary string // set at load when the standfirst gives it
+}
+
+var noBody = &lazyBody{}
+
+func (b *lazyBody) get() *lazyBody {
+	if b == nil { // an Article made by hand, as in tests
+		return noBody
+	}
+	b.once.Do(func() {
+		// goldmark fails only when its writer does; ours is memory.
+		b.html, _ = Markdown(b.src)
+		if b.summary == "" {
+			b.summary = Summary(string(b.html))
+		}
+		b.src = ""
+	})
+	return b
 }
 
 // ID is the article's permanent ID.
@@ -204,6 +253,9 @@ type Issue struct {
 	Tagline   string // effective masthead tagline (issue's or site's)
 	Updated   time.Time
 	Note      template.HTML // editor's note, may be empty
+	// Version is a hash of the issue folder's files: it changes whenever
+	// one of them does, and only then.
+	Version string
 
 	Metrics  *Metrics
 	Tools    *List

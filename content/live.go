@@ -26,9 +26,11 @@ type Live struct {
 	log     *slog.Logger
 
 	cur      atomic.Pointer[Content]
-	mu       sync.Mutex // serialises reloads; guards problems and subs
+	mu       sync.Mutex // serialises reloads; guards ld, problems and subs
+	ld       *loader    // what was parsed, so reloads parse only changes
 	problems Problems
 	reloads  uint64
+	failed   uint64 // reloads that kept the last good content
 	subs     map[chan Event]struct{}
 }
 
@@ -53,23 +55,13 @@ func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
-	c, err := l.load()
+	l.ld = &loader{baseURL: opts.BaseURL}
+	c, err := l.ld.load(fsys)
 	if err != nil {
 		return nil, err
 	}
 	l.cur.Store(c)
 	return l, nil
-}
-
-func (l *Live) load() (*Content, error) {
-	c, err := Load(l.fsys)
-	if err != nil {
-		return nil, err
-	}
-	if l.baseURL != nil {
-		c.Site.BaseURL = l.baseURL
-	}
-	return c, nil
 }
 
 // Content returns the content being served.
@@ -93,20 +85,68 @@ func (l *Live) Reloads() uint64 {
 	return l.reloads
 }
 
+// ReloadErrors counts reloads that failed since start.
+func (l *Live) ReloadErrors() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.failed
+}
+
 // Reload reads the content again. On success the new content is served;
 // on failure the last good content stays and the problems are returned
 // (and kept for Problems) until a later reload succeeds.
+//
+// Every file is read again, but only issue folders whose files changed
+// are parsed again.
 func (l *Live) Reload() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.reload(l.ld.load(l.fsys))
+}
+
+// ReloadPaths is Reload when only the named files or folders may have
+// changed (slash-separated paths inside the content root, as a file
+// watcher reports them). When every path lies inside an issue folder,
+// only those folders are read and parsed again; any other path (such as
+// morningpost.yaml) makes it a full Reload.
+func (l *Live) ReloadPaths(paths []string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	names, ok := issueFolders(paths)
+	if !ok {
+		return l.reload(l.ld.load(l.fsys))
+	}
+	return l.reload(l.ld.update(l.fsys, names))
+}
+
+// issueFolders returns the issue folders the paths lie in, and false if
+// a path lies outside every issue folder.
+func issueFolders(paths []string) ([]string, bool) {
+	seen := map[string]bool{}
+	var names []string
+	for _, p := range paths {
+		rest, ok := strings.CutPrefix(p, "issues/")
+		name, _, _ := strings.Cut(rest, "/")
+		if !ok || name == "" || name == "." || name == ".." {
+			return nil, false
+		}
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	return names, true
+}
+
+func (l *Live) reload(c *Content, err error) error {
 	l.reloads++
-	c, err := l.load()
 	var ps Problems
 	if err != nil {
 		if !errors.As(err, &ps) {
 			ps = Problems{{Path: ".", Msg: err.Error()}}
 		}
 		l.problems = ps
+		l.failed++
 		for _, p := range ps {
 			l.log.Error("content reload failed; serving the last good content", "file", p.Path, "line", p.Line, "error", p.Msg)
 		}
@@ -163,6 +203,9 @@ func (l *Live) Watch(ctx context.Context, dir string) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	// changed collects the paths of a burst of events, so that the reload
+	// parses only the issue folders they lie in.
+	changed := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -179,6 +222,11 @@ func (l *Live) Watch(ctx context.Context, dir string) error {
 			if hidden(dir, ev.Name) {
 				continue
 			}
+			if rel, err := filepath.Rel(dir, ev.Name); err == nil {
+				changed[filepath.ToSlash(rel)] = true
+			} else {
+				changed[SiteFile] = true // outside what we know: reload everything
+			}
 			timer.Reset(Debounce)
 		case err, ok := <-w.Errors:
 			if !ok {
@@ -186,7 +234,12 @@ func (l *Live) Watch(ctx context.Context, dir string) error {
 			}
 			l.log.Warn("watching content", "dir", dir, "error", err)
 		case <-timer.C:
-			_ = l.Reload() // problems are logged and kept by Reload
+			paths := make([]string, 0, len(changed))
+			for p := range changed {
+				paths = append(paths, p)
+			}
+			clear(changed)
+			_ = l.ReloadPaths(paths) // problems are logged and kept by Reload
 		}
 	}
 }

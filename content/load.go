@@ -2,8 +2,6 @@ package content
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -22,65 +20,6 @@ import (
 
 // SiteFile is the name of the site configuration in a content root.
 const SiteFile = "morningpost.yaml"
-
-// Load reads a whole content root. On any problem it returns a nil
-// Content and a Problems error listing every problem found.
-func Load(fsys fs.FS) (*Content, error) {
-	var ps Problems
-	h := sha256.New()
-	read := func(name string) ([]byte, bool) {
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			ps = append(ps, Problem{Path: name, Msg: readError(err)})
-			return nil, false
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
-		h.Write(b)
-		return b, true
-	}
-
-	b, ok := read(SiteFile)
-	if !ok {
-		ps.sort()
-		return nil, ps
-	}
-	site := parseSite(b, &ps)
-
-	entries, err := fs.ReadDir(fsys, "issues")
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		ps = append(ps, Problem{Path: "issues", Msg: readError(err)})
-	}
-	c := &Content{Site: site}
-	seen := map[int]string{}
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") || !e.IsDir() {
-			continue
-		}
-		dir := "issues/" + name
-		n, err := strconv.Atoi(name)
-		if err != nil || n <= 0 || strings.TrimLeft(name, "0123456789") != "" {
-			ps = append(ps, Problem{Path: dir, Msg: "issue folders are named by issue number (e.g. issues/87)"})
-			continue
-		}
-		if other, dup := seen[n]; dup {
-			ps = append(ps, Problem{Path: dir, Msg: fmt.Sprintf("duplicate issue number %d: %s is issue %d too", n, other, n)})
-			continue
-		}
-		seen[n] = dir
-		if iss := loadIssue(fsys, dir, n, site, read, &ps); iss != nil {
-			c.Issues = append(c.Issues, iss)
-		}
-	}
-	if len(ps) > 0 {
-		ps.sort()
-		return nil, ps
-	}
-	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
-	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
-	c.index()
-	return c, nil
-}
 
 func readError(err error) string {
 	var pe *fs.PathError
@@ -105,7 +44,9 @@ func newer(a, b *Issue) bool {
 // The YAML starts on line 2 of the file.
 func frontMatter(b []byte) (yml, body []byte, ok bool) {
 	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	if bytes.Contains(b, []byte("\r\n")) {
+		b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	}
 	if !bytes.HasPrefix(b, []byte("---\n")) {
 		return nil, b, false
 	}
@@ -265,12 +206,17 @@ func parseSite(b []byte, list *Problems) *Site {
 		Description:   Clean(strings.TrimSpace(f.Description)),
 		Language:      f.Language,
 		TimeZone:      f.TimeZone,
-		Authority:     strings.TrimSpace(f.Authority),
+		Authority:     Clean(strings.TrimSpace(f.Authority)),
 		Author:        cleanPerson(f.Author),
 		FeedLength:    30,
 		SourcesPublic: f.SourcesPublic,
 	}
 	if doc == nil {
+		// The file does not parse. The issues are still checked, against
+		// the defaults, so every problem is reported at once.
+		s.BaseURL = &url.URL{Scheme: "http", Host: "localhost"}
+		s.Location = time.UTC
+		s.PublishTime = 6 * time.Hour
 		return s
 	}
 	if s.Title == "" {
@@ -335,7 +281,7 @@ func parseSite(b []byte, list *Problems) *Site {
 		at := func(key string) int { return lineOf(doc, "sources", strconv.Itoa(i), key) }
 		src := Source{
 			Name:     Clean(strings.TrimSpace(sf.Name)),
-			URL:      strings.TrimSpace(sf.URL),
+			URL:      Clean(strings.TrimSpace(sf.URL)),
 			Keep:     sf.Keep,
 			Interval: duration(sf.Interval, 0, doc, p, "sources", strconv.Itoa(i), "interval"),
 			MaxAge:   duration(sf.MaxAge, 0, doc, p, "sources", strconv.Itoa(i), "max_age"),
@@ -394,7 +340,7 @@ func duration(s string, def time.Duration, doc *yaml.Node, p problems, keys ...s
 }
 
 func cleanPerson(p Person) Person {
-	return Person{Name: Clean(strings.TrimSpace(p.Name)), Email: strings.TrimSpace(p.Email), URL: strings.TrimSpace(p.URL)}
+	return Person{Name: Clean(strings.TrimSpace(p.Name)), Email: Clean(strings.TrimSpace(p.Email)), URL: Clean(strings.TrimSpace(p.URL))}
 }
 
 type listFile struct {
@@ -454,31 +400,20 @@ func (p *Person) UnmarshalYAML(n *yaml.Node) error {
 
 var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
-func loadIssue(fsys fs.FS, dir string, n int, site *Site, read func(string) ([]byte, bool), list *Problems) *Issue {
+// parseIssueFiles parses one issue folder's files as readIssueFiles
+// returned them: issue.md, if present, first.
+func parseIssueFiles(dir string, n int, files []issueFile2, site *Site, list *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath}
-	b, ok := read(issuePath)
-	if ok {
-		parseIssue(b, iss, site, problems{list: list, path: issuePath, off: 1})
-	}
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		*list = append(*list, Problem{Path: dir, Msg: readError(err)})
-		return nil
+	if len(files) > 0 && files[0].name == issuePath {
+		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1})
+		files = files[1:]
 	}
 	slugs := map[string]string{}
 	leads := 0
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || strings.HasPrefix(name, ".") || path.Ext(name) != ".md" || name == "issue.md" {
-			continue
-		}
-		p := dir + "/" + name
-		b, ok := read(p)
-		if !ok {
-			continue
-		}
-		a := parseArticle(b, strings.TrimSuffix(name, ".md"), iss, site, problems{list: list, path: p, off: 1})
+	for _, file := range files {
+		p, b := file.name, file.data
+		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, path: p, off: 1})
 		if a == nil {
 			continue
 		}
@@ -580,7 +515,7 @@ func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
 		item := ListItem{
 			Name:        Clean(strings.TrimSpace(it.Name)),
 			Description: Clean(strings.TrimSpace(it.Description)),
-			Link:        strings.TrimSpace(it.Link),
+			Link:        Clean(strings.TrimSpace(it.Link)),
 			Source:      Clean(strings.TrimSpace(it.Source)),
 		}
 		if item.Name == "" {
@@ -690,15 +625,9 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 		}
 	}
 	a.Updated = updatedTime(f.Updated, site, doc, p)
-	html, err := Markdown(Clean(string(body)))
-	if err != nil {
-		p.add(0, "body: %v", err)
-	}
-	a.Body = html
+	a.body = &lazyBody{src: Clean(string(body))}
 	if a.Standfirst != "" {
-		a.Summary = Truncate(a.Standfirst, SummaryLength)
-	} else {
-		a.Summary = Truncate(PlainText(string(html)), SummaryLength)
+		a.body.summary = Truncate(a.Standfirst, SummaryLength)
 	}
 	return a
 }

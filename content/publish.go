@@ -16,8 +16,9 @@ type Content struct {
 
 	steps []time.Time // distinct publication times of non-draft issues, ascending
 
-	mu    sync.Mutex
-	snaps map[int]*Snapshot // by step
+	mu      sync.Mutex
+	snaps   map[int]*Snapshot // by step
+	preview *Snapshot         // built by Preview on first use
 }
 
 func (c *Content) index() {

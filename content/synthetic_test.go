@@ -50,7 +50,7 @@ func TestSyntheticArchive(t *testing.T) {
 		t.Error("synthetic archive is not deterministic")
 	}
 	lead := c.Issue(5).Lead()
-	if n := len(lead.Body); n < 1500 || n > 8000 {
+	if n := len(lead.Body()); n < 1500 || n > 8000 {
 		t.Errorf("lead body is %d bytes, want a few KB", n)
 	}
 }

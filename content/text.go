@@ -88,11 +88,28 @@ const SummaryLength = 300
 
 // PlainText returns the text of an HTML fragment with tags removed and
 // white space collapsed.
-func PlainText(fragment string) string {
+func PlainText(fragment string) string { return plainText(fragment, -1) }
+
+// Summary is the plain-text summary of an HTML fragment: PlainText
+// truncated to SummaryLength characters. It stops reading the fragment
+// once it has enough text, which matters when loading thousands of
+// articles.
+func Summary(fragment string) string {
+	return Truncate(plainText(fragment, SummaryLength+1), SummaryLength)
+}
+
+// plainText is PlainText, stopping after limit characters when limit >= 0.
+// Truncate(plainText(s, n+1), n) == Truncate(PlainText(s), n): Truncate
+// looks only at the first n+1 characters.
+func plainText(fragment string, limit int) string {
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	var b strings.Builder
 	space := false
+	runes := 0
 	for {
+		if limit >= 0 && runes >= limit {
+			return b.String()
+		}
 		switch z.Next() {
 		case html.ErrorToken:
 			return strings.TrimSpace(b.String())
@@ -108,11 +125,19 @@ func PlainText(fragment string) string {
 					space = true
 					continue
 				}
+				if limit >= 0 && runes >= limit {
+					break
+				}
 				if space && b.Len() > 0 {
 					b.WriteByte(' ')
+					runes++
+					if limit >= 0 && runes >= limit {
+						break
+					}
 				}
 				space = false
 				b.WriteRune(r)
+				runes++
 			}
 		}
 	}

@@ -18,7 +18,7 @@ import (
 const (
 	Generator        = "morningpost"
 	GeneratorURI     = "https://github.com/morningpost/morningpost"
-	GeneratorVersion = "1.0"
+	GeneratorVersion = "1.1"
 )
 
 // DefaultFeedLength is the number of entries of a feed when the site does
@@ -44,6 +44,12 @@ type Doc struct {
 	AuthorURL string
 
 	self map[Format]string // absolute URL of the feed in each format
+
+	// Archived feeds (RFC 5005): archive is set in archive documents;
+	// links are absolute URLs without the format's extension, "" when
+	// there is none.
+	archive bool
+	links   struct{ current, prev, next string }
 }
 
 // Entry is one item of a Doc with what gorilla/feeds has no field for.
@@ -82,33 +88,7 @@ func Build(snap *content.Snapshot, s Spec) *Doc {
 func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 	site := snap.Site
 	b := builder{site: site, root: mustParse(site.URL("/"))}
-	title := s.Title(site)
-	home := site.URL(s.HomePath())
-	desc := line(site.Description)
-	if desc == "" {
-		desc = title
-	}
-	d := &Doc{
-		Spec:      s,
-		Language:  line(site.Language),
-		Icon:      site.URL("/icon.png"),
-		AuthorURL: authorURL(site.Author),
-		self:      map[Format]string{},
-		Feed: &feeds.Feed{
-			Title:       title,
-			Link:        &feeds.Link{Href: home, Rel: "alternate", Type: "text/html"},
-			Description: desc,
-			Author:      b.author(site.Author),
-			Id:          s.id(site),
-		},
-	}
-	if d.Language == "" {
-		d.Language = "en-GB"
-	}
-	d.Feed.Image = &feeds.Image{Url: d.Icon, Title: title, Link: home}
-	for _, f := range Formats {
-		d.self[f] = site.URL(s.Path(f))
-	}
+	d := newDoc(snap, s)
 
 	switch {
 	case s.Kind == Articles || s.Kind == SectionFeed && s.Section.IsArticle():
@@ -143,12 +123,56 @@ func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 		}
 	}
 
+	if len(d.Entries) > 0 && limit >= 0 {
+		// The newest archive holds the newest entry (RFC 5005 §4).
+		p := periodOf(d.Entries[0].Item.Created, site.Location)
+		d.links.prev = site.URL(strings.TrimSuffix(s.ArchivePath(p, Atom), ".atom"))
+	}
+	d.finish()
+	return d
+}
+
+// newDoc is a feed document of s with no entries.
+func newDoc(snap *content.Snapshot, s Spec) *Doc {
+	site := snap.Site
+	b := builder{site: site, root: mustParse(site.URL("/"))}
+	title := s.Title(site)
+	home := site.URL(s.HomePath())
+	desc := line(site.Description)
+	if desc == "" {
+		desc = title
+	}
+	d := &Doc{
+		Spec:      s,
+		Language:  line(site.Language),
+		Icon:      site.URL("/icon.png"),
+		AuthorURL: authorURL(site.Author),
+		self:      map[Format]string{},
+		Feed: &feeds.Feed{
+			Title:       title,
+			Link:        &feeds.Link{Href: home, Rel: "alternate", Type: "text/html"},
+			Description: desc,
+			Author:      b.author(site.Author),
+			Id:          s.id(site),
+		},
+	}
+	if d.Language == "" {
+		d.Language = "en-GB"
+	}
+	d.Feed.Image = &feeds.Image{Url: d.Icon, Title: title, Link: home}
+	for _, f := range Formats {
+		d.self[f] = site.URL(s.Path(f))
+	}
+	return d
+}
+
+// finish sets the feed's updated time: the newest change of any entry.
+func (d *Doc) finish() {
 	for _, e := range d.Entries {
 		if e.Item.Updated.After(d.Feed.Updated) {
 			d.Feed.Updated = e.Item.Updated
 		}
 	}
-	return d
 }
 
 func (d *Doc) add(e Entry) {
@@ -212,7 +236,7 @@ func (b *builder) article(a *content.Article) Entry {
 			Title:       title(a.Title),
 			Link:        &feeds.Link{Href: page, Rel: "alternate", Type: "text/html"},
 			Author:      b.author(a.Author),
-			Description: text(a.Summary),
+			Description: text(a.Summary()),
 			Content:     w.String(),
 			Created:     a.Published(),
 			Updated:     a.Modified(),
@@ -275,9 +299,9 @@ func (b *builder) issue(iss *content.Issue) Entry {
 
 	summary := text(iss.Tagline)
 	if lead := iss.Lead(); lead != nil {
-		summary = text(title(lead.Title) + ": " + lead.Summary)
+		summary = text(title(lead.Title) + ": " + lead.Summary())
 	} else if len(iss.Articles) > 0 {
-		summary = text(title(iss.Articles[0].Title) + ": " + iss.Articles[0].Summary)
+		summary = text(title(iss.Articles[0].Title) + ": " + iss.Articles[0].Summary())
 	}
 	if summary == "" {
 		summary = masthead(iss)
@@ -342,7 +366,7 @@ func (b *builder) articleBody(w *strings.Builder, a *content.Article, page strin
 	if a.Rating != nil {
 		w.WriteString("<p>Rating: " + esc(a.Rating.String()) + "</p>\n")
 	}
-	body := b.absolute(content.Clean(string(a.Body)), page)
+	body := b.absolute(content.Clean(string(a.Body())), page)
 	quote := ""
 	if q := text(a.PullQuote); q != "" {
 		quote = "<blockquote><p>" + esc(q) + "</p></blockquote>\n"

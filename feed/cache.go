@@ -107,8 +107,9 @@ func brotliBytes(b []byte) ([]byte, error) {
 // Cache holds rendered feeds, keyed by snapshot key, feed and format, so
 // that each feed is rendered once per content change.
 //
-// The key space is bounded: a key is made only of a snapshot key and a
-// valid Spec and Format, never of anything a request sends. Concurrent
+// The key space is bounded: a key is a hash of what a document is made
+// of (a valid Spec and Format, an archive period, the versions of its
+// issues), never of anything a request sends. Concurrent
 // misses of one key are coalesced into one render. Entries expire when
 // unused for a while (an old snapshot's entries are never asked for
 // again); hot entries are kept alive. The total size of cached responses
@@ -119,8 +120,10 @@ type Cache struct {
 	budget int64
 	ttl    time.Duration
 	now    func() time.Time
+	ix     indexes // document keys and archive periods of recent snapshots
 
 	hits, misses, renders, evictions atomic.Uint64
+	renderNanos                      atomic.Int64
 }
 
 // CacheStats are counters for metrics.
@@ -129,8 +132,10 @@ type CacheStats struct {
 	Misses    uint64 // Gets that waited for a render (their own or a concurrent one)
 	Renders   uint64 // feeds rendered
 	Evictions uint64 // responses dropped to stay within the byte budget
-	Bytes     int64  // bytes held now
-	Entries   int    // responses held now
+	// RenderTime is the time spent rendering and compressing feeds.
+	RenderTime time.Duration
+	Bytes      int64 // bytes held now
+	Entries    int   // responses held now
 }
 
 // cacheTTL is how long an unused response stays cached.
@@ -153,16 +158,14 @@ func NewCache(maxBytes int64) *Cache {
 	}
 }
 
-func cacheKey(snap *content.Snapshot, s Spec, f Format) string {
-	return snap.Key + "|" + s.String() + "|" + string(f)
-}
-
 // Get returns feed s of snap in format f, rendering it if it is not cached.
 func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error) {
 	if !s.Valid() || !f.Valid() {
 		return nil, fmt.Errorf("feed: no feed %v in format %q", s, f)
 	}
-	key := cacheKey(snap, s, f)
+	// The key names what the feed is made of (see index), so a feed
+	// whose issues did not change keeps its response across reloads.
+	key := c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
 	if r := c.lookup(key); r != nil {
 		c.hits.Add(1)
 		return r, nil
@@ -172,7 +175,9 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 		if r := c.lookup(key); r != nil { // rendered while we queued
 			return r, nil
 		}
+		start := time.Now()
 		r, err := NewResponse(Build(snap, s), f)
+		c.renderNanos.Add(int64(time.Since(start)))
 		if err != nil {
 			return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
 		}
@@ -234,10 +239,11 @@ func (c *Cache) insert(key string, r *Response) {
 // Stats returns the cache's counters.
 func (c *Cache) Stats() CacheStats {
 	st := CacheStats{
-		Hits:      c.hits.Load(),
-		Misses:    c.misses.Load(),
-		Renders:   c.renders.Load(),
-		Evictions: c.evictions.Load(),
+		Hits:       c.hits.Load(),
+		Misses:     c.misses.Load(),
+		Renders:    c.renders.Load(),
+		Evictions:  c.evictions.Load(),
+		RenderTime: time.Duration(c.renderNanos.Load()),
 	}
 	for _, it := range c.store.Items() {
 		st.Bytes += it.Object.(*cached).resp.Size()

@@ -699,8 +699,7 @@ func dirtySnap(t testing.TB, title, body, summary, author, tag string) *content.
 	snap := sampleSnap(t)
 	a := snap.Articles()[0]
 	a.Title = title
-	a.Body = template.HTML(body)
-	a.Summary = summary
+	a.SetBody(template.HTML(body), summary)
 	a.Standfirst = summary
 	a.PullQuote = body
 	a.Kicker = tag

@@ -115,13 +115,15 @@ type rssDoc struct {
 	Content string      `xml:"xmlns:content,attr"`
 	DC      string      `xml:"xmlns:dc,attr"`
 	Atom    string      `xml:"xmlns:atom,attr"`
+	FH      string      `xml:"xmlns:fh,attr,omitempty"` // archive documents only
 	Channel *rssChannel `xml:"channel"`
 }
 
 type rssChannel struct {
 	*feeds.RssFeed
-	Self  rssAtomLink `xml:"atom:link"`
-	Items []*rssItem  `xml:"item"` // shadows RssFeed.Items
+	Links   []rssAtomLink `xml:"atom:link"` // self, then archive links
+	Archive *fhArchive    `xml:"fh:archive"`
+	Items   []*rssItem    `xml:"item"` // shadows RssFeed.Items
 }
 
 type rssAtomLink struct {
@@ -149,8 +151,15 @@ func rssOf(d *Doc) *rssDoc {
 	}
 	out := &rssChannel{
 		RssFeed: ch,
-		Self:    rssAtomLink{Href: d.Self(RSS), Rel: "self", Type: RSS.mediaType()},
+		Links:   []rssAtomLink{{Href: d.Self(RSS), Rel: "self", Type: RSS.mediaType()}},
 		Items:   make([]*rssItem, len(ch.Items)),
+	}
+	for _, l := range d.archiveLinks(RSS) {
+		out.Links = append(out.Links, rssAtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
+	}
+	fh := ""
+	if d.archive {
+		out.Archive, fh = &fhArchive{}, fhNamespace
 	}
 	for i, it := range ch.Items {
 		e := d.Entries[i]
@@ -166,6 +175,7 @@ func rssOf(d *Doc) *rssDoc {
 		Content: "http://purl.org/rss/1.0/modules/content/",
 		DC:      "http://purl.org/dc/elements/1.1/",
 		Atom:    "http://www.w3.org/2005/Atom",
+		FH:      fh,
 		Channel: out,
 	}
 }
@@ -178,7 +188,9 @@ func rssOf(d *Doc) *rssDoc {
 type atomFeed struct {
 	*feeds.AtomFeed
 	Lang      string           `xml:"xml:lang,attr,omitempty"`
-	Links     []feeds.AtomLink `xml:"link"` // shadows AtomFeed.Link
+	FH        string           `xml:"xmlns:fh,attr,omitempty"` // archive documents only
+	Links     []feeds.AtomLink `xml:"link"`                    // shadows AtomFeed.Link
+	Archive   *fhArchive       `xml:"fh:archive"`
 	Generator atomGenerator    `xml:"generator"`
 	Entries   []*atomEntry     `xml:"entry"` // shadows AtomFeed.Entries
 }
@@ -217,6 +229,10 @@ func atomOf(d *Doc) *atomFeed {
 		Generator: atomGenerator{URI: GeneratorURI, Version: GeneratorVersion, Name: Generator},
 		Entries:   make([]*atomEntry, len(af.Entries)),
 	}
+	out.Links = append(out.Links, d.archiveLinks(Atom)...)
+	if d.archive {
+		out.Archive, out.FH = &fhArchive{}, fhNamespace
+	}
 	for i, ae := range af.Entries {
 		e := d.Entries[i]
 		ae.Id = e.Item.Id
@@ -253,6 +269,10 @@ type jsonItem struct {
 func jsonOf(d *Doc) *jsonFeed {
 	jf := (&feeds.JSON{Feed: d.Feed}).JSONFeed()
 	jf.FeedUrl = d.Self(JSON)
+	if d.links.prev != "" {
+		// JSON Feed has no archive relations; next_url leads to older entries.
+		jf.NextUrl = d.links.prev + "." + string(JSON)
+	}
 	jf.Language = d.Language
 	jf.Icon = d.Icon
 	jf.Favicon = d.Icon
@@ -272,5 +292,24 @@ func jsonOf(d *Doc) *jsonFeed {
 		out.Items[i] = &jsonItem{JSONItem: it, Language: d.Language}
 	}
 	jf.Items = nil
+	return out
+}
+
+// Archived feeds (RFC 5005 §4): the fh:archive marker of archive
+// documents, and the links between a feed's documents.
+
+const fhNamespace = "http://purl.org/syndication/history/1.0"
+
+type fhArchive struct{}
+
+// archiveLinks are d's current, prev-archive and next-archive links in
+// format f.
+func (d *Doc) archiveLinks(f Format) []feeds.AtomLink {
+	var out []feeds.AtomLink
+	for _, l := range []struct{ rel, href string }{{"current", d.links.current}, {"prev-archive", d.links.prev}, {"next-archive", d.links.next}} {
+		if l.href != "" {
+			out = append(out, feeds.AtomLink{Href: l.href + "." + string(f), Rel: l.rel, Type: f.mediaType()})
+		}
+	}
 	return out
 }

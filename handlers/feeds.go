@@ -59,6 +59,13 @@ func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			w.WriteHeader(http.StatusNotModified)
 			return nil
 		}
+		// Only full downloads count against abuse control; a HEAD sends
+		// no body and a 304 was answered above.
+		if s.limiter != nil && req.Method != http.MethodHead {
+			if ok, wait := s.limiter.allow(visitor{clientAddr(c), path}); !ok {
+				return tooManyRequests(c, wait)
+			}
+		}
 		h["Content-Type"] = p.contentType
 		h["Content-Length"] = b.length
 		if b.encoding != nil {
@@ -131,13 +138,15 @@ func prepareFeed(r *feed.Response, site *content.Site) *preparedFeed {
 // served, keyed by the response the feed cache returned, which stays the
 // same pointer for as long as the feed cache keeps it.
 type headerCache struct {
-	m sync.Map // *feed.Response -> *preparedFeed
-	n atomic.Int64
+	m sync.Map     // *feed.Response -> *preparedFeed
+	n atomic.Int64 // bytes of the responses held (roughly: concurrent misses may count twice)
 }
 
-// maxPrepared bounds the header cache: old responses are dropped
-// wholesale when it fills, and prepared again on their next request.
-const maxPrepared = 512
+// maxPreparedBytes bounds the header cache by the bytes of the responses
+// it refers to, which it keeps alive even once the feed cache has
+// dropped them: when full, it is emptied, and the responses in use are
+// prepared again on their next request.
+const maxPreparedBytes = 16 << 20
 
 func newHeaderCache() *headerCache { return &headerCache{} }
 
@@ -145,9 +154,9 @@ func (c *headerCache) get(r *feed.Response, site *content.Site) *preparedFeed {
 	if p, ok := c.m.Load(r); ok {
 		return p.(*preparedFeed)
 	}
-	if c.n.Add(1) > maxPrepared {
+	if size := r.Size(); c.n.Add(size) > maxPreparedBytes {
 		c.m.Clear()
-		c.n.Store(1)
+		c.n.Store(size)
 	}
 	p, _ := c.m.LoadOrStore(r, prepareFeed(r, site))
 	return p.(*preparedFeed)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"time"
 
@@ -42,6 +43,24 @@ type Deps struct {
 	// Sources is the store of upstream items behind /sources; nil when
 	// the site reads no sources.
 	Sources *upstream.Store
+	// PreviewToken, when set, opens the editor's desk (/preview and its
+	// pages) to requests that present it. Empty: those pages answer 404.
+	PreviewToken string
+	// Done, when closed, ends long-lived responses (the preview's event
+	// stream), which a graceful shutdown would otherwise wait for.
+	Done <-chan struct{}
+	// RateLimit is how many full (200) responses of one feed a client
+	// may fetch per hour (ratelimit.go); 0 switches abuse control off.
+	// Conditional requests answered 304 are never limited.
+	RateLimit int
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client; empty: the client is the connection's peer, whatever
+	// X-Forwarded-For says.
+	TrustedProxies []netip.Prefix
+	// Metrics are served at /metrics; NewMetrics() when nil.
+	Metrics *Metrics
+	// AccessLog writes one line per request to Logger (observe.go).
+	AccessLog bool
 }
 
 // server holds the dependencies and everything prepared once at New.
@@ -57,6 +76,12 @@ type server struct {
 	static  *staticFiles
 	pages   *pageCache
 	headers *headerCache
+
+	preview *previewDesk // nil when no preview token is configured
+
+	limiter   *limiter // nil when abuse control is off
+	metrics   *Metrics
+	accessLog bool
 }
 
 // New returns the server with every route registered. It fails when a
@@ -67,26 +92,38 @@ func New(d Deps) (*echo.Echo, error) {
 		return nil, errors.New("handlers: Deps.Content and Deps.Feeds are required")
 	}
 	s := &server{
-		content: d.Content,
-		feeds:   d.Feeds,
-		now:     d.Now,
-		log:     d.Logger,
-		version: d.Version,
-		sources: d.Sources,
-		pages:   newPageCache(),
-		headers: newHeaderCache(),
+		content:   d.Content,
+		feeds:     d.Feeds,
+		now:       d.Now,
+		log:       d.Logger,
+		version:   d.Version,
+		sources:   d.Sources,
+		pages:     newPageCache(),
+		headers:   newHeaderCache(),
+		metrics:   d.Metrics,
+		accessLog: d.AccessLog,
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.limiter = newLimiter(d.RateLimit, s.now)
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	if err := s.metrics.register(s.content, s.feeds); err != nil {
+		return nil, fmt.Errorf("handlers: metrics: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if s.tmpl, err = parseTemplates(); err != nil {
+	if s.tmpl, err = parseTemplates(nil); err != nil {
 		return nil, err
 	}
 	if s.static, err = loadStatic(); err != nil {
+		return nil, err
+	}
+	if s.preview, err = s.newPreviewDesk(d.PreviewToken, d.Done); err != nil {
 		return nil, err
 	}
 
@@ -100,8 +137,11 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Server.WriteTimeout = 60 * time.Second
 	e.Server.IdleTimeout = 120 * time.Second
 	e.HTTPErrorHandler = s.handleError
-	e.Use(recoverPanic)
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	e.Use(s.observe, limitBody, recoverPanic)
+	e.Use(s.previewLogin)
 	s.routes(e)
+	s.metrics.bindRoutes(e)
 	return e, nil
 }
 

@@ -30,6 +30,9 @@ type Page struct {
 	// page and issue pages); elsewhere the page's own title is.
 	Nameplate bool
 	Sections  []content.Section // the masthead's navigation
+	// Preview is the banner of an editor's preview page; nil on public
+	// pages (which show a plain banner when seen in preview mode).
+	Preview *PreviewBar
 }
 
 // TypeAttr is the link's type attribute, written out literally: html/template
@@ -46,6 +49,7 @@ type FeedLink struct {
 	Title  string
 	Href   string // absolute URL
 	Format string // RSS, Atom, JSON Feed
+	View   string // path of the feed's readable page
 }
 
 // story is one article as the "story" template prints it.
@@ -159,7 +163,7 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 
 func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
 	t, _, _ := strings.Cut(f.ContentType(), ";")
-	return FeedLink{Type: t, Title: spec.Title(site) + " (" + formatName(f) + ")", Href: site.URL(spec.Path(f)), Format: formatName(f)}
+	return FeedLink{Type: t, Title: spec.Title(site) + " (" + formatName(f) + ")", Href: site.URL(spec.Path(f)), Format: formatName(f), View: feedViewPath(spec, f)}
 }
 
 func (s *server) home(c echo.Context) error {
@@ -169,7 +173,7 @@ func (s *server) home(c echo.Context) error {
 		p.Issue = p.Latest
 		if p.Latest != nil {
 			if l := p.Latest.Lead(); l != nil {
-				p.Description = l.Title + ". " + l.Summary
+				p.Description = l.Title + ". " + l.Summary()
 			}
 		}
 		return p, nil
@@ -184,8 +188,12 @@ func (s *server) archive(c echo.Context) error {
 	})
 }
 
-func (s *server) issue(c echo.Context) error {
-	return s.page(c, "issue", func(snap *content.Snapshot) (any, error) {
+func (s *server) issue(c echo.Context) error { return s.page(c, "issue", s.fillIssue(c)) }
+
+// fillIssue fills the issue page the request names from a snapshot: the
+// public one, or the editors' preview, which shows the same page.
+func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) {
+	return func(snap *content.Snapshot) (any, error) {
 		iss := findIssue(snap, c.Param("number"))
 		if iss == nil {
 			return nil, errNotFound
@@ -193,7 +201,7 @@ func (s *server) issue(c echo.Context) error {
 		p := issuePage{Page: s.newPage(snap, iss.Title(), iss.URLPath(), ""), Shown: iss}
 		p.Issue, p.Nameplate = iss, true
 		if l := iss.Lead(); l != nil {
-			p.Description = l.Title + ". " + l.Summary
+			p.Description = l.Title + ". " + l.Summary()
 		}
 		for i, other := range snap.Issues {
 			if other == iss {
@@ -206,11 +214,14 @@ func (s *server) issue(c echo.Context) error {
 			}
 		}
 		return p, nil
-	})
+	}
 }
 
-func (s *server) article(c echo.Context) error {
-	return s.page(c, "article", func(snap *content.Snapshot) (any, error) {
+func (s *server) article(c echo.Context) error { return s.page(c, "article", s.fillArticle(c)) }
+
+// fillArticle fills the article page the request names, like fillIssue.
+func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error) {
+	return func(snap *content.Snapshot) (any, error) {
 		iss := findIssue(snap, c.Param("number"))
 		if iss == nil {
 			return nil, errNotFound
@@ -220,7 +231,7 @@ func (s *server) article(c echo.Context) error {
 			return nil, errNotFound
 		}
 		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
-		p.Issue, p.OGType, p.Description = iss, "article", a.Summary
+		p.Issue, p.OGType, p.Description = iss, "article", a.Summary()
 		for _, o := range iss.Articles {
 			if o != a {
 				p.Others = append(p.Others, o)
@@ -232,7 +243,7 @@ func (s *server) article(c echo.Context) error {
 			}
 		}
 		return p, nil
-	})
+	}
 }
 
 func (s *server) section(sec content.Section) echo.HandlerFunc {

@@ -561,7 +561,7 @@ func TestPanicRecovered(t *testing.T) {
 func TestTemplatesRenderEveryPage(t *testing.T) {
 	ts := newTestServer(t, fixture())
 	srv := &server{static: mustStatic(t), version: "v"}
-	tmpl, err := parseTemplates()
+	tmpl, err := parseTemplates(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -587,6 +587,15 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 		},
 		"feeds":    {feedsPage{Page: srv.newPage(snap, "t", "/feeds", "")}},
 		"notfound": {notFoundPage{Page: srv.newPage(empty, "t", "/", ""), Path: "/x"}},
+		"feedview": {
+			feedViewPage{Page: srv.newPage(snap, "t", "/feeds/view/feed.atom", ""), Entries: []feedViewEntry{{Title: "t", Categories: []string{"c"}}}},
+			feedViewPage{Page: srv.newPage(empty, "t", "/feeds/view/feed.rss", "")},
+		},
+		"preview": {
+			previewIndexPage{Page: srv.newPage(snap, "t", "/preview", ""), Pending: []pendingIssue{{Number: 87, Articles: []pendingArticle{{Title: "a", Status: content.StatusDraft}}}}, Problems: content.Problems{{Path: "p", Line: 1, Msg: "m"}}, Recent: snap.Issues},
+			previewIndexPage{Page: srv.newPage(empty, "t", "/preview", "")},
+		},
+		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}
 	for _, name := range pageNames {
 		if len(pages[name]) == 0 {

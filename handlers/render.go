@@ -29,7 +29,7 @@ type templates struct {
 }
 
 // pageNames are the page templates in templates/, each defining "main".
-var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound"}
+var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries"}
 
 var funcs = template.FuncMap{
 	// longDate is the dateline's date: Saturday, 25 April 2026.
@@ -42,6 +42,10 @@ var funcs = template.FuncMap{
 	"ordinal": func(i int) string { return fmt.Sprintf("%02d", i+1) },
 	// formatName is how a feed format is called: RSS, Atom, JSON Feed.
 	"formatName": formatName,
+	// liveReload is the state of the editor's live reload on a preview
+	// response; nil in the public template set, so public pages carry no
+	// script.
+	"liveReload": func() *liveState { return nil },
 	// story wraps an article for the "story" template; its anchor is the
 	// slug, unique within an issue.
 	"story": func(a *content.Article, level int, link bool) story {
@@ -63,8 +67,10 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parseTemplates() (*templates, error) {
-	base, err := template.New("layout").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
+// parseTemplates parses every page; extra replaces some of funcs (the
+// preview's template set replaces liveReload).
+func parseTemplates(extra template.FuncMap) (*templates, error) {
+	base, err := template.New("layout").Funcs(funcs).Funcs(extra).ParseFS(templateFS, "templates/layout.html", "templates/parts.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse templates: %w", err)
 	}
@@ -133,14 +139,21 @@ func htmlHeader() http.Header {
 
 // pageCache keeps rendered pages of the current snapshot, so a page is
 // rendered once per publication or content change. Only pages that exist
-// are kept, so it holds at most one entry per public URL.
+// are kept, so it holds at most one entry per public URL; and at most
+// maxPageBytes of them: an archive of ten years has some 18,000 issue
+// and article pages, which a crawler may all ask for. When full, it is
+// emptied and refills with the pages asked for next.
 type pageCache struct {
 	mu    sync.Mutex
 	key   string // snapshot key of the pages held
+	bytes int    // body bytes held
 	pages map[string]*rendered
 }
 
 func newPageCache() *pageCache { return &pageCache{pages: map[string]*rendered{}} }
+
+// maxPageBytes bounds the page cache.
+const maxPageBytes = 16 << 20
 
 // get returns the page named key for the snapshot, building it on a miss.
 // Two concurrent misses may both build; the result is the same bytes.
@@ -158,10 +171,11 @@ func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*rende
 		return nil, err
 	}
 	c.mu.Lock()
-	if c.key != snap.Key {
-		c.key, c.pages = snap.Key, map[string]*rendered{}
+	if c.key != snap.Key || c.bytes+len(r.body) > maxPageBytes {
+		c.key, c.pages, c.bytes = snap.Key, map[string]*rendered{}, 0
 	}
 	c.pages[key] = r
+	c.bytes += len(r.body)
 	c.mu.Unlock()
 	return r, nil
 }
@@ -171,6 +185,9 @@ func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*rende
 func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()
 	snap := s.content.At(now)
+	if s.previewMode(c) {
+		return s.previewModePage(c, name, fill)
+	}
 	// The route and its parameters are all a page depends on besides the
 	// snapshot.
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
@@ -189,6 +206,10 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 		return err
 	}
 	secs, _ := maxAge(snap, now)
+	if s.preview != nil {
+		// The same URL answers differently with the preview cookie.
+		c.Response().Header()["Vary"] = hvVaryCookie
+	}
 	return writeRendered(c, r, cacheControl(snap.Site, secs))
 }
 

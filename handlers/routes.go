@@ -31,14 +31,36 @@ func (s *server) routes(e *echo.Echo) {
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
 			get(spec.Path(f), s.feed(spec, f))
+			// Archives (RFC 5005): /archive/2026/04/feed.atom, /issues/archive/2026/04/feed.rss, …
+			get(spec.ArchiveRoute(f), s.archiveFeed(spec, f))
 		}
 	}
 	get("/feeds.opml", s.opml)
+	// A readable page per feed: /feeds/view/feed.atom, …
+	for _, spec := range feed.Specs() {
+		for _, f := range feed.Formats {
+			get(feedViewPath(spec, f), s.feedView(spec, f))
+		}
+	}
+
+	// The editor's desk, behind the preview token: 404 without it, and
+	// 404 for everyone when no token is configured.
+	preview := func(path string, h echo.HandlerFunc) {
+		e.GET(path, h, s.requirePreview)
+		e.HEAD(path, h, s.requirePreview)
+	}
+	preview("/preview", s.previewIndex)
+	preview("/preview/issues/:number", s.previewIssue)
+	preview("/preview/issues/:number/:slug", s.previewArticle)
+	preview("/preview/entries/:number", s.previewEntries)
+	preview("/preview/events", s.previewEvents)
 
 	// Machines and browsers.
 	get("/healthz", s.healthz)
+	get("/metrics", s.metricsHandler)
 	get("/icon.png", s.staticFile("icon.png"))
 	get("/favicon.ico", s.staticFile("icon.png"))
 	get("/static/site.css", s.staticFile("site.css"))
+	get("/static/live.js", s.staticFile("live.js"))
 	get("/robots.txt", s.robots)
 }

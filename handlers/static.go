@@ -31,6 +31,7 @@ type staticFile struct {
 var contentTypes = map[string]string{
 	".css": "text/css; charset=utf-8",
 	".png": "image/png",
+	".js":  "text/javascript; charset=utf-8",
 }
 
 func loadStatic() (*staticFiles, error) {
@@ -54,7 +55,7 @@ func loadStatic() (*staticFiles, error) {
 			version:  hex.EncodeToString(sum[:])[:12],
 		}
 	}
-	for _, need := range []string{"site.css", "icon.png"} {
+	for _, need := range []string{"site.css", "icon.png", "live.js"} {
 		if s.files[need] == nil {
 			return nil, fmt.Errorf("static/%s is missing", need)
 		}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/morningpost/morningpost/content"
 )
@@ -19,8 +20,11 @@ Usage:
   morningpost serve [--addr HOST:PORT] [--content DIR] [--base-url URL]
       Serve the feeds and pages. Without --content, the embedded sample
       (issue #87) is served. Content under DIR is reloaded when it changes.
-  morningpost init DIR
+      With --preview-token TOKEN, editors preview drafts at /preview.
+  morningpost init [--issues N] DIR
       Write the sample content to DIR: the start of your own newsletter.
+      With --issues N, write an archive of N issues (the sample and
+      generated ones, one a day up to yesterday) to try morningpost at scale.
   morningpost check [--content DIR]
       Validate content; print every problem as path:line: message.
   morningpost sources poll [--content DIR] [--data DIR]
@@ -37,6 +41,12 @@ Environment (flags win):
   MORNINGPOST_CONTENT    content folder (default: the embedded sample)
   MORNINGPOST_BASE_URL   absolute URL the site is reached at (overrides base_url)
   MORNINGPOST_DATA       folder of the upstream store (default ./data)
+  MORNINGPOST_PREVIEW_TOKEN  token of the editor's preview (default: off)
+  MORNINGPOST_LOG_FORMAT text or json (default text)
+  MORNINGPOST_ACCESS_LOG one log line per request: true or false (default true)
+  MORNINGPOST_RATE_LIMIT full downloads of one feed per client per hour;
+                         0 switches abuse control off (default 60)
+  MORNINGPOST_TRUSTED_PROXIES  CIDRs of proxies whose X-Forwarded-For is read
 
 Run "morningpost COMMAND --help" for a command's flags.
 `
@@ -144,11 +154,12 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 }
 
 func initCmd(args []string, stdout, stderr io.Writer) error {
-	fs := flags("init", "DIR", stderr)
+	fs := flags("init", "[--issues N] DIR", stderr)
+	issues := fs.Int("issues", 0, "also write synthetic issues so the archive holds `N` issues, one a day up to yesterday (for trying morningpost at scale)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() != 1 || *issues < 0 {
 		fs.Usage()
 		return errUsage
 	}
@@ -158,6 +169,13 @@ func initCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("init: %w", err)
+	}
+	if *issues > 0 {
+		if err := writeArchive(dir, *issues, time.Now()); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		fmt.Fprintf(stdout, "Wrote an archive of %d issues to %s.\nNext: morningpost serve --content %s\n", *issues, dir, dir)
+		return nil
 	}
 	if err := os.CopyFS(dir, content.Sample()); err != nil {
 		return fmt.Errorf("init: %w", err)

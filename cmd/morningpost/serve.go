@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -36,6 +37,12 @@ type serveConfig struct {
 	baseURL   string
 	logFormat string
 	data      string // folder of the upstream store
+	// previewToken opens the editor's desk (/preview); empty: closed.
+	previewToken string
+	// Abuse control and logging (observe.go).
+	rateLimit      int
+	trustedProxies []netip.Prefix
+	accessLog      bool
 
 	// Set by tests: the clock deciding what is published, and a callback
 	// told the address once the server listens.
@@ -50,7 +57,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
 	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store, used when morningpost.yaml lists sources (env MORNINGPOST_DATA)")
+	fs.StringVar(&cfg.previewToken, "preview-token", getenv("MORNINGPOST_PREVIEW_TOKEN"), "`token` that opens the editor's private preview at /preview; off when empty (env MORNINGPOST_PREVIEW_TOKEN)")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
+	if err := observeFlags(fs, &cfg, getenv); err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
+	}
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -100,10 +112,13 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	var (
 		store      *upstream.Store
 		pollerDone = make(chan struct{})
+		metrics    = handlers.NewMetrics()
 	)
 	if srcs := live.Content().Site.Sources; len(srcs) > 0 {
 		var poller *upstream.Poller
-		store, poller, err = openSources(ctx, cfg.data, fsys, live.Content().Site, log)
+		store, poller, err = openSources(ctx, cfg.data, fsys, live.Content().Site, log, func(r upstream.Result) {
+			metrics.ObservePoll(r.Source, pollResult(r))
+		})
 		if err != nil {
 			return fmt.Errorf("upstream sources: %w", err)
 		}
@@ -120,12 +135,23 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		close(pollerDone)
 	}
 
+	// Long-lived responses (the preview's live reload stream) end when
+	// shutdown starts; Shutdown would otherwise wait for them in vain.
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
 	e, err := handlers.New(handlers.Deps{
-		Sources: store,
-		Content: live,
-		Feeds:   feed.NewCache(feedCacheBytes),
-		Now:     cfg.now,
-		Logger:  log,
+		Sources:      store,
+		Content:      live,
+		Feeds:        feed.NewCache(feedCacheBytes),
+		Now:          cfg.now,
+		Logger:       log,
+		PreviewToken: cfg.previewToken,
+		Done:         streams.Done(),
+
+		RateLimit:      cfg.rateLimit,
+		TrustedProxies: cfg.trustedProxies,
+		Metrics:        metrics,
+		AccessLog:      cfg.accessLog,
 	})
 	if err != nil {
 		return err
@@ -144,6 +170,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	srv.RegisterOnShutdown(endStreams)
 
 	if cfg.content != "" {
 		go func() {

@@ -34,12 +34,12 @@ func upstreamSources(site *content.Site) []upstream.Source {
 
 // openSources opens the store in dataDir and a poller over the site's
 // sources, reading file: sources from fsys.
-func openSources(ctx context.Context, dataDir string, fsys fs.FS, site *content.Site, log *slog.Logger) (*upstream.Store, *upstream.Poller, error) {
+func openSources(ctx context.Context, dataDir string, fsys fs.FS, site *content.Site, log *slog.Logger, onResult func(upstream.Result)) (*upstream.Store, *upstream.Poller, error) {
 	store, err := upstream.Open(ctx, dataDir)
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := upstream.NewPoller(ctx, store, upstreamSources(site), upstream.Options{FS: fsys, Logger: log})
+	p, err := upstream.NewPoller(ctx, store, upstreamSources(site), upstream.Options{FS: fsys, Logger: log, OnResult: onResult})
 	if err != nil {
 		store.Close()
 		return nil, nil, err
@@ -65,7 +65,7 @@ func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	store, p, err := openSources(ctx, *data, fsys, c.Site, slog.New(slog.DiscardHandler))
+	store, p, err := openSources(ctx, *data, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	d := content.NextDraft(c, time.Now())
 	if *fromSources {
-		store, p, err := openSources(ctx, *data, fsys, c.Site, slog.New(slog.DiscardHandler))
+		store, p, err := openSources(ctx, *data, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			return err
 		}

@@ -52,6 +52,10 @@ type Options struct {
 	// Logger receives what Run cannot return: poll errors, store errors.
 	// Default: discard.
 	Logger *slog.Logger
+
+	// OnResult, when set, is told the result of every poll, by Run and
+	// PollAll alike, from the goroutine that polled (metrics count them).
+	OnResult func(Result)
 }
 
 func (o Options) withDefaults() Options {
@@ -205,7 +209,7 @@ func (p *Poller) PollAll(ctx context.Context) Results {
 	for range min(p.opts.Concurrency, len(p.sources)) {
 		wg.Go(func() {
 			for i := range jobs {
-				results[i] = p.poll(ctx, i, false)
+				results[i] = p.report(p.poll(ctx, i, false))
 			}
 		})
 	}
@@ -257,7 +261,7 @@ func (p *Poller) Run(ctx context.Context) error {
 				inflight[i] = true
 				running++
 				go func() {
-					r := p.poll(ctx, i, true)
+					r := p.report(p.poll(ctx, i, true))
 					if r.Err != nil && ctx.Err() == nil {
 						p.opts.Logger.Warn("poll failed", "source", r.Source, "err", r.Err, "next", r.NextPoll)
 					}
@@ -291,6 +295,14 @@ func (p *Poller) Run(ctx context.Context) error {
 		case <-timerC:
 		}
 	}
+}
+
+// report tells Options.OnResult about r and returns it.
+func (p *Poller) report(r Result) Result {
+	if p.opts.OnResult != nil {
+		p.opts.OnResult(r)
+	}
+	return r
 }
 
 // poll polls source i. scheduled polls (from Run) re-check the persisted

@@ -1,0 +1,263 @@
+package content
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"path"
+	"runtime"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// loader reads a content root and remembers what it parsed, so that a
+// reload parses only the issue folders whose files changed.
+//
+// A content root of ten years holds 3,650 issue folders; parsing them
+// (YAML front matter and Markdown) is almost all the cost of a load. The
+// loader parses folders in parallel, keeps every folder's result keyed by
+// the hash of its files, and on reload re-reads either every folder (and
+// re-parses those whose hash changed) or only the folders it is told
+// about. A change of morningpost.yaml re-parses everything: issues take
+// their time zone, publication time and default author from it.
+type loader struct {
+	baseURL *url.URL // replaces the site's base_url when set
+
+	siteSum  [sha256.Size]byte
+	site     *Site
+	siteOK   bool // the site file was read and parsed
+	sitePs   Problems
+	folders  map[string]*folder // by folder name under issues/
+	issuesPs Problems           // reading the issues folder itself
+}
+
+// folder is one issue folder as last read.
+type folder struct {
+	name     string
+	sum      [sha256.Size]byte // of the names, sizes and bytes of the files read
+	issue    *Issue            // nil when the folder is not an issue or did not load
+	problems Problems
+}
+
+// Load reads a whole content root. On any problem it returns a nil
+// Content and a Problems error listing every problem found.
+func Load(fsys fs.FS) (*Content, error) {
+	return (&loader{}).load(fsys)
+}
+
+// load reads every file again, re-parsing only the folders whose files
+// changed since the last load.
+func (l *loader) load(fsys fs.FS) (*Content, error) {
+	if !l.readSite(fsys) {
+		return nil, l.sitePs
+	}
+	entries, err := fs.ReadDir(fsys, "issues")
+	l.issuesPs = nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		l.issuesPs = Problems{{Path: "issues", Msg: readError(err)}}
+	}
+	var names []string
+	for _, e := range entries {
+		if name := e.Name(); !strings.HasPrefix(name, ".") && e.IsDir() {
+			names = append(names, name)
+		}
+	}
+	old := l.folders
+	l.folders = make(map[string]*folder, len(names))
+	for i, f := range l.readFolders(fsys, names, old) {
+		l.folders[names[i]] = f
+	}
+	return l.assemble()
+}
+
+// update re-reads only the issue folders named (names under issues/),
+// keeping every other folder as last read. A folder that is gone is
+// dropped. The caller must know that nothing else changed.
+func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
+	if l.folders == nil || !l.siteOK {
+		return l.load(fsys)
+	}
+	var present []string
+	for _, name := range names {
+		fi, err := fs.Stat(fsys, "issues/"+name)
+		if err != nil || !fi.IsDir() {
+			delete(l.folders, name)
+			continue
+		}
+		present = append(present, name)
+	}
+	for i, f := range l.readFolders(fsys, present, l.folders) {
+		l.folders[present[i]] = f
+	}
+	return l.assemble()
+}
+
+// readSite reads morningpost.yaml, parsing it only when it changed. A
+// changed site makes every folder's parse stale.
+func (l *loader) readSite(fsys fs.FS) bool {
+	b, err := fs.ReadFile(fsys, SiteFile)
+	if err != nil {
+		l.site, l.siteOK, l.folders = nil, false, nil
+		l.sitePs = Problems{{Path: SiteFile, Msg: readError(err)}}
+		return false
+	}
+	sum := fileSum(SiteFile, b)
+	if l.site != nil && sum == l.siteSum {
+		return true
+	}
+	var ps Problems
+	site := parseSite(b, &ps)
+	if l.baseURL != nil {
+		site.BaseURL = l.baseURL
+	}
+	site.Version = hex.EncodeToString(sum[:8])
+	l.site, l.siteSum, l.siteOK, l.sitePs, l.folders = site, sum, true, ps, nil
+	return true
+}
+
+func fileSum(name string, b []byte) [sha256.Size]byte {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+	h.Write(b)
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+// readFolders reads the named folders in parallel, one worker per CPU,
+// reusing the parse in old of any folder whose files are unchanged. The
+// result is in the order of names.
+func (l *loader) readFolders(fsys fs.FS, names []string, old map[string]*folder) []*folder {
+	out := make([]*folder, len(names))
+	workers := min(runtime.GOMAXPROCS(0), len(names))
+	var next sync.Mutex
+	i := 0
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				next.Lock()
+				j := i
+				i++
+				next.Unlock()
+				if j >= len(names) {
+					return
+				}
+				out[j] = l.readFolder(fsys, names[j], old[names[j]])
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// readFolder reads one issue folder. The files are read first and hashed;
+// when they are what prev was parsed from, prev is kept.
+func (l *loader) readFolder(fsys fs.FS, name string, prev *folder) *folder {
+	f := &folder{name: name}
+	dir := "issues/" + name
+	n, err := strconv.Atoi(name)
+	if err != nil || n <= 0 || strings.TrimLeft(name, "0123456789") != "" {
+		f.problems = Problems{{Path: dir, Msg: "issue folders are named by issue number (e.g. issues/87)"}}
+		return f
+	}
+	files, ps := readIssueFiles(fsys, dir)
+	h := sha256.New()
+	for _, file := range files {
+		fmt.Fprintf(h, "%s\x00%d\x00", file.name, len(file.data))
+		h.Write(file.data)
+	}
+	f.sum = [sha256.Size]byte(h.Sum(nil))
+	if prev != nil && prev.sum == f.sum && len(ps) == 0 && len(prev.problems) == 0 && prev.issue != nil {
+		return prev
+	}
+	f.problems = ps
+	f.issue = parseIssueFiles(dir, n, files, l.site, &f.problems)
+	if f.issue != nil {
+		f.issue.Version = hex.EncodeToString(f.sum[:8])
+	}
+	return f
+}
+
+type issueFile2 struct {
+	name string // path inside the content root
+	data []byte
+}
+
+// readIssueFiles reads issue.md and the articles of one folder, issue.md
+// first, then the articles by file name.
+func readIssueFiles(fsys fs.FS, dir string) ([]issueFile2, Problems) {
+	var ps Problems
+	var files []issueFile2
+	issuePath := dir + "/issue.md"
+	if b, err := fs.ReadFile(fsys, issuePath); err != nil {
+		ps = append(ps, Problem{Path: issuePath, Msg: readError(err)})
+	} else {
+		files = append(files, issueFile2{issuePath, b})
+	}
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		ps = append(ps, Problem{Path: dir, Msg: readError(err)})
+		return nil, ps
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || strings.HasPrefix(name, ".") || path.Ext(name) != ".md" || name == "issue.md" {
+			continue
+		}
+		p := dir + "/" + name
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			ps = append(ps, Problem{Path: p, Msg: readError(err)})
+			continue
+		}
+		files = append(files, issueFile2{p, b})
+	}
+	return files, ps
+}
+
+// assemble makes a Content of the site and every folder, or returns every
+// problem of them all.
+func (l *loader) assemble() (*Content, error) {
+	ps := slices.Clone(l.sitePs)
+	ps = append(ps, l.issuesPs...)
+	names := make([]string, 0, len(l.folders))
+	for name := range l.folders {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the order fs.ReadDir lists them in
+
+	h := sha256.New()
+	h.Write(l.siteSum[:])
+	c := &Content{Site: l.site}
+	seen := map[int]string{}
+	for _, name := range names {
+		f := l.folders[name]
+		dir := "issues/" + name
+		if f.issue != nil {
+			if other, dup := seen[f.issue.Number]; dup {
+				ps = append(ps, Problem{Path: dir, Msg: fmt.Sprintf("duplicate issue number %d: %s is issue %d too", f.issue.Number, other, f.issue.Number)})
+				continue
+			}
+			seen[f.issue.Number] = dir
+		}
+		ps = append(ps, f.problems...)
+		fmt.Fprintf(h, "%s\x00", name)
+		h.Write(f.sum[:])
+		if f.issue != nil {
+			c.Issues = append(c.Issues, f.issue)
+		}
+	}
+	if len(ps) > 0 {
+		ps.sort()
+		return nil, ps
+	}
+	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
+	c.index()
+	return c, nil
+}

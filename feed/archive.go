@@ -1,0 +1,397 @@
+package feed
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/morningpost/morningpost/content"
+)
+
+// Archived feeds (RFC 5005 §4).
+//
+// A subscription feed holds the newest entries only (the site's
+// feed_length). The whole history of each feed is published as archive
+// documents, one per calendar month (in the site's time zone) that has
+// entries, in every format:
+//
+//	/archive/2026/04/feed.atom            every article of April 2026
+//	/issues/archive/2026/04/feed.rss      every issue of April 2026
+//	/sections/lead/archive/2026/04/feed.json
+//
+// The subscription feed links to the newest archive with rel="prev-archive";
+// each archive links to the subscription feed ("current"), to the month
+// before ("prev-archive") and to the month after ("next-archive"). RSS
+// carries these as atom:link elements; JSON Feed, which has no archive
+// relations, has next_url pointing to the next older document. Every
+// published entry is in exactly one archive document: walking prev-archive
+// from the subscription feed finds each entry once.
+//
+// The newest archive is open: it gains the month's entries as they are
+// published. Every older one is closed: its entries and links change only
+// if an old issue is corrected, so it can be cached for long.
+
+// Period is the calendar month an archive document covers.
+type Period struct {
+	Year  int
+	Month time.Month
+}
+
+func (p Period) String() string { return fmt.Sprintf("%04d/%02d", p.Year, int(p.Month)) }
+
+// Title is how the period is written: "April 2026".
+func (p Period) Title() string { return p.Month.String() + " " + strconv.Itoa(p.Year) }
+
+// periodOf is the month, in the site's time zone, of a publication time.
+func periodOf(t time.Time, loc *time.Location) Period {
+	y, m, _ := t.In(loc).Date()
+	return Period{y, m}
+}
+
+// ParsePeriod reads the year and month of an archive URL ("2026", "04").
+func ParsePeriod(year, month string) (Period, bool) {
+	if len(year) != 4 || len(month) != 2 {
+		return Period{}, false
+	}
+	y, err1 := strconv.Atoi(year)
+	m, err2 := strconv.Atoi(month)
+	if err1 != nil || err2 != nil || y < 1 || m < 1 || m > 12 || strings.TrimLeft(year+month, "0123456789") != "" {
+		return Period{}, false
+	}
+	return Period{y, time.Month(m)}, true
+}
+
+// archiveDir is where the feed's archives live: "", "/issues", "/sections/lead".
+func (s Spec) archiveDir() string { return strings.TrimSuffix(s.base(), "/feed") }
+
+// ArchivePath is the URL path of the feed's archive for period p in
+// format f, such as "/issues/archive/2026/04/feed.rss". Like Path, it is
+// a public contract.
+func (s Spec) ArchivePath(p Period, f Format) string {
+	return s.archiveDir() + "/archive/" + p.String() + "/feed." + string(f)
+}
+
+// ArchiveRoute is the route pattern of the feed's archives in format f,
+// with :year and :month parameters.
+func (s Spec) ArchiveRoute(f Format) string {
+	return s.archiveDir() + "/archive/:year/:month/feed." + string(f)
+}
+
+// ErrNoArchive is returned for a period in which a feed has no entries.
+var ErrNoArchive = errors.New("feed: no archive for that period")
+
+// Archive describes one archive document of a feed.
+type Archive struct {
+	Period  Period
+	Entries int // how many entries it holds
+	// Closed is false for the newest archive, which still gains entries
+	// as they are published, and true for every older one.
+	Closed bool
+}
+
+// Archives lists the archive documents of feed s in snap, newest first.
+func Archives(snap *content.Snapshot, s Spec) []Archive {
+	if !s.Valid() {
+		return nil
+	}
+	fi := newIndex(snap).feeds[specSlot(s)]
+	out := make([]Archive, len(fi.periods))
+	for i, p := range fi.periods {
+		out[i] = Archive{Period: p.period, Entries: p.entries, Closed: i > 0}
+	}
+	return out
+}
+
+// BuildArchive maps the public entries of feed s published in period p
+// to an archive document, newest first, with its archive links. It
+// returns ErrNoArchive when the feed has no entries in p.
+func BuildArchive(snap *content.Snapshot, s Spec, p Period) (*Doc, error) {
+	if !s.Valid() {
+		return nil, fmt.Errorf("feed: no feed %v", s)
+	}
+	fi := newIndex(snap).feeds[specSlot(s)]
+	i, ok := fi.byPeriod[p]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrNoArchive, s.ArchivePath(p, Atom))
+	}
+	return fi.buildArchive(snap, s, i), nil
+}
+
+func (fi *feedIndex) buildArchive(snap *content.Snapshot, s Spec, i int) *Doc {
+	pi := fi.periods[i]
+	d := newDoc(snap, s)
+	site := snap.Site
+	d.Feed.Title += " (" + pi.period.Title() + ")"
+	d.archive = true
+	for _, f := range Formats {
+		d.self[f] = site.URL(s.ArchivePath(pi.period, f))
+	}
+	d.links.current = site.URL(s.base())
+	if i+1 < len(fi.periods) {
+		d.links.prev = site.URL(strings.TrimSuffix(s.ArchivePath(fi.periods[i+1].period, Atom), ".atom"))
+	}
+	if i > 0 {
+		d.links.next = site.URL(strings.TrimSuffix(s.ArchivePath(fi.periods[i-1].period, Atom), ".atom"))
+	}
+	b := builder{site: site, root: mustParse(site.URL("/"))}
+	for _, iss := range pi.issues {
+		addEntries(d, &b, iss, s)
+	}
+	d.finish()
+	return d
+}
+
+// addEntries adds the entries issue iss gives feed s, in feed order.
+func addEntries(d *Doc, b *builder, iss *content.Issue, s Spec) {
+	switch {
+	case s.Kind == Articles:
+		for _, a := range iss.Articles {
+			d.add(b.article(a))
+		}
+	case s.Kind == Issues:
+		d.add(b.issue(iss))
+	case s.Section.IsArticle():
+		for _, a := range iss.Articles {
+			if a.Section == s.Section {
+				d.add(b.article(a))
+			}
+		}
+	default:
+		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 {
+			d.add(b.list(iss, l))
+		}
+	}
+}
+
+// entryCount is how many entries issue iss gives feed s.
+func entryCount(iss *content.Issue, s Spec) int {
+	switch {
+	case s.Kind == Articles:
+		return len(iss.Articles)
+	case s.Kind == Issues:
+		return 1
+	case s.Section.IsArticle():
+		n := 0
+		for _, a := range iss.Articles {
+			if a.Section == s.Section {
+				n++
+			}
+		}
+		return n
+	default:
+		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 {
+			return 1
+		}
+		return 0
+	}
+}
+
+// index is what the cache needs to know about a snapshot's feeds: their
+// archive periods, which issues make each document, and a key for each
+// document that changes exactly when its bytes may change. Keys are
+// made of the issues' versions (hashes of their files), not of the
+// content version, so that editing one issue re-renders only the
+// documents that hold it.
+type index struct {
+	feeds []*feedIndex // by specSlot
+}
+
+type feedIndex struct {
+	subKeys  [3]string // subscription feed, by format slot
+	periods  []*periodIndex
+	byPeriod map[Period]int
+}
+
+type periodIndex struct {
+	period  Period
+	issues  []*content.Issue // issues with entries in the period, feed order
+	entries int
+	keys    [3]string // by format slot
+}
+
+// specSlot numbers the feeds of Specs: articles, issues, then sections.
+func specSlot(s Spec) int {
+	switch s.Kind {
+	case Articles:
+		return 0
+	case Issues:
+		return 1
+	}
+	for i, sec := range content.Sections {
+		if sec == s.Section {
+			return 2 + i
+		}
+	}
+	return -1
+}
+
+func formatSlot(f Format) int {
+	switch f {
+	case RSS:
+		return 0
+	case Atom:
+		return 1
+	}
+	return 2
+}
+
+func newIndex(snap *content.Snapshot) *index {
+	issues := sortedIssues(snap)
+	site := snap.Site
+	limit := site.FeedLength
+	if limit <= 0 {
+		limit = DefaultFeedLength
+	}
+	// Everything a document's bytes depend on besides its issues.
+	common := strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String()}, "\x00")
+	ix := &index{}
+	for _, s := range Specs() {
+		fi := &feedIndex{byPeriod: map[Period]int{}}
+		var cur *periodIndex
+		sub := sha256.New()
+		subEntries := 0
+		for _, iss := range issues {
+			n := entryCount(iss, s)
+			if n == 0 {
+				continue
+			}
+			if subEntries < limit {
+				fmt.Fprintf(sub, "%d\x00%s\x00", iss.Number, iss.Version)
+				subEntries += n
+			}
+			p := periodOf(iss.PublishAt, site.Location)
+			if cur == nil || cur.period != p {
+				cur = &periodIndex{period: p}
+				fi.byPeriod[p] = len(fi.periods)
+				fi.periods = append(fi.periods, cur)
+			}
+			cur.issues = append(cur.issues, iss)
+			cur.entries += n
+		}
+		newest := ""
+		if len(fi.periods) > 0 {
+			newest = fi.periods[0].period.String()
+		}
+		fi.subKeys = keys(sub, common, s.String(), "feed", newest)
+		for i, pi := range fi.periods {
+			h := sha256.New()
+			for _, iss := range pi.issues {
+				fmt.Fprintf(h, "%d\x00%s\x00", iss.Number, iss.Version)
+			}
+			var prev, next string
+			if i+1 < len(fi.periods) {
+				prev = fi.periods[i+1].period.String()
+			}
+			if i > 0 {
+				next = fi.periods[i-1].period.String()
+			}
+			pi.keys = keys(h, common, s.String(), "archive", pi.period.String(), prev, next)
+		}
+		ix.feeds = append(ix.feeds, fi)
+	}
+	return ix
+}
+
+// keys finishes a document's hash with what names it, one key per format.
+func keys(h interface {
+	Write([]byte) (int, error)
+	Sum([]byte) []byte
+}, parts ...string) [3]string {
+	for _, p := range parts {
+		_, _ = h.Write([]byte(p))
+		_, _ = h.Write([]byte{0})
+	}
+	sum := hex.EncodeToString(h.Sum(nil))[:32]
+	var out [3]string
+	for _, f := range Formats {
+		out[formatSlot(f)] = sum + "." + string(f)
+	}
+	return out
+}
+
+// indexes keeps the index of the last few snapshots: one is built per
+// publication step or content change, by the first request that needs
+// it; concurrent requests wait for that one.
+type indexes struct {
+	last   atomic.Pointer[indexed] // the newest built, for the hot path
+	mu     sync.Mutex
+	recent []*indexed // newest last
+}
+
+type indexed struct {
+	snap *content.Snapshot
+	ix   *index // set before done is closed
+	done chan struct{}
+}
+
+const keptIndexes = 4
+
+func (c *indexes) get(snap *content.Snapshot) *index {
+	if e := c.last.Load(); e != nil && e.snap == snap {
+		return e.ix
+	}
+	c.mu.Lock()
+	for _, e := range c.recent {
+		if e.snap == snap {
+			c.mu.Unlock()
+			<-e.done
+			return e.ix
+		}
+	}
+	e := &indexed{snap: snap, done: make(chan struct{})}
+	if len(c.recent) == keptIndexes {
+		c.recent = append(c.recent[:0:0], c.recent[1:]...)
+	}
+	c.recent = append(c.recent, e)
+	c.mu.Unlock()
+	e.ix = newIndex(snap)
+	close(e.done)
+	c.last.Store(e)
+	return e.ix
+}
+
+// GetArchive returns the archive of feed s for period p in format f,
+// rendering it if it is not cached, and whether the archive is closed.
+// It returns ErrNoArchive when the feed has no entries in p.
+func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (*Response, Archive, error) {
+	if !s.Valid() || !f.Valid() {
+		return nil, Archive{}, fmt.Errorf("feed: no feed %v in format %q", s, f)
+	}
+	fi := c.ix.get(snap).feeds[specSlot(s)]
+	i, ok := fi.byPeriod[p]
+	if !ok {
+		return nil, Archive{}, fmt.Errorf("%w: %s", ErrNoArchive, s.ArchivePath(p, f))
+	}
+	pi := fi.periods[i]
+	info := Archive{Period: p, Entries: pi.entries, Closed: i > 0}
+	key := pi.keys[formatSlot(f)]
+	if r := c.lookup(key); r != nil {
+		c.hits.Add(1)
+		return r, info, nil
+	}
+	c.misses.Add(1)
+	v, err, _ := c.group.Do(key, func() (any, error) {
+		if r := c.lookup(key); r != nil { // rendered while we queued
+			return r, nil
+		}
+		start := time.Now()
+		r, err := NewResponse(fi.buildArchive(snap, s, i), f)
+		c.renderNanos.Add(int64(time.Since(start)))
+		if err != nil {
+			return nil, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
+		}
+		c.renders.Add(1)
+		c.insert(key, r)
+		return r, nil
+	})
+	if err != nil {
+		return nil, Archive{}, err
+	}
+	return v.(*Response), info, nil
+}

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Archived feeds (RFC 5005 §4): one document per feed, format and month,
+// such as /archive/2026/04/feed.atom or /sections/lead/archive/2026/04/feed.json.
+// feed.Spec.ArchiveRoute gives the routes; the documents link to each
+// other, and the subscription feeds link to the newest one.
+
+// hvArchiveCacheControl is the Cache-Control of a closed archive: one
+// whose month is over and which is not the newest. Its entries no longer
+// change as issues are published, so caches keep it for 30 days. It is
+// not "immutable": an editor may still correct an old issue (the
+// updated: key), and a correction should reach every cache within a
+// month; revalidating costs a 304.
+var hvArchiveCacheControl = []string{"public, max-age=2592000"}
+
+// archiveFeed serves the archives of one feed in one format. Like feed,
+// a cache hit is a lookup and a write.
+func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		p, ok := feed.ParsePeriod(c.Param("year"), c.Param("month"))
+		if !ok {
+			return errNotFound
+		}
+		now := s.now()
+		snap := s.content.At(now)
+		resp, info, err := s.feeds.GetArchive(snap, spec, p, f)
+		if errors.Is(err, feed.ErrNoArchive) {
+			return errNotFound
+		}
+		if err != nil {
+			return fmt.Errorf("archive %s: %w", spec.ArchivePath(p, f), err)
+		}
+		pf := s.headers.get(resp, snap.Site)
+		req := c.Request()
+		b := pf.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
+
+		w := c.Response()
+		h := w.Header()
+		h["Vary"] = hvVaryAcceptEncoding
+		h["X-Content-Type-Options"] = hvNosniff
+		h["Access-Control-Allow-Origin"] = hvAnyOrigin
+		h["Etag"] = b.etag
+		if pf.lastModified != nil {
+			h["Last-Modified"] = pf.lastModified
+		}
+		switch secs, capped := maxAge(snap, now); {
+		case info.Closed:
+			h["Cache-Control"] = hvArchiveCacheControl
+		case capped:
+			// The open archive gains the next issue when it is published.
+			h["Cache-Control"] = []string{cacheControl(snap.Site, secs)}
+		default:
+			h["Cache-Control"] = pf.cacheControl
+		}
+		if notModified(req, b.etag[0], resp.LastModified) {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+		if s.limiter != nil && req.Method != http.MethodHead {
+			if ok, wait := s.limiter.allow(visitor{clientAddr(c), req.URL.Path}); !ok {
+				return tooManyRequests(c, wait)
+			}
+		}
+		h["Content-Type"] = pf.contentType
+		h["Content-Length"] = b.length
+		if b.encoding != nil {
+			h["Content-Encoding"] = b.encoding
+		}
+		w.WriteHeader(http.StatusOK)
+		if req.Method != http.MethodHead {
+			_, _ = w.Write(b.bytes)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,279 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Metrics are the Prometheus metrics of one server, served at /metrics
+// from a registry of their own. Every name starts with morningpost_.
+// Every label takes few values: routes are route patterns
+// ("/issues/:number"), never raw paths; sources and aggregators come
+// from fixed lists.
+type Metrics struct {
+	reg     *prometheus.Registry
+	handler http.Handler
+
+	requests    *prometheus.CounterVec   // route, format, status
+	bytes       *prometheus.CounterVec   // route, format
+	duration    *prometheus.HistogramVec // route
+	subscribers *prometheus.GaugeVec     // feed, aggregator
+	polls       *prometheus.CounterVec   // source, result
+
+	routes map[string]*routeMetrics // by route pattern; read-only once the server is built
+	other  *routeMetrics            // requests no route matched
+}
+
+// NewMetrics returns the metrics of a server, with the Go runtime's and
+// the process's. Pass them to New in Deps.Metrics, and report
+// upstream polls with ObservePoll. One Metrics serves one server.
+func NewMetrics() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "morningpost_http_requests_total",
+			Help: "HTTP requests answered, by route pattern, format and status code (304s show how much polling is conditional).",
+		}, []string{"route", "format", "status"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "morningpost_http_response_bytes_total",
+			Help: "Response body bytes written, by route pattern and format, after content coding.",
+		}, []string{"route", "format"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "morningpost_http_request_duration_seconds",
+			Help:    "Time to answer a request, by route pattern.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"route"}),
+		subscribers: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "morningpost_feed_subscribers",
+			Help: "Subscribers of a feed as the last request of an aggregator reported them in its User-Agent (\"… 123 subscribers …\"); self-reported, not verified.",
+		}, []string{"feed", "aggregator"}),
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "morningpost_upstream_polls_total",
+			Help: "Polls of upstream sources, by source and result: ok, not-modified, deferred or error.",
+		}, []string{"source", "result"}),
+	}
+	m.reg.MustRegister(m.requests, m.bytes, m.duration, m.subscribers, m.polls)
+	// The runtime's and the process's metrics too, under our prefix
+	// (morningpost_go_goroutines, morningpost_process_resident_memory_bytes).
+	prometheus.WrapRegistererWithPrefix("morningpost_", m.reg).MustRegister(
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	return m
+}
+
+// ObservePoll counts one poll of an upstream source. result is "ok",
+// "not-modified", "deferred" or "error".
+func (m *Metrics) ObservePoll(source, result string) {
+	m.polls.WithLabelValues(source, result).Inc()
+}
+
+// Handler serves the metrics in the Prometheus exposition format.
+func (m *Metrics) Handler() http.Handler {
+	return m.handler
+}
+
+// register adds what the server's dependencies count: the feed cache
+// and content reloads, read when scraped.
+func (m *Metrics) register(live *content.Live, cache *feed.Cache) error {
+	for _, c := range []prometheus.Collector{
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "morningpost_content_reloads_total",
+			Help: "Content reloads attempted (a file changed).",
+		}, func() float64 { return float64(live.Reloads()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "morningpost_content_reload_errors_total",
+			Help: "Content reloads that failed; the last good content kept being served.",
+		}, func() float64 { return float64(live.ReloadErrors()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "morningpost_content_problems",
+			Help: "Problems in the content on disk now (0 when what is served is what is on disk); /healthz lists them.",
+		}, func() float64 { return float64(len(live.Problems())) }),
+		cacheCollector{cache},
+	} {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cacheCollector reads the feed cache's counters when scraped.
+type cacheCollector struct{ c *feed.Cache }
+
+var (
+	descCacheHits      = prometheus.NewDesc("morningpost_feed_cache_hits_total", "Feed requests answered from the render cache.", nil, nil)
+	descCacheMisses    = prometheus.NewDesc("morningpost_feed_cache_misses_total", "Feed requests that waited for a render, their own or a concurrent one.", nil, nil)
+	descCacheRenders   = prometheus.NewDesc("morningpost_feed_cache_renders_total", "Feeds rendered (and compressed).", nil, nil)
+	descCacheEvictions = prometheus.NewDesc("morningpost_feed_cache_evictions_total", "Rendered feeds dropped to stay within the cache's byte budget.", nil, nil)
+	descCacheRenderSec = prometheus.NewDesc("morningpost_feed_render_seconds_total", "Time spent rendering and compressing feeds; divide by renders for the mean.", nil, nil)
+	descCacheBytes     = prometheus.NewDesc("morningpost_feed_cache_bytes", "Bytes of rendered feeds held, all encodings.", nil, nil)
+	descCacheEntries   = prometheus.NewDesc("morningpost_feed_cache_entries", "Rendered feeds held.", nil, nil)
+)
+
+func (cc cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descCacheHits, descCacheMisses, descCacheRenders, descCacheEvictions, descCacheRenderSec, descCacheBytes, descCacheEntries} {
+		ch <- d
+	}
+}
+
+func (cc cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	st := cc.c.Stats()
+	ch <- prometheus.MustNewConstMetric(descCacheHits, prometheus.CounterValue, float64(st.Hits))
+	ch <- prometheus.MustNewConstMetric(descCacheMisses, prometheus.CounterValue, float64(st.Misses))
+	ch <- prometheus.MustNewConstMetric(descCacheRenders, prometheus.CounterValue, float64(st.Renders))
+	ch <- prometheus.MustNewConstMetric(descCacheEvictions, prometheus.CounterValue, float64(st.Evictions))
+	ch <- prometheus.MustNewConstMetric(descCacheRenderSec, prometheus.CounterValue, st.RenderTime.Seconds())
+	ch <- prometheus.MustNewConstMetric(descCacheBytes, prometheus.GaugeValue, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(descCacheEntries, prometheus.GaugeValue, float64(st.Entries))
+}
+
+// routeMetrics are the metrics of one route with its labels bound, so a
+// request costs a few atomic adds and no label hashing.
+type routeMetrics struct {
+	route, format string
+	feed          bool // a feed: its requests may report subscribers
+	m             *Metrics
+	bytes         prometheus.Counter
+	duration      prometheus.Observer
+	statuses      sync.Map // int -> prometheus.Counter
+}
+
+func (m *Metrics) newRoute(route, format string, isFeed bool) *routeMetrics {
+	return &routeMetrics{
+		route:    route,
+		format:   format,
+		feed:     isFeed,
+		m:        m,
+		bytes:    m.bytes.WithLabelValues(route, format),
+		duration: m.duration.WithLabelValues(route),
+	}
+}
+
+// bindRoutes prepares the metrics of every route e serves.
+func (m *Metrics) bindRoutes(e *echo.Echo) {
+	feeds := map[string]feed.Format{}
+	for _, spec := range feed.Specs() {
+		for _, f := range feed.Formats {
+			feeds[spec.Path(f)] = f
+		}
+	}
+	m.routes = map[string]*routeMetrics{}
+	for _, r := range e.Routes() {
+		if _, ok := m.routes[r.Path]; ok {
+			continue
+		}
+		if f, ok := feeds[r.Path]; ok {
+			m.routes[r.Path] = m.newRoute(r.Path, string(f), true)
+		} else {
+			m.routes[r.Path] = m.newRoute(r.Path, routeFormat(r.Path), false)
+		}
+	}
+	m.other = m.newRoute("unmatched", "none", false)
+}
+
+// route returns the metrics of a route pattern; unknown patterns (Echo
+// names a partial match when no route matched) count as "unmatched".
+func (m *Metrics) route(pattern string) *routeMetrics {
+	if r, ok := m.routes[pattern]; ok {
+		return r
+	}
+	return m.other
+}
+
+func (r *routeMetrics) status(code int) prometheus.Counter {
+	if c, ok := r.statuses.Load(code); ok {
+		return c.(prometheus.Counter)
+	}
+	c, _ := r.statuses.LoadOrStore(code, r.m.requests.WithLabelValues(r.route, r.format, strconv.Itoa(code)))
+	return c.(prometheus.Counter)
+}
+
+// routeFormat is the format label of a route that is not a feed.
+func routeFormat(route string) string {
+	switch {
+	case route == "/healthz":
+		return "json"
+	case route == "/metrics":
+		return "prometheus"
+	case strings.HasSuffix(route, ".opml"):
+		return "opml"
+	case strings.HasPrefix(route, "/static/") || route == "/icon.png" || route == "/favicon.ico" || route == "/robots.txt":
+		return "static"
+	}
+	return "html"
+}
+
+// aggregators are the feed services known to report their subscriber
+// counts in the User-Agent, by the name they use there (matched without
+// regard to case) and the label they get. Anything else is "other".
+var aggregators = []struct{ match, label string }{
+	{"feedly", "feedly"},
+	{"inoreader", "inoreader"},
+	{"newsblur", "newsblur"},
+	{"feedbin", "feedbin"},
+	{"theoldreader", "theoldreader"},
+	{"netvibes", "netvibes"},
+	{"bazqux", "bazqux"},
+	{"feedspot", "feedspot"},
+	{"feedhq", "feedhq"},
+	{"feedwrangler", "feedwrangler"},
+	{"bloglovin", "bloglovin"},
+	{"commafeed", "commafeed"},
+}
+
+// maxSubscribers caps a reported count: the header is the client's word.
+const maxSubscribers = 100_000_000
+
+// subscriberReport finds "N subscribers" in a User-Agent, as Feedly
+// ("Feedly/1.0 (+http://www.feedly.com/fetcher.html; 123 subscribers;
+// feed-id=…)"), Inoreader, NewsBlur, Feedbin and others send it, and
+// names the aggregator.
+func subscriberReport(ua string) (aggregator string, n int, ok bool) {
+	i := strings.Index(ua, " subscriber")
+	if i < 0 {
+		i = strings.Index(ua, " Subscriber")
+	}
+	if i <= 0 {
+		return "", 0, false
+	}
+	j := i
+	for j > 0 && ua[j-1] >= '0' && ua[j-1] <= '9' {
+		j--
+	}
+	if j == i || i-j > 9 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(ua[j:i])
+	if err != nil {
+		return "", 0, false
+	}
+	lower := strings.ToLower(ua)
+	aggregator = "other"
+	for _, a := range aggregators {
+		if strings.Contains(lower, a.match) {
+			aggregator = a.label
+			break
+		}
+	}
+	return aggregator, min(n, maxSubscribers), true
+}
+
+// observeSubscribers records the subscriber count a feed request reports.
+func (r *routeMetrics) observeSubscribers(ua string) {
+	if !strings.Contains(ua, "ubscriber") {
+		return
+	}
+	if agg, n, ok := subscriberReport(ua); ok {
+		r.m.subscribers.WithLabelValues(r.route, agg).Set(float64(n))
+	}
+}

@@ -1,0 +1,294 @@
+package handlers
+
+import (
+	"html/template"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/morningpost/morningpost/content"
+)
+
+// The editor's desk: private previews of drafts and scheduled issues, what
+// feed readers will receive, and a live reload of every open page. It
+// exists only when a preview token is configured; every route is behind
+// requirePreview.
+//
+// Preview pages are built from content.Preview, never from the public
+// snapshot, and the public code paths never see that snapshot. Nothing here
+// is cached by browsers or proxies (private, no-store).
+
+// previewDesk is what the editor's pages need besides the server's
+// dependencies.
+type previewDesk struct {
+	auth *previewAuth
+	done <-chan struct{} // closed at shutdown: ends event streams
+	// tmpl is the page set whose layout carries the live reload script.
+	tmpl *templates
+	// reader is the sanitiser a feed reader applies to entry HTML.
+	reader  *bluemonday.Policy
+	entries entryCache
+}
+
+func (s *server) newPreviewDesk(token string, done <-chan struct{}) (*previewDesk, error) {
+	if token == "" {
+		return nil, nil
+	}
+	auth, err := newPreviewAuth(token)
+	if err != nil {
+		return nil, err
+	}
+	tmpl, err := parseTemplates(template.FuncMap{"liveReload": s.liveState})
+	if err != nil {
+		return nil, err
+	}
+	return &previewDesk{auth: auth, done: done, tmpl: tmpl, reader: readerPolicy()}, nil
+}
+
+// liveState is what a preview response's layout needs for the live
+// reload: the script, the content version the page was rendered from (the
+// script reloads when the served version differs) and the content's
+// problems of the moment, shown instead of a reload.
+type liveState struct {
+	Script   string
+	Version  string
+	Problems content.Problems
+}
+
+func (s *server) liveState() *liveState {
+	return &liveState{
+		Script:   s.static.url("live.js"),
+		Version:  s.content.Content().Version,
+		Problems: s.content.Problems(),
+	}
+}
+
+// PreviewBar is the banner of an editor's preview page.
+type PreviewBar struct {
+	Status content.Status
+	Note   string // when it goes out
+	Links  []PreviewLink
+}
+
+// PreviewLink is a link in the preview banner.
+type PreviewLink struct {
+	Text, Href string
+}
+
+// hvPreviewCSP lets preview responses run the live reload script and open
+// its event stream, both from this origin only. Public responses keep
+// hvCSP, with no script at all.
+var hvPreviewCSP = []string{"default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
+	"script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
+
+// writePreview renders a page of the preview set and writes it. It is never
+// stored: it changes with every edit and must not outlive the cookie.
+func (s *server) writePreview(c echo.Context, name string, data any) error {
+	body, err := s.preview.tmpl.render(name, data)
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h["Content-Type"] = hvHTML
+	h["Content-Security-Policy"] = hvPreviewCSP
+	h["Referrer-Policy"] = hvReferrer
+	h["X-Content-Type-Options"] = hvNosniff
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	if h.Get("Vary") == "" {
+		h["Vary"] = hvVaryCookie
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.Response().WriteHeader(http.StatusOK)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write(body)
+	}
+	return nil
+}
+
+// previewModePage serves a public page to an editor: the same page, from
+// the public snapshot, with the live reload.
+func (s *server) previewModePage(c echo.Context, name string, fill func(*content.Snapshot) (any, error)) error {
+	data, err := fill(s.content.At(s.now()))
+	if err != nil {
+		return err
+	}
+	return s.writePreview(c, name, data)
+}
+
+// whenText says when an issue or article goes out, for editors.
+func whenText(st content.Status, at time.Time, now time.Time, path string) string {
+	date := at.Format("Monday 2 January 2006 at 15:04 MST")
+	switch st {
+	case content.StatusPublished:
+		return "Published " + date + "."
+	case content.StatusScheduled:
+		return "Scheduled: goes out " + date + ", in " + untilText(at.Sub(now)) + "."
+	}
+	if at.After(now) {
+		return "Draft: remove “draft: true” from " + path + " and it goes out " + date + "."
+	}
+	return "Draft: goes out as soon as “draft: true” is removed from " + path + "."
+}
+
+// untilText is a rounded duration: "3 days 4 hours", "2 hours 5 minutes", "40 minutes".
+func untilText(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.Itoa(n) + " " + unit + "s"
+	}
+	d = d.Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return plural(days, "day") + " " + plural(hours, "hour")
+	case hours > 0:
+		return plural(hours, "hour") + " " + plural(mins, "minute")
+	}
+	return plural(max(mins, 1), "minute")
+}
+
+// previewIndexPage is /preview: everything not yet public, and the content's
+// problems of the moment.
+type previewIndexPage struct {
+	Page
+	Pending  []pendingIssue
+	Problems content.Problems
+	Recent   []*content.Issue // the latest public issues
+}
+
+// pendingIssue is an issue with something not yet public.
+type pendingIssue struct {
+	Number   int
+	Date     time.Time
+	Status   content.Status
+	When     string
+	Preview  string // URL of its preview page
+	Entries  string // URL of "what readers will see"
+	Articles []pendingArticle
+}
+
+type pendingArticle struct {
+	Title   string
+	Section string
+	Path    string
+	Status  content.Status
+	When    string // set for a draft article only; others go out with their issue
+	Preview string
+}
+
+func (s *server) previewIndex(c echo.Context) error {
+	now := s.now()
+	all := s.content.Content()
+	pub := all.At(now)
+	p := previewIndexPage{Page: s.newPage(pub, "Editor's desk — "+pub.Site.Title, "/preview", ""), Problems: s.content.Problems()}
+	p.Description = "Drafts and scheduled issues of " + pub.Site.Title + "."
+	p.Preview = &PreviewBar{Note: "The editor's desk: everything readers cannot see yet."}
+	for _, iss := range all.Pending(now) {
+		st := iss.Status(now)
+		pi := pendingIssue{
+			Number:  iss.Number,
+			Date:    iss.Date,
+			Status:  st,
+			When:    whenText(st, iss.PublishAt, now, iss.Path),
+			Preview: "/preview" + iss.URLPath(),
+			Entries: "/preview/entries/" + strconv.Itoa(iss.Number),
+		}
+		for _, a := range iss.Articles {
+			ast := a.Status(now)
+			if st == content.StatusPublished && ast == content.StatusPublished {
+				continue // only the drafts of a published issue are pending
+			}
+			pa := pendingArticle{
+				Title:   a.Title,
+				Section: a.Section.Title(),
+				Path:    a.Path,
+				Status:  ast,
+				Preview: "/preview" + a.URLPath(),
+			}
+			if a.Draft {
+				pa.When = whenText(ast, a.Published(), now, a.Path)
+			}
+			pi.Articles = append(pi.Articles, pa)
+		}
+		p.Pending = append(p.Pending, pi)
+	}
+	p.Recent = pub.Issues[:min(len(pub.Issues), 5)]
+	return s.writePreview(c, "preview", p)
+}
+
+// previewBar is the banner of the preview of issue n (and of one of its
+// articles when a is set), from the loaded content, where drafts are
+// still marked.
+func (s *server) previewBar(now time.Time, n int, slug string) *PreviewBar {
+	iss := s.content.Content().Issue(n)
+	if iss == nil {
+		return nil
+	}
+	st, at, path := iss.Status(now), iss.PublishAt, iss.Path
+	if a := iss.Article(slug); a != nil && a.Draft {
+		st, path = content.StatusDraft, a.Path
+	}
+	b := &PreviewBar{Status: st, Note: whenText(st, at, now, path)}
+	if slug != "" {
+		b.Links = append(b.Links, PreviewLink{"Whole issue", "/preview" + iss.URLPath()})
+	}
+	b.Links = append(b.Links, PreviewLink{"What readers will see", "/preview/entries/" + strconv.Itoa(n)})
+	return b
+}
+
+func (s *server) previewIssue(c echo.Context) error {
+	data, err := s.fillIssue(c)(s.content.Content().Preview())
+	if err != nil {
+		return err
+	}
+	p := data.(issuePage)
+	p.Preview = s.previewBar(s.now(), p.Shown.Number, "")
+	return s.writePreview(c, "issue", p)
+}
+
+func (s *server) previewArticle(c echo.Context) error {
+	data, err := s.fillArticle(c)(s.content.Content().Preview())
+	if err != nil {
+		return err
+	}
+	p := data.(articlePage)
+	p.Preview = s.previewBar(s.now(), p.Article.Issue.Number, p.Article.Slug)
+	return s.writePreview(c, "article", p)
+}
+
+// entryCache keeps the entry views of the issues last asked for, for one
+// preview snapshot: rendering an entry builds its whole feed.
+type entryCache struct {
+	mu    sync.Mutex
+	key   string
+	views map[int][]entryView
+}
+
+func (c *entryCache) get(key string, n int, build func() ([]entryView, error)) ([]entryView, error) {
+	c.mu.Lock()
+	if c.key == key {
+		if v, ok := c.views[n]; ok {
+			c.mu.Unlock()
+			return v, nil
+		}
+	}
+	c.mu.Unlock()
+	v, err := build()
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.key != key {
+		c.key, c.views = key, map[int][]entryView{}
+	}
+	c.views[n] = v
+	c.mu.Unlock()
+	return v, nil
+}

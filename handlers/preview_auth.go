@@ -1,0 +1,139 @@
+package handlers
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The preview token opens the editor's pages. It is presented as
+// "Authorization: Bearer TOKEN", or once as ?token=TOKEN, which is
+// exchanged for a cookie and redirected away so the token does not stay
+// in the address bar, the history or a Referer. The cookie holds a value
+// derived from the token, never the token itself. Without the token the
+// editor's pages answer 404, exactly as a URL that does not exist, so
+// nothing reveals whether a draft (or the desk itself) exists.
+
+// previewCookie is the name of the cookie that carries the preview grant.
+const previewCookie = "morningpost_preview"
+
+// previewCookieAge is how long the cookie lasts: a working week.
+const previewCookieAge = 7 * 24 * time.Hour
+
+// previewAuth checks the preview token. Its fields are fixed at New.
+type previewAuth struct {
+	token  []byte
+	cookie []byte // the cookie's value: HMAC-SHA256 of a fixed label, keyed by the token
+}
+
+func newPreviewAuth(token string) (*previewAuth, error) {
+	if strings.TrimSpace(token) != token || strings.ContainsAny(token, "\x00\r\n") {
+		return nil, errors.New("handlers: the preview token must not start or end with spaces or hold control characters")
+	}
+	mac := hmac.New(sha256.New, []byte(token))
+	mac.Write([]byte("morningpost preview cookie v1"))
+	return &previewAuth{
+		token:  []byte(token),
+		cookie: []byte(base64.RawURLEncoding.EncodeToString(mac.Sum(nil))),
+	}, nil
+}
+
+// tokenOK compares a presented token in constant time.
+func (a *previewAuth) tokenOK(t string) bool {
+	return subtle.ConstantTimeCompare([]byte(t), a.token) == 1
+}
+
+// authorized reports whether the request carries the token or the cookie.
+func (a *previewAuth) authorized(r *http.Request) bool {
+	if h := r.Header.Get("Authorization"); h != "" {
+		scheme, t, ok := strings.Cut(h, " ")
+		if ok && strings.EqualFold(scheme, "Bearer") && a.tokenOK(strings.TrimSpace(t)) {
+			return true
+		}
+	}
+	for _, ck := range r.CookiesNamed(previewCookie) {
+		if subtle.ConstantTimeCompare([]byte(ck.Value), a.cookie) == 1 {
+			return true
+		}
+	}
+	return false
+}
+
+// grantCookie is the cookie given in exchange for a valid ?token=.
+func (a *previewAuth) grantCookie(r *http.Request) *http.Cookie {
+	return &http.Cookie{
+		Name:     previewCookie,
+		Value:    string(a.cookie),
+		Path:     "/",
+		MaxAge:   int(previewCookieAge / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https"),
+		SameSite: http.SameSiteLaxMode,
+	}
+}
+
+// previewLogin exchanges a valid ?token= on any URL for the cookie and
+// redirects to the same URL without it. Any other request passes through;
+// an invalid token is dealt with by requirePreview (404) on the editor's
+// pages and ignored on public ones.
+//
+// Lax rather than Strict: an editor following a link to a preview from a
+// chat or a mail client arrives with the cookie.
+func (s *server) previewLogin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		if s.preview == nil || (req.Method != http.MethodGet && req.Method != http.MethodHead) || !strings.Contains(req.URL.RawQuery, "token") {
+			return next(c)
+		}
+		q := req.URL.Query()
+		if !q.Has("token") || !s.preview.auth.tokenOK(q.Get("token")) {
+			return next(c)
+		}
+		q.Del("token")
+		clean := "/" + strings.TrimLeft(req.URL.Path, "/") // never "//host": no open redirect
+		if len(q) > 0 {
+			clean += "?" + q.Encode()
+		}
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		c.SetCookie(s.preview.auth.grantCookie(req))
+		return c.Redirect(http.StatusSeeOther, clean)
+	}
+}
+
+// requirePreview guards the editor's pages: without a configured token,
+// or without a valid token or cookie on the request, they are not found.
+// Responses it lets through are private and never stored.
+func (s *server) requirePreview(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		// A token still in the query was not valid (previewLogin took the valid ones).
+		if s.preview == nil || req.URL.Query().Has("token") || !s.preview.auth.authorized(req) {
+			return errNotFound
+		}
+		h := c.Response().Header()
+		h.Set("Cache-Control", "private, no-store")
+		h["Vary"] = hvVaryCookieAuthorization
+		h.Set("X-Robots-Tag", "noindex, nofollow")
+		return next(c)
+	}
+}
+
+// previewMode reports whether a public page is asked for by an editor
+// (preview cookie or token): it then carries the live reload.
+func (s *server) previewMode(c echo.Context) bool {
+	return s.preview != nil && s.preview.auth.authorized(c.Request())
+}
+
+var (
+	hvVaryCookie              = []string{"Cookie"}
+	hvVaryCookieAuthorization = []string{"Cookie, Authorization"}
+)
