@@ -71,6 +71,7 @@ type server struct {
 	log     *slog.Logger
 	version string
 	sources *upstream.Store
+	planet  planetCache
 
 	tmpl    *templates
 	static  *staticFiles
@@ -98,6 +99,7 @@ func New(d Deps) (*echo.Echo, error) {
 		log:       d.Logger,
 		version:   d.Version,
 		sources:   d.Sources,
+		planet:    planetCache{last: map[feed.Format]planetEntry{}},
 		pages:     newPageCache(),
 		headers:   newHeaderCache(),
 		metrics:   d.Metrics,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/upstream"
 )
 
 // doc is a parsed page with helpers to find elements.
@@ -594,6 +595,11 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 		"preview": {
 			previewIndexPage{Page: srv.newPage(snap, "t", "/preview", ""), Pending: []pendingIssue{{Number: 87, Articles: []pendingArticle{{Title: "a", Status: content.StatusDraft}}}}, Problems: content.Problems{{Path: "p", Line: 1, Msg: "m"}}, Recent: snap.Issues},
 			previewIndexPage{Page: srv.newPage(empty, "t", "/preview", "")},
+		},
+		"sources": {
+			sourcesPage{Page: srv.newPage(snap, "t", "/sources", ""), States: []upstream.SourceState{{Name: "s", LastResult: "ok", LastError: "e", ErrorStreak: 2}},
+				Items: []upstream.Item{{Title: "t", Link: "https://example.org/", SourceName: "s", Summary: "sum"}}, Source: "s", Query: "q"},
+			sourcesPage{Page: srv.newPage(empty, "t", "/sources", "")},
 		},
 		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}

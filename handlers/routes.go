@@ -54,6 +54,11 @@ func (s *server) routes(e *echo.Echo) {
 	preview("/preview/issues/:number/:slug", s.previewArticle)
 	preview("/preview/entries/:number", s.previewEntries)
 	preview("/preview/events", s.previewEvents)
+	preview("/sources", s.sourcesIndex)
+	for _, f := range feed.Formats {
+		e.GET(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
+		e.HEAD(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
+	}
 
 	// Machines and browsers.
 	get("/healthz", s.healthz)

@@ -1,0 +1,168 @@
+package handlers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/upstream"
+)
+
+// The editors' view of the upstream sources: /sources lists each source's
+// poll state and its latest items, filtered by source and searched by
+// words; /sources/feed.{rss,atom,json} is every source's items as one feed.
+// Both are behind the preview token; the feed is public when
+// morningpost.yaml says sources_public: true.
+
+// Items on /sources and in the combined feed.
+const (
+	sourcesPageItems = 100
+	planetItems      = 50
+)
+
+// sourcesPage is /sources.
+type sourcesPage struct {
+	Page
+	States []upstream.SourceState
+	Items  []upstream.Item
+	Source string // the source filter, "" for all
+	Query  string // the words searched
+	Now    time.Time
+	Planet []FeedLink // the combined feed in each format
+}
+
+func (s *server) sourcesIndex(c echo.Context) error {
+	if s.sources == nil {
+		return errNotFound
+	}
+	ctx := c.Request().Context()
+	now := s.now()
+	snap := s.content.At(now)
+	q := c.Request().URL.Query()
+	p := sourcesPage{
+		Page:   s.newPage(snap, "Sources — "+snap.Site.Title, "/sources", ""),
+		Source: strings.TrimSpace(q.Get("source")),
+		Query:  strings.TrimSpace(q.Get("q")),
+		Now:    now,
+	}
+	p.Description = "What the upstream sources of " + snap.Site.Title + " bring in."
+	p.Preview = &PreviewBar{Note: "Upstream sources: source material for editors, sanitised. Not public."}
+	var err error
+	if p.States, err = s.sources.Sources(ctx); err != nil {
+		return err
+	}
+	if p.Items, err = s.sources.Items(ctx, upstream.ItemQuery{Source: p.Source, Words: p.Query, Limit: sourcesPageItems}); err != nil {
+		return err
+	}
+	for _, f := range feed.Formats {
+		p.Planet = append(p.Planet, FeedLink{Type: f.ContentType(), Title: "Sources (" + formatName(f) + ")", Href: snap.Site.URL(feed.SourcesPath(f)), Format: formatName(f)})
+	}
+	return s.writePreview(c, "sources", p)
+}
+
+// requireSourcesFeed guards the combined feed: open when the site makes
+// it public; otherwise the preview token, as a Bearer token, the preview
+// cookie, or the password of HTTP Basic authentication (which every feed
+// reader can send; the user name is ignored).
+func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
+	guarded := s.requirePreview(next)
+	return func(c echo.Context) error {
+		if s.sources == nil {
+			return errNotFound
+		}
+		if s.content.Content().Site.SourcesPublic {
+			return next(c)
+		}
+		if _, pass, ok := c.Request().BasicAuth(); ok && s.preview != nil && s.preview.auth.tokenOK(pass) {
+			c.Response().Header().Set("Cache-Control", "private, no-cache")
+			return next(c)
+		}
+		return guarded(c)
+	}
+}
+
+// planetCache keeps the last rendering of the combined feed per format,
+// keyed by what its items are, so an unchanged store costs one query.
+type planetCache struct {
+	mu   sync.Mutex
+	last map[feed.Format]planetEntry
+}
+
+type planetEntry struct {
+	key  string
+	resp *feed.Response
+}
+
+func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		site := s.content.Content().Site
+		items, err := s.sources.Items(ctx, upstream.ItemQuery{Limit: planetItems})
+		if err != nil {
+			return fmt.Errorf("sources feed: %w", err)
+		}
+		h := sha256.New()
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", site.URL("/"), site.Title, site.Authority)
+		for _, it := range items {
+			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", it.ID, it.FetchedAt.UnixNano(), it.Updated.UnixNano())
+		}
+		key := hex.EncodeToString(h.Sum(nil))
+
+		s.planet.mu.Lock()
+		e, ok := s.planet.last[f]
+		s.planet.mu.Unlock()
+		if !ok || e.key != key {
+			resp, err := feed.NewResponse(feed.Planet(site, items), f)
+			if err != nil {
+				return fmt.Errorf("sources feed: %w", err)
+			}
+			e = planetEntry{key: key, resp: resp}
+			s.planet.mu.Lock()
+			s.planet.last[f] = e
+			s.planet.mu.Unlock()
+		}
+		return writeFeedResponse(c, e.resp, site)
+	}
+}
+
+// writeFeedResponse writes a feed response in the encoding the client
+// accepts, or 304 when it already has it. Cache-Control is left to the
+// guard, which knows whether the feed is private.
+func writeFeedResponse(c echo.Context, r *feed.Response, site *content.Site) error {
+	p := prepareFeed(r, site)
+	req := c.Request()
+	b := p.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
+	h := c.Response().Header()
+	if h.Get("Cache-Control") == "" {
+		h["Cache-Control"] = p.cacheControl
+	}
+	h.Add("Vary", "Accept-Encoding")
+	h["X-Content-Type-Options"] = hvNosniff
+	h["Etag"] = b.etag
+	if p.lastModified != nil {
+		h["Last-Modified"] = p.lastModified
+	}
+	if notModified(req, b.etag[0], r.LastModified) {
+		c.Response().WriteHeader(http.StatusNotModified)
+		return nil
+	}
+	h["Content-Type"] = p.contentType
+	h["Content-Length"] = []string{strconv.Itoa(len(b.bytes))}
+	if b.encoding != nil {
+		h["Content-Encoding"] = b.encoding
+	}
+	c.Response().WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		_, _ = c.Response().Write(b.bytes)
+	}
+	return nil
+}
