@@ -77,6 +77,9 @@ func decode(yml []byte, v any, p problems) *yaml.Node {
 		return &yaml.Node{Kind: yaml.MappingNode}
 	}
 	doc := root.Content[0]
+	if doc.Kind == yaml.ScalarNode && doc.Tag == "!!null" { // "---", "~" or "null": nothing
+		return &yaml.Node{Kind: yaml.MappingNode}
+	}
 	if doc.Kind != yaml.MappingNode {
 		p.add(doc.Line, "expected key: value lines")
 		return nil
@@ -195,7 +198,7 @@ var (
 )
 
 func parseSite(b []byte, list *Problems) *Site {
-	p := problems{list: list, path: SiteFile}
+	p := problems{list: list, path: SiteFile, last: lastLine(b)}
 	var f siteFile
 	doc := decode(b, &f, p)
 	s := &Site{
@@ -299,11 +302,19 @@ func parseSite(b []byte, list *Problems) *Site {
 		if src.Section != "" && src.Section != Tools && src.Section != Reading {
 			p.add(at("section"), "sources: section must be tools or reading, not %q", sf.Section)
 		}
-		if src.Keep < 0 {
-			p.add(at("keep"), "sources: keep must not be negative")
+		// The same floors and ceilings as the poller's (feed/upstream), so
+		// that what check accepts is what serve polls.
+		if src.Keep < 0 || src.Keep > 10000 {
+			p.add(at("keep"), "sources: keep must be between 0 (the default, 100) and 10000")
 		}
-		if src.Interval < 0 || (src.Interval > 0 && src.Interval < time.Minute) {
-			p.add(at("interval"), "sources: interval must be at least 1m")
+		if src.Interval < 0 || (src.Interval > 0 && src.Interval < 5*time.Minute) {
+			p.add(at("interval"), "sources: interval must be at least 5m: be kind to upstreams")
+		}
+		if src.MaxAge < 0 || (src.MaxAge > 0 && src.MaxAge < 24*time.Hour) {
+			p.add(at("max_age"), "sources: max_age must be at least 24h")
+		}
+		if len(src.Name) > 100 {
+			p.add(at("name"), "sources: name must be at most 100 bytes")
 		}
 		s.Sources = append(s.Sources, src)
 	}
@@ -406,14 +417,14 @@ func parseIssueFiles(dir string, n int, files []issueFile2, site *Site, list *Pr
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath}
 	if len(files) > 0 && files[0].name == issuePath {
-		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1})
+		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1, last: lastLine(files[0].data)})
 		files = files[1:]
 	}
 	slugs := map[string]string{}
 	leads := 0
 	for _, file := range files {
 		p, b := file.name, file.data
-		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, path: p, off: 1})
+		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, path: p, off: 1, last: lastLine(b)})
 		if a == nil {
 			continue
 		}

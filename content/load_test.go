@@ -2,6 +2,7 @@ package content
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -290,5 +291,20 @@ func TestMarkdownTablesNeedNoStyleAttributes(t *testing.T) {
 	}
 	if strings.Contains(string(html), "style=") || !strings.Contains(string(html), `align="right"`) {
 		t.Errorf("table HTML = %s", html)
+	}
+}
+
+func TestSourcesValidatedLikeThePoller(t *testing.T) {
+	_, err := Load(tree(map[string]string{
+		SiteFile: siteYAML + "sources:\n  - name: a\n    url: https://example.org/feed\n    interval: 1m\n    keep: 20000\n    max_age: 1h\n    section: news\n  - name: a\n    url: file:sources/x.xml\n",
+	}))
+	msg := fmt.Sprint(err)
+	for _, want := range []string{
+		"morningpost.yaml:9: sources: interval must be at least 5m", "morningpost.yaml:10: sources: keep", "morningpost.yaml:11: sources: max_age",
+		"morningpost.yaml:12: sources: section must be tools or reading", "morningpost.yaml:13: sources: duplicate name",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error lacks %q:\n%s", want, msg)
+		}
 	}
 }
