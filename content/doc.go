@@ -50,9 +50,9 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	  - name:     Trending models                        required, unique
 	    url:      https://example.org/feed.xml           required; http(s) URL, or file:path for a file
 	                                                     inside the content root (e.g. file:sources/models.xml)
-	    interval: 1h                                     optional; never polled more often than this
-	    keep:     100                                    optional; items kept for this source
-	    max_age:  2160h                                  optional; items older than this are dropped
+	    interval: 1h                                     optional; never polled more often than this (at least 5m)
+	    keep:     100                                    optional; items kept for this source (at most 10000)
+	    max_age:  2160h                                  optional; items first seen longer ago are dropped (at least 24h)
 	    section:  tools                                  optional hint: tools or reading
 	sources_public: false                                serve /sources/feed.* without the preview token
 
