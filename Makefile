@@ -34,10 +34,13 @@ screenshots: deps
 	MORNINGPOST_SCREENSHOTS=$(CURDIR)/screenshots $(GO) test -count=1 -run '^TestScreenshots$$' ./cmd/morningpost
 
 # Each fuzz target for FUZZTIME (default 1m); they also run as plain tests in make test.
+# New inputs are minimised for at most FUZZMINTIME: Go's default of 60s per
+# input leaves slow targets (loading, rendering) little time to explore.
+FUZZMINTIME ?= 2s
 FUZZTIME ?= 1m
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINTIME) $$pkg || exit 1; \
 	  done; \
 	done

@@ -172,51 +172,62 @@ type Article struct {
 	Draft      bool
 	Updated    time.Time // zero unless the front matter says; see Modified
 
-	body *lazyBody // rendered on first use; shared by the article's copies in snapshots
+	body *lazyBody // Markdown, rendered when asked; shared by the article's copies in snapshots
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be
-// site-relative.
-func (a *Article) Body() template.HTML { return a.body.get().html }
+// site-relative. It is rendered on every call: its users (feed
+// documents, pages) keep what they make of it in their own bounded
+// caches, so keeping every body as well would only hold memory.
+func (a *Article) Body() template.HTML { return a.body.render() }
 
 // Summary is the article's plain-text summary, at most SummaryLength
 // characters: the standfirst, or else the start of the body.
-func (a *Article) Summary() string { return a.body.get().summary }
+func (a *Article) Summary() string { return a.body.getSummary() }
 
 // SetBody replaces the article's rendered body and summary, for articles
 // made or altered by hand (tests, tools); the loader renders Markdown.
 func (a *Article) SetBody(html template.HTML, summary string) {
 	b := &lazyBody{html: html, summary: summary}
-	b.once.Do(func() {})
+	b.once.Do(func() {}) // the summary is given
 	a.body = b
 }
 
-// lazyBody renders an article's Markdown the first time it is needed.
-// A ten-year archive holds some 15,000 articles; rendering them all
-// would be a third of the time a load takes, before the server can
-// answer anything, while most of them are asked for rarely.
+// lazyBody holds an article's Markdown and renders it when asked. A
+// ten-year archive holds some 15,000 articles; rendering them all at
+// load would be a third of the time a load takes, before the server can
+// answer anything, and keeping them rendered would hold tens of
+// megabytes that the feed and page caches already hold in their output.
 type lazyBody struct {
+	src  string        // cleaned Markdown
+	html template.HTML // set instead of src by SetBody
+
 	once    sync.Once
-	src     string // cleaned Markdown
-	html    template.HTML
 	summary string // set at load when the standfirst gives it
 }
 
-var noBody = &lazyBody{}
-
-func (b *lazyBody) get() *lazyBody {
+func (b *lazyBody) render() template.HTML {
 	if b == nil { // an Article made by hand, as in tests
-		return noBody
+		return ""
+	}
+	if b.src == "" {
+		return b.html
+	}
+	// goldmark fails only when its writer does; ours is memory.
+	html, _ := Markdown(b.src)
+	return html
+}
+
+func (b *lazyBody) getSummary() string {
+	if b == nil {
+		return ""
 	}
 	b.once.Do(func() {
-		// goldmark fails only when its writer does; ours is memory.
-		b.html, _ = Markdown(b.src)
 		if b.summary == "" {
-			b.summary = Summary(string(b.html))
+			b.summary = Summary(string(b.render()))
 		}
-		b.src = ""
 	})
-	return b
+	return b.summary
 }
 
 // ID is the article's permanent ID.

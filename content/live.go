@@ -101,7 +101,7 @@ func (l *Live) ReloadErrors() uint64 {
 func (l *Live) Reload() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.reload(l.ld.load(l.fsys))
+	return l.reload(guarded(func() (*Content, error) { return l.ld.load(l.fsys) }))
 }
 
 // ReloadPaths is Reload when only the named files or folders may have
@@ -114,9 +114,9 @@ func (l *Live) ReloadPaths(paths []string) error {
 	defer l.mu.Unlock()
 	names, ok := issueFolders(paths)
 	if !ok {
-		return l.reload(l.ld.load(l.fsys))
+		return l.reload(guarded(func() (*Content, error) { return l.ld.load(l.fsys) }))
 	}
-	return l.reload(l.ld.update(l.fsys, names))
+	return l.reload(guarded(func() (*Content, error) { return l.ld.update(l.fsys, names) }))
 }
 
 // issueFolders returns the issue folders the paths lie in, and false if
@@ -136,6 +136,18 @@ func issueFolders(paths []string) ([]string, bool) {
 		}
 	}
 	return names, true
+}
+
+// guarded runs a reload's load, turning a panic into a problem: a bug
+// the loader meets in some edit must not take the server down, which
+// keeps serving the last good content while /healthz shows the problem.
+func guarded(load func() (*Content, error)) (c *Content, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, Problems{{Path: ".", Msg: fmt.Sprintf("internal error while loading the content (a bug: please report it): %v", r)}}
+		}
+	}()
+	return load()
 }
 
 func (l *Live) reload(c *Content, err error) error {

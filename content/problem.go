@@ -1,6 +1,7 @@
 package content
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"sort"
@@ -47,7 +48,11 @@ type problems struct {
 	list *Problems
 	path string
 	off  int // line offset of the YAML inside the file
+	last int // the file's last line; 0 when unknown
 }
+
+// lastLine is the number of the last line of a file's bytes.
+func lastLine(b []byte) int { return bytes.Count(b, []byte("\n")) + 1 }
 
 func (p problems) add(line int, format string, args ...any) {
 	if line > 0 {
@@ -58,6 +63,11 @@ func (p problems) add(line int, format string, args ...any) {
 
 // addAt adds a problem at a line of the file, not of its front matter.
 func (p problems) addAt(line int, format string, args ...any) {
+	// The YAML parser may place the end of a document past the end of
+	// the file; the editor is sent to the last line instead.
+	if p.last > 0 && line > p.last {
+		line = p.last
+	}
 	*p.list = append(*p.list, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 

@@ -248,6 +248,13 @@ func newIndex(snap *content.Snapshot) *index {
 	if limit <= 0 {
 		limit = DefaultFeedLength
 	}
+	// Per issue, once: its month and what names its version in a hash.
+	periods := make([]Period, len(issues))
+	names := make([][]byte, len(issues))
+	for i, iss := range issues {
+		periods[i] = periodOf(iss.PublishAt, site.Location)
+		names[i] = append(strconv.AppendInt(nil, int64(iss.Number), 10), "\x00"+iss.Version+"\x00"...)
+	}
 	// Everything a document's bytes depend on besides its issues.
 	common := strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String()}, "\x00")
 	ix := &index{}
@@ -256,20 +263,21 @@ func newIndex(snap *content.Snapshot) *index {
 		var cur *periodIndex
 		sub := sha256.New()
 		subEntries := 0
-		for _, iss := range issues {
+		var first []int // index in issues of each period's first issue
+		for i, iss := range issues {
 			n := entryCount(iss, s)
 			if n == 0 {
 				continue
 			}
 			if subEntries < limit {
-				fmt.Fprintf(sub, "%d\x00%s\x00", iss.Number, iss.Version)
+				sub.Write(names[i])
 				subEntries += n
 			}
-			p := periodOf(iss.PublishAt, site.Location)
-			if cur == nil || cur.period != p {
+			if p := periods[i]; cur == nil || cur.period != p {
 				cur = &periodIndex{period: p}
 				fi.byPeriod[p] = len(fi.periods)
 				fi.periods = append(fi.periods, cur)
+				first = append(first, i)
 			}
 			cur.issues = append(cur.issues, iss)
 			cur.entries += n
@@ -281,8 +289,10 @@ func newIndex(snap *content.Snapshot) *index {
 		fi.subKeys = keys(sub, common, s.String(), "feed", newest)
 		for i, pi := range fi.periods {
 			h := sha256.New()
-			for _, iss := range pi.issues {
-				fmt.Fprintf(h, "%d\x00%s\x00", iss.Number, iss.Version)
+			for j := first[i]; j < len(issues) && periods[j] == pi.period; j++ {
+				if entryCount(issues[j], s) > 0 {
+					h.Write(names[j])
+				}
 			}
 			var prev, next string
 			if i+1 < len(fi.periods) {

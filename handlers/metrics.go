@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -138,25 +139,32 @@ func (cc cacheCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // routeMetrics are the metrics of one route with its labels bound, so a
-// request costs a few atomic adds and no label hashing.
+// request costs a few atomic adds and no label hashing. They are bound
+// on the route's first request: routes never asked for add nothing to
+// a scrape.
 type routeMetrics struct {
 	route, format string
 	feed          bool // a feed: its requests may report subscribers
 	m             *Metrics
+	once          sync.Once
 	bytes         prometheus.Counter
 	duration      prometheus.Observer
 	statuses      sync.Map // int -> prometheus.Counter
 }
 
 func (m *Metrics) newRoute(route, format string, isFeed bool) *routeMetrics {
-	return &routeMetrics{
-		route:    route,
-		format:   format,
-		feed:     isFeed,
-		m:        m,
-		bytes:    m.bytes.WithLabelValues(route, format),
-		duration: m.duration.WithLabelValues(route),
-	}
+	return &routeMetrics{route: route, format: format, feed: isFeed, m: m}
+}
+
+// observe counts one response of the route.
+func (r *routeMetrics) observe(status int, size int64, d time.Duration) {
+	r.once.Do(func() {
+		r.bytes = r.m.bytes.WithLabelValues(r.route, r.format)
+		r.duration = r.m.duration.WithLabelValues(r.route)
+	})
+	r.status(status).Inc()
+	r.bytes.Add(float64(size))
+	r.duration.Observe(d.Seconds())
 }
 
 // bindRoutes prepares the metrics of every route e serves.

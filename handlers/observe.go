@@ -24,9 +24,7 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		d := time.Since(start)
 		w, req := c.Response(), c.Request()
 		rm := s.metrics.route(c.Path())
-		rm.status(w.Status).Inc()
-		rm.bytes.Add(float64(w.Size))
-		rm.duration.Observe(d.Seconds())
+		rm.observe(w.Status, w.Size, d)
 		if rm.feed {
 			rm.observeSubscribers(req.Header.Get("User-Agent"))
 		}

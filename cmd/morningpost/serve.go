@@ -28,7 +28,7 @@ const (
 	idleTimeout       = 120 * time.Second
 	maxHeaderBytes    = 32 << 10
 	shutdownTimeout   = 20 * time.Second
-	feedCacheBytes    = 64 << 20
+	feedCacheBytes    = 32 << 20 // the hot feeds are a few MB; archives are fetched rarely
 )
 
 type serveConfig struct {
@@ -51,6 +51,7 @@ type serveConfig struct {
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	limitMemory(getenv)
 	fs := flags("serve", "[--addr HOST:PORT] [--content DIR] [--base-url URL]", stderr)
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", ":8080"), "`address` to listen on (env MORNINGPOST_ADDR)")

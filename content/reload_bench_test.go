@@ -1,0 +1,38 @@
+package content
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// BenchmarkReloadOneIssue is an edit of the newest issue of a ten-year
+// archive (3,650 issues), reloaded as the watcher does: only its folder.
+func BenchmarkReloadOneIssue(b *testing.B) {
+	dir := b.TempDir()
+	if err := os.CopyFS(dir, archive(b, 3650, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))); err != nil {
+		b.Fatal(err)
+	}
+	l, err := NewLive(os.DirFS(dir), LiveOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	lead := filepath.Join(dir, "issues", "3650", "lead.md")
+	orig, err := os.ReadFile(lead)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := os.WriteFile(lead, append(orig, []byte("\nEdit "+strconv.Itoa(i)+".\n")...), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if err := l.ReloadPaths([]string{"issues/3650/lead.md"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
