@@ -197,14 +197,15 @@ type child struct {
 	cmd    *exec.Cmd
 	stderr *syncBuffer
 	addr   string
-	done   chan error
+	done   chan struct{} // closed once the process has exited and been waited for
+	err    error         // what Wait returned; read only after done is closed
 }
 
 var servingRE = regexp.MustCompile(`msg=serving addr=(\S+)`)
 
 func startChild(t *testing.T, bin string, args ...string) *child {
 	t.Helper()
-	c := &child{stderr: &syncBuffer{}, done: make(chan error, 1)}
+	c := &child{stderr: &syncBuffer{}, done: make(chan struct{})}
 	c.cmd = exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	c.cmd.Dir = t.TempDir()
 	c.cmd.Env = append(os.Environ(), "MORNINGPOST_DATA="+filepath.Join(t.TempDir(), "data"))
@@ -212,22 +213,29 @@ func startChild(t *testing.T, bin string, args ...string) *child {
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { c.done <- c.cmd.Wait() }()
+	go func() {
+		c.err = c.cmd.Wait()
+		close(c.done)
+	}()
 	t.Cleanup(func() {
-		if c.cmd.ProcessState == nil {
+		select {
+		case <-c.done:
+		default:
 			_ = c.cmd.Process.Kill()
 			<-c.done
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	// Generous: on a loaded machine the content of a large archive takes
+	// a while to load.
+	deadline := time.Now().Add(90 * time.Second)
 	for c.addr == "" {
 		if m := servingRE.FindStringSubmatch(c.stderr.String()); m != nil {
 			c.addr = m[1]
 			break
 		}
 		select {
-		case err := <-c.done:
-			t.Fatalf("server exited: %v\n%s", err, c.stderr)
+		case <-c.done:
+			t.Fatalf("server exited: %v\n%s", c.err, c.stderr)
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
@@ -301,7 +309,7 @@ func TestSIGTERMFinishesInFlightDownload(t *testing.T) {
 	if err := c.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(c.stderr.String(), "shutting down") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no shutdown after SIGTERM:\n%s", c.stderr)
