@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,45 +40,14 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			return fmt.Errorf("archive %s: %w", spec.ArchivePath(p, f), err)
 		}
 		pf := s.headers.get(resp, snap.Site)
-		req := c.Request()
-		b := pf.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
-
-		w := c.Response()
-		h := w.Header()
-		h["Vary"] = hvVaryAcceptEncoding
-		h["X-Content-Type-Options"] = hvNosniff
-		h["Access-Control-Allow-Origin"] = hvAnyOrigin
-		h["Etag"] = b.etag
-		if pf.lastModified != nil {
-			h["Last-Modified"] = pf.lastModified
-		}
+		cc := pf.cacheControl
 		switch secs, capped := maxAge(snap, now); {
 		case info.Closed:
-			h["Cache-Control"] = hvArchiveCacheControl
+			cc = hvArchiveCacheControl
 		case capped:
 			// The open archive gains the next issue when it is published.
-			h["Cache-Control"] = []string{cacheControl(snap.Site, secs)}
-		default:
-			h["Cache-Control"] = pf.cacheControl
+			cc = []string{cacheControl(snap.Site, secs)}
 		}
-		if notModified(req, b.etag[0], resp.LastModified) {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
-		if s.limiter != nil && req.Method != http.MethodHead {
-			if ok, wait := s.limiter.allow(visitor{clientAddr(c), req.URL.Path}); !ok {
-				return tooManyRequests(c, wait)
-			}
-		}
-		h["Content-Type"] = pf.contentType
-		h["Content-Length"] = b.length
-		if b.encoding != nil {
-			h["Content-Encoding"] = b.encoding
-		}
-		w.WriteHeader(http.StatusOK)
-		if req.Method != http.MethodHead {
-			_, _ = w.Write(b.bytes)
-		}
-		return nil
+		return s.writeFeed(c, pf, resp.LastModified, cc, c.Request().URL.Path, true)
 	}
 }

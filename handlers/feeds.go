@@ -38,45 +38,56 @@ func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			return fmt.Errorf("feed %s: %w", path, err)
 		}
 		p := s.headers.get(resp, snap.Site)
-		req := c.Request()
-		b := p.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
-
-		w := c.Response()
-		h := w.Header()
-		h["Vary"] = hvVaryAcceptEncoding
-		h["X-Content-Type-Options"] = hvNosniff
-		h["Access-Control-Allow-Origin"] = hvAnyOrigin
-		h["Etag"] = b.etag
-		if p.lastModified != nil {
-			h["Last-Modified"] = p.lastModified
-		}
+		cc := p.cacheControl
 		if secs, capped := maxAge(snap, now); capped {
-			h["Cache-Control"] = []string{cacheControl(snap.Site, secs)}
-		} else {
-			h["Cache-Control"] = p.cacheControl
+			cc = []string{cacheControl(snap.Site, secs)}
 		}
-		if notModified(req, b.etag[0], resp.LastModified) {
-			w.WriteHeader(http.StatusNotModified)
-			return nil
-		}
-		// Only full downloads count against abuse control; a HEAD sends
-		// no body and a 304 was answered above.
-		if s.limiter != nil && req.Method != http.MethodHead {
-			if ok, wait := s.limiter.allow(visitor{clientAddr(c), path}); !ok {
-				return tooManyRequests(c, wait)
-			}
-		}
-		h["Content-Type"] = p.contentType
-		h["Content-Length"] = b.length
-		if b.encoding != nil {
-			h["Content-Encoding"] = b.encoding
-		}
-		w.WriteHeader(http.StatusOK)
-		if req.Method != http.MethodHead {
-			_, _ = w.Write(b.bytes)
-		}
+		return s.writeFeed(c, p, resp.LastModified, cc, path, true)
+	}
+}
+
+// writeFeed writes a prepared feed in the encoding the client accepts, or
+// a 304 when the client already has it. Only a full download of a public
+// feed counts against abuse control (limit names the feed; "" for none):
+// a 304 is answered first, and a HEAD sends no body.
+func (s *server) writeFeed(c echo.Context, p *preparedFeed, modified time.Time, cacheControl []string, limit string, public bool) error {
+	req := c.Request()
+	b := p.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
+	w := c.Response()
+	h := w.Header()
+	if public {
+		h["Vary"] = hvVaryAcceptEncoding
+		h["Access-Control-Allow-Origin"] = hvAnyOrigin
+	} else {
+		h.Add("Vary", "Accept-Encoding") // beside the guard's Vary: Cookie, Authorization
+	}
+	h["X-Content-Type-Options"] = hvNosniff
+	h["Etag"] = b.etag
+	if p.lastModified != nil {
+		h["Last-Modified"] = p.lastModified
+	}
+	if cacheControl != nil {
+		h["Cache-Control"] = cacheControl
+	}
+	if notModified(req, b.etag[0], modified) {
+		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	if limit != "" && s.limiter != nil && req.Method != http.MethodHead {
+		if ok, wait := s.limiter.allow(visitor{clientAddr(c), limit}); !ok {
+			return tooManyRequests(c, wait)
+		}
+	}
+	h["Content-Type"] = p.contentType
+	h["Content-Length"] = b.length
+	if b.encoding != nil {
+		h["Content-Encoding"] = b.encoding
+	}
+	w.WriteHeader(http.StatusOK)
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(b.bytes)
+	}
+	return nil
 }
 
 // preparedFeed is a feed response with its header values computed once.

@@ -4,15 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 )
@@ -130,39 +127,11 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 			s.planet.last[f] = e
 			s.planet.mu.Unlock()
 		}
-		return writeFeedResponse(c, e.resp, site)
+		// Cache-Control comes from the guard when the feed is private.
+		var cc []string
+		if c.Response().Header().Get("Cache-Control") == "" {
+			cc = []string{cacheControl(site, int(site.CacheMaxAge/time.Second))}
+		}
+		return s.writeFeed(c, prepareFeed(e.resp, site), e.resp.LastModified, cc, "", site.SourcesPublic)
 	}
-}
-
-// writeFeedResponse writes a feed response in the encoding the client
-// accepts, or 304 when it already has it. Cache-Control is left to the
-// guard, which knows whether the feed is private.
-func writeFeedResponse(c echo.Context, r *feed.Response, site *content.Site) error {
-	p := prepareFeed(r, site)
-	req := c.Request()
-	b := p.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
-	h := c.Response().Header()
-	if h.Get("Cache-Control") == "" {
-		h["Cache-Control"] = p.cacheControl
-	}
-	h.Add("Vary", "Accept-Encoding")
-	h["X-Content-Type-Options"] = hvNosniff
-	h["Etag"] = b.etag
-	if p.lastModified != nil {
-		h["Last-Modified"] = p.lastModified
-	}
-	if notModified(req, b.etag[0], r.LastModified) {
-		c.Response().WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	h["Content-Type"] = p.contentType
-	h["Content-Length"] = []string{strconv.Itoa(len(b.bytes))}
-	if b.encoding != nil {
-		h["Content-Encoding"] = b.encoding
-	}
-	c.Response().WriteHeader(http.StatusOK)
-	if req.Method != http.MethodHead {
-		_, _ = c.Response().Write(b.bytes)
-	}
-	return nil
 }
