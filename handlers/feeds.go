@@ -85,6 +85,13 @@ func (s *server) writeFeed(c echo.Context, p *preparedFeed, modified time.Time, 
 	}
 	w.WriteHeader(http.StatusOK)
 	if req.Method != http.MethodHead {
+		if len(b.bytes) >= corkThreshold {
+			uncork := cork(req.Context())
+			_, _ = w.Write(b.bytes)
+			_ = http.NewResponseController(w).Flush()
+			uncork()
+			return nil
+		}
 		_, _ = w.Write(b.bytes)
 	}
 	return nil
