@@ -135,15 +135,22 @@ func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 // newDoc is a feed document of s with no entries.
 func newDoc(snap *content.Snapshot, s Spec) *Doc {
 	site := snap.Site
-	b := builder{site: site, root: mustParse(site.URL("/"))}
 	title := s.Title(site)
-	home := site.URL(s.HomePath())
 	desc := line(site.Description)
 	if desc == "" {
 		desc = title
 	}
+	d := emptyDoc(site, title, desc, site.URL(s.HomePath()), s.id(site), s.Path)
+	d.Spec = s
+	return d
+}
+
+// emptyDoc is a feed document of the site with no entries: its title and
+// description, the HTML page it follows (home), its permanent ID, and the
+// URL path of each of its formats.
+func emptyDoc(site *content.Site, title, desc, home, id string, path func(Format) string) *Doc {
+	b := builder{site: site, root: mustParse(site.URL("/"))}
 	d := &Doc{
-		Spec:      s,
 		Language:  line(site.Language),
 		Icon:      site.URL("/icon.png"),
 		AuthorURL: authorURL(site.Author),
@@ -153,7 +160,7 @@ func newDoc(snap *content.Snapshot, s Spec) *Doc {
 			Link:        &feeds.Link{Href: home, Rel: "alternate", Type: "text/html"},
 			Description: desc,
 			Author:      b.author(site.Author),
-			Id:          s.id(site),
+			Id:          id,
 		},
 	}
 	if d.Language == "" {
@@ -161,7 +168,7 @@ func newDoc(snap *content.Snapshot, s Spec) *Doc {
 	}
 	d.Feed.Image = &feeds.Image{Url: d.Icon, Title: title, Link: home}
 	for _, f := range Formats {
-		d.self[f] = site.URL(s.Path(f))
+		d.self[f] = site.URL(path(f))
 	}
 	return d
 }

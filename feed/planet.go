@@ -17,29 +17,10 @@ func SourcesPath(f Format) string { return "/sources/feed." + string(f) }
 // every other text here. Entry IDs are tag: URIs made from the store's
 // stable item IDs, so a reader sees each upstream item once.
 func Planet(site *content.Site, items []upstream.Item) *Doc {
-	b := builder{site: site, root: mustParse(site.URL("/"))}
 	title := line(site.Title) + " — Sources"
 	home := site.URL("/sources")
-	d := &Doc{
-		Language:  line(site.Language),
-		Icon:      site.URL("/icon.png"),
-		AuthorURL: authorURL(site.Author),
-		self:      map[Format]string{},
-		Feed: &feeds.Feed{
-			Title:       title,
-			Link:        &feeds.Link{Href: home, Rel: "alternate", Type: "text/html"},
-			Description: "What the upstream sources of " + line(site.Title) + " brought in, newest first.",
-			Author:      b.author(site.Author),
-			Id:          site.TagURI("sources/feed"),
-		},
-	}
-	if d.Language == "" {
-		d.Language = "en-GB"
-	}
-	d.Feed.Image = &feeds.Image{Url: d.Icon, Title: title, Link: home}
-	for _, f := range Formats {
-		d.self[f] = site.URL(SourcesPath(f))
-	}
+	d := emptyDoc(site, title, "What the upstream sources of "+line(site.Title)+" brought in, newest first.",
+		home, site.TagURI("sources/feed"), SourcesPath)
 	for _, it := range items {
 		author := line(it.Author)
 		if author == "" {
@@ -75,10 +56,6 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 			Categories: cats,
 		})
 	}
-	for _, e := range d.Entries {
-		if e.Item.Updated.After(d.Feed.Updated) {
-			d.Feed.Updated = e.Item.Updated
-		}
-	}
+	d.finish()
 	return d
 }
