@@ -116,20 +116,16 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		metrics    = handlers.NewMetrics()
 	)
 	if srcs := live.Content().Site.Sources; len(srcs) > 0 {
-		var poller *upstream.Poller
-		store, poller, err = openSources(ctx, cfg.data, fsys, live.Content().Site, log, func(r upstream.Result) {
-			metrics.ObservePoll(r.Source, pollResult(r))
-		})
-		if err != nil {
+		if store, err = upstream.Open(ctx, cfg.data); err != nil {
 			return fmt.Errorf("upstream sources: %w", err)
 		}
 		defer store.Close()
+		opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
+			metrics.ObservePoll(r.Source, pollResult(r))
+		}}
 		go func() {
 			defer close(pollerDone)
-			defer poller.Close()
-			if err := poller.Run(ctx); err != nil {
-				log.Error("upstream poller stopped", "error", err)
-			}
+			pollSources(ctx, live, store, opts, log)
 		}()
 		log.Info("polling upstream sources", "sources", len(srcs), "store", store.Path())
 	} else {

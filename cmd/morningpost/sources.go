@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -45,6 +46,47 @@ func openSources(ctx context.Context, dataDir string, fsys fs.FS, site *content.
 		return nil, nil, err
 	}
 	return store, p, nil
+}
+
+// pollSources polls the site's sources in the background until ctx is
+// done, following the content: when a reload changes sources:, the poller
+// is replaced by one over the new list (the store keeps every source's
+// state, so nothing is fetched again before it is due).
+func pollSources(ctx context.Context, live *content.Live, store *upstream.Store, opts upstream.Options, log *slog.Logger) {
+	events, unsubscribe := live.Subscribe()
+	defer unsubscribe()
+	for {
+		srcs := upstreamSources(live.Content().Site)
+		pctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		p, err := upstream.NewPoller(pctx, store, srcs, opts)
+		if err != nil {
+			log.Error("upstream sources not polled", "error", err)
+			close(done)
+		} else {
+			go func() {
+				defer close(done)
+				defer p.Close()
+				if err := p.Run(pctx); err != nil {
+					log.Error("upstream poller stopped", "error", err)
+				}
+			}()
+		}
+		changed := false
+		for !changed {
+			select {
+			case <-ctx.Done():
+				cancel()
+				<-done
+				return
+			case <-events:
+				changed = !slices.Equal(upstreamSources(live.Content().Site), srcs)
+			}
+		}
+		cancel()
+		<-done // polls in flight finish before the next poller starts
+		log.Info("upstream sources changed", "sources", len(live.Content().Site.Sources))
+	}
 }
 
 func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

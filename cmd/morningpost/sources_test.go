@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSourcesPollAndNewIssueFromSources(t *testing.T) {
@@ -55,5 +56,40 @@ func TestSourcesUsage(t *testing.T) {
 	}
 	if code, _, errOut := runCmd(t, nil, "new-issue"); code != 1 || !strings.Contains(errOut, "needs --content") {
 		t.Errorf("new-issue without content: %d %q", code, errOut)
+	}
+}
+
+// serve follows edits of sources: a source added to morningpost.yaml is
+// polled without a restart, and shows on /sources.
+func TestServeFollowsSourcesEdits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "post")
+	if code, _, errOut := runCmd(t, nil, "init", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	snapshot, err := os.ReadFile(filepath.Join(dir, "sources/trending-models.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "sources/papers.xml", strings.ReplaceAll(string(snapshot), "huggingface.co", "papers.example"))
+	base := startServer(t, serveConfig{content: dir, previewToken: "sources-test-token"})
+
+	page := func() string {
+		_, b := get(t, "GET", base+"/sources", "Authorization", "Bearer sources-test-token")
+		return string(b)
+	}
+	if p := page(); !strings.Contains(p, "Trending models") || strings.Contains(p, "Papers") {
+		t.Fatalf("/sources before the edit lacks the configured source or shows another")
+	}
+	site, err := os.ReadFile(filepath.Join(dir, "morningpost.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "morningpost.yaml", string(site)+"  - name: Papers\n    url: file:sources/papers.xml\n    section: reading\n")
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(page(), "papers.example") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the added source was not polled:\n%s", page())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
