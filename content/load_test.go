@@ -308,3 +308,27 @@ func TestSourcesValidatedLikeThePoller(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotsBounded(t *testing.T) {
+	files := map[string]string{}
+	for i := 1; i <= 10; i++ {
+		files[fmt.Sprintf("issues/%d/issue.md", i)] = fmt.Sprintf("---\ndate: 2026-01-%02d\n---\n", i)
+	}
+	c, err := Load(tree(files))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(d int) time.Time { return time.Date(2026, 1, d, 12, 0, 0, 0, time.UTC) }
+	first := c.At(day(1))
+	for d := 1; d <= 10; d++ {
+		if n := len(c.At(day(d)).Issues); n != d {
+			t.Fatalf("day %d: %d issues public", d, n)
+		}
+	}
+	if len(c.snaps) > maxSnapshots {
+		t.Errorf("%d snapshots kept, want at most %d", len(c.snaps), maxSnapshots)
+	}
+	if again := c.At(day(1)); len(again.Issues) != 1 || again.Key != first.Key {
+		t.Errorf("a rebuilt snapshot differs: %d issues, key %s", len(again.Issues), again.Key)
+	}
+}

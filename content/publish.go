@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -16,10 +17,18 @@ type Content struct {
 
 	steps []time.Time // distinct publication times of non-draft issues, ascending
 
+	// cur is the snapshot last asked for: the common case, a request for
+	// what is public now, reads it without a lock.
+	cur     atomic.Pointer[Snapshot]
 	mu      sync.Mutex
-	snaps   map[int]*Snapshot // by step
+	snaps   map[int]*Snapshot // by step; at most maxSnapshots of them
 	preview *Snapshot         // built by Preview on first use
 }
+
+// maxSnapshots bounds the snapshots a Content keeps. A long-running server
+// passes a publication step every day; without a bound it would keep a
+// copy of the whole archive per day until the next reload.
+const maxSnapshots = 4
 
 func (c *Content) index() {
 	seen := map[time.Time]bool{}
@@ -65,6 +74,7 @@ type Snapshot struct {
 	// Next is when the next scheduled issue goes public; zero if none is scheduled.
 	Next time.Time
 
+	step     int // publication steps passed (snapshots made by At)
 	articles []*Article
 	byNumber map[int]*Issue
 }
@@ -73,12 +83,31 @@ type Snapshot struct {
 // once per publication step and shared.
 func (c *Content) At(now time.Time) *Snapshot {
 	step := sort.Search(len(c.steps), func(i int) bool { return c.steps[i].After(now) })
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if s, ok := c.snaps[step]; ok {
+	if s := c.cur.Load(); s != nil && s.step == step {
 		return s
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.snaps[step]
+	if !ok {
+		s = c.build(step)
+		if len(c.snaps) >= maxSnapshots {
+			for other := range c.snaps {
+				delete(c.snaps, other) // any other step: it is rebuilt if asked for again
+				break
+			}
+		}
+		c.snaps[step] = s
+	}
+	c.cur.Store(s)
+	return s
+}
+
+// build makes the snapshot of publication step step: the issues published
+// at or before the step's time, each holding only its public articles.
+func (c *Content) build(step int) *Snapshot {
 	s := &Snapshot{
+		step:     step,
 		Site:     c.Site,
 		Key:      c.Version + "." + strconv.Itoa(step),
 		byNumber: map[int]*Issue{},
@@ -108,7 +137,6 @@ func (c *Content) At(now time.Time) *Snapshot {
 		s.byNumber[pub.Number] = &pub
 		s.articles = append(s.articles, pub.Articles...)
 	}
-	c.snaps[step] = s
 	return s
 }
 
