@@ -63,9 +63,8 @@ func RenderEntry(snap *content.Snapshot, s Spec, id string, f Format) ([]byte, e
 
 func marshalXML(v any) ([]byte, error) {
 	var buf bytes.Buffer
-	if _, ok := v.(*rssDoc); ok {
-		buf.WriteString(xml.Header)
-	} else if _, ok := v.(*atomFeed); ok {
+	switch v.(type) {
+	case *rssDoc, *atomFeed: // whole documents; a single item or entry has no declaration
 		buf.WriteString(xml.Header)
 	}
 	enc := xml.NewEncoder(&buf)
