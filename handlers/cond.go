@@ -13,7 +13,13 @@ import (
 // with 304. If-None-Match takes precedence: when present, If-Modified-Since
 // is ignored (RFC 9110 §13.2.2).
 func notModified(r *http.Request, etag string, modified time.Time) bool {
-	if inm := r.Header["If-None-Match"]; len(inm) > 0 {
+	return notModifiedBy(r.Header["If-None-Match"], r.Header.Get("If-Modified-Since"), etag, modified)
+}
+
+// notModifiedBy is notModified given the request's If-None-Match values
+// and its (first) If-Modified-Since value, "" when absent.
+func notModifiedBy(inm []string, ims string, etag string, modified time.Time) bool {
+	if len(inm) > 0 {
 		for _, list := range inm {
 			if etagListMatch(list, etag) {
 				return true
@@ -21,11 +27,7 @@ func notModified(r *http.Request, etag string, modified time.Time) bool {
 		}
 		return false
 	}
-	if modified.IsZero() {
-		return false
-	}
-	ims := r.Header.Get("If-Modified-Since")
-	if ims == "" {
+	if modified.IsZero() || ims == "" {
 		return false
 	}
 	t, err := http.ParseTime(ims)

@@ -17,6 +17,9 @@ type connKey struct{}
 // ConnContext remembers each connection's raw socket in its requests'
 // context, for corking. Set it as the http.Server's ConnContext.
 func ConnContext(ctx context.Context, c net.Conn) context.Context {
+	if w, ok := c.(interface{ NetConn() net.Conn }); ok { // handed over by the fast path
+		c = w.NetConn()
+	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		if raw, err := tc.SyscallConn(); err == nil {
 			return context.WithValue(ctx, connKey{}, raw)

@@ -80,17 +80,23 @@ type server struct {
 
 	preview *previewDesk // nil when no preview token is configured
 
-	limiter   *limiter // nil when abuse control is off
-	metrics   *Metrics
-	accessLog bool
+	limiter       *limiter // nil when abuse control is off
+	trustsProxies bool     // X-Forwarded-For names the client
+	metrics       *Metrics
+	accessLog     bool
 }
 
 // New returns the server with every route registered. It fails when a
 // template does not parse, so a broken template stops start-up rather than
 // the first request.
 func New(d Deps) (*echo.Echo, error) {
+	_, e, err := newServer(d)
+	return e, err
+}
+
+func newServer(d Deps) (*server, *echo.Echo, error) {
 	if d.Content == nil || d.Feeds == nil {
-		return nil, errors.New("handlers: Deps.Content and Deps.Feeds are required")
+		return nil, nil, errors.New("handlers: Deps.Content and Deps.Feeds are required")
 	}
 	s := &server{
 		content:   d.Content,
@@ -104,6 +110,8 @@ func New(d Deps) (*echo.Echo, error) {
 		headers:   newHeaderCache(),
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
+
+		trustsProxies: len(d.TrustedProxies) > 0,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -113,20 +121,20 @@ func New(d Deps) (*echo.Echo, error) {
 		s.metrics = NewMetrics()
 	}
 	if err := s.metrics.register(s.content, s.feeds); err != nil {
-		return nil, fmt.Errorf("handlers: metrics: %w", err)
+		return nil, nil, fmt.Errorf("handlers: metrics: %w", err)
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
 	if s.tmpl, err = parseTemplates(nil); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.static, err = loadStatic(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if s.preview, err = s.newPreviewDesk(d.PreviewToken, d.Done); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	e := echo.New()
@@ -144,7 +152,7 @@ func New(d Deps) (*echo.Echo, error) {
 	e.Use(s.previewLogin)
 	s.routes(e)
 	s.metrics.bindRoutes(e)
-	return e, nil
+	return s, e, nil
 }
 
 // errNotFound is returned by handlers when the URL names nothing public.

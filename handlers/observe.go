@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -21,28 +22,33 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := next(c); err != nil {
 			c.Error(err)
 		}
-		d := time.Since(start)
 		w, req := c.Response(), c.Request()
-		rm := s.metrics.route(c.Path())
-		rm.observe(w.Status, w.Size, d)
-		if rm.feed {
-			rm.observeSubscribers(req.Header.Get("User-Agent"))
-		}
-		if h := s.log.Handler(); s.accessLog && h.Enabled(req.Context(), slog.LevelInfo) {
-			// A record made here, without the caller's program counter,
-			// which no line of this log needs and which costs a stack walk.
-			r := slog.NewRecord(start.Add(d), slog.LevelInfo, "request", 0)
-			r.AddAttrs(
-				slog.String("method", req.Method),
-				slog.String("path", req.URL.Path),
-				slog.String("route", rm.route),
-				slog.Int("status", w.Status),
-				slog.Int64("bytes", w.Size),
-				slog.Duration("duration", d),
-			)
-			_ = h.Handle(req.Context(), r)
-		}
+		s.record(req.Context(), start, time.Since(start), req.Method, req.URL.Path, c.Path(), w.Status, w.Size, req.Header.Get("User-Agent"))
 		return nil
+	}
+}
+
+// record counts a response in the metrics and writes its access log
+// line; route is the route pattern that answered.
+func (s *server) record(ctx context.Context, start time.Time, d time.Duration, method, path, route string, status int, size int64, userAgent string) {
+	rm := s.metrics.route(route)
+	rm.observe(status, size, d)
+	if rm.feed {
+		rm.observeSubscribers(userAgent)
+	}
+	if h := s.log.Handler(); s.accessLog && h.Enabled(ctx, slog.LevelInfo) {
+		// A record made here, without the caller's program counter,
+		// which no line of this log needs and which costs a stack walk.
+		r := slog.NewRecord(start.Add(d), slog.LevelInfo, "request", 0)
+		r.AddAttrs(
+			slog.String("method", method),
+			slog.String("path", path),
+			slog.String("route", rm.route),
+			slog.Int("status", status),
+			slog.Int64("bytes", size),
+			slog.Duration("duration", d),
+		)
+		_ = h.Handle(ctx, r)
 	}
 }
 

@@ -115,6 +115,12 @@ func clientAddr(c echo.Context) netip.Addr {
 	if err != nil {
 		return netip.Addr{}
 	}
+	return limitKey(a)
+}
+
+// limitKey is the address the limiter counts a client by: IPv4 as is,
+// IPv6 cut to its /64.
+func limitKey(a netip.Addr) netip.Addr {
 	a = a.Unmap()
 	if a.Is6() {
 		p, _ := a.Prefix(64)

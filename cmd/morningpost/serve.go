@@ -136,7 +136,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// shutdown starts; Shutdown would otherwise wait for them in vain.
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	e, err := handlers.New(handlers.Deps{
+	h, err := handlers.NewServer(handlers.Deps{
 		Sources:      store,
 		Content:      live,
 		Feeds:        feed.NewCache(feedCacheBytes),
@@ -159,7 +159,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           e,
+		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -169,6 +169,9 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	srv.RegisterOnShutdown(endStreams)
+	// Plain feed requests are answered on the connection; net/http gets
+	// every connection that asks for anything else.
+	fast := h.Listen(ln, srv)
 
 	if cfg.content != "" {
 		go func() {
@@ -181,7 +184,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	c := live.Content()
 	log.Info("serving", "addr", ln.Addr().String(), "url", c.Site.URL("/"), "content", contentName(cfg.content), "version", c.Version, "issues", len(c.Issues))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(fast) }()
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr().String())
 	}
@@ -194,6 +197,9 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer scancel()
 	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := fast.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {

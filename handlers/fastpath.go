@@ -1,0 +1,554 @@
+package handlers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/feed"
+)
+
+// The fast path for feeds.
+//
+// Aggregators poll the subscription feeds every few minutes; most of the
+// server's requests are a plain GET of /feed.atom or the like, answered
+// with cached bytes or a 304. Through net/http and Echo such a request
+// costs several times what the lookup and the write cost: a background
+// read per request, a header map, a sorted header write, the headers and
+// the body in two writes. Listener answers exactly those requests itself
+// on the connection, in one write (writev), and passes every other
+// connection to net/http at its first request that is anything else:
+// another path, a query string, a body, HTTP/1.0, a header split over
+// two reads. From then on net/http serves that connection, so every
+// other rule of the server (timeouts on partial headers, body limits,
+// 400s for malformed requests) stays net/http's.
+//
+// The answers are the feed handler's, byte for byte except the Date
+// (fastpath_test.go compares them): the same snapshot, cache, prepared
+// headers, conditional rules, abuse control (a client over its limit is
+// handed to net/http, which answers the 429), metrics and access log.
+
+// Server is the site's HTTP side: the Echo handler for every route, and
+// Listen, which adds the fast path for the subscription feeds.
+type Server struct {
+	*echo.Echo
+	s      *server
+	routes map[string]*fastRoute // by path: the subscription feeds
+}
+
+// fastRoute is one subscription feed answered by the fast path.
+type fastRoute struct {
+	path   string
+	spec   feed.Spec
+	format feed.Format
+}
+
+// NewServer is New, keeping what Listen needs.
+func NewServer(d Deps) (*Server, error) {
+	s, e, err := newServer(d)
+	if err != nil {
+		return nil, err
+	}
+	h := &Server{Echo: e, s: s, routes: map[string]*fastRoute{}}
+	for _, spec := range feed.Specs() {
+		for _, f := range feed.Formats {
+			h.routes[spec.Path(f)] = &fastRoute{path: spec.Path(f), spec: spec, format: f}
+		}
+	}
+	return h, nil
+}
+
+// Listen returns a listener for srv.Serve that answers the plain feed
+// requests of the connections ln accepts, and gives srv the connections
+// that ask anything else. It takes srv's timeouts for the connections it
+// keeps. After srv.Shutdown (which closes it), call Shutdown to wait for
+// the responses the fast path is writing.
+func (h *Server) Listen(ln net.Listener, srv *http.Server) *Listener {
+	l := &Listener{
+		ln:                ln,
+		h:                 h,
+		readHeaderTimeout: cmp(srv.ReadHeaderTimeout, srv.ReadTimeout),
+		idleTimeout:       cmp(srv.IdleTimeout, srv.ReadTimeout),
+		writeTimeout:      srv.WriteTimeout,
+		handoff:           make(chan net.Conn),
+		done:              make(chan struct{}),
+		conns:             map[*fastConn]struct{}{},
+	}
+	go l.acceptLoop()
+	return l
+}
+
+// cmp returns the first non-zero duration, as net/http falls back from
+// one timeout to another.
+func cmp(a, b time.Duration) time.Duration {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// Listener is the fast path's net.Listener: what it accepts are the
+// connections handed to net/http.
+type Listener struct {
+	ln                                           net.Listener
+	h                                            *Server
+	readHeaderTimeout, idleTimeout, writeTimeout time.Duration
+
+	handoff   chan net.Conn
+	done      chan struct{} // closed by Close
+	closeOnce sync.Once
+	err       error // why accepting stopped, when not by Close; set before done closes
+
+	mu    sync.Mutex
+	conns map[*fastConn]struct{} // connections the fast path is serving
+	wg    sync.WaitGroup         // one per entry of conns
+
+	served atomic.Int64 // responses written by the fast path
+}
+
+// Accept returns the next connection for net/http.
+func (l *Listener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.handoff:
+		return c, nil
+	case <-l.done:
+		if l.err != nil {
+			return nil, l.err
+		}
+		return nil, net.ErrClosed
+	}
+}
+
+// Addr is the address listened on.
+func (l *Listener) Addr() net.Addr { return l.ln.Addr() }
+
+// Close stops accepting and closes the connections that wait for their
+// next request; those writing a response close when it is written.
+func (l *Listener) Close() error {
+	err := net.ErrClosed
+	l.closeOnce.Do(func() {
+		close(l.done)
+		err = l.ln.Close()
+		l.mu.Lock()
+		for fc := range l.conns {
+			if fc.state.CompareAndSwap(connIdle, connClosed) {
+				fc.c.Close()
+			}
+		}
+		l.mu.Unlock()
+	})
+	return err
+}
+
+// Shutdown closes the listener and waits for the responses being written
+// by the fast path, or until ctx is done, when it closes their connections.
+func (l *Listener) Shutdown(ctx context.Context) error {
+	_ = l.Close()
+	waited := make(chan struct{})
+	go func() {
+		l.wg.Wait()
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		return nil
+	case <-ctx.Done():
+		l.mu.Lock()
+		for fc := range l.conns {
+			fc.c.Close()
+		}
+		l.mu.Unlock()
+		return ctx.Err()
+	}
+}
+
+func (l *Listener) closing() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (l *Listener) acceptLoop() {
+	var delay time.Duration
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			if l.closing() {
+				return
+			}
+			var ne net.Error
+			if errors.Is(err, net.ErrClosed) || !errors.As(err, &ne) {
+				l.err = err
+				l.Close()
+				return
+			}
+			// Out of file descriptors and the like: wait, as net/http does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			select {
+			case <-time.After(delay):
+			case <-l.done:
+				return
+			}
+			continue
+		}
+		delay = 0
+		fc := &fastConn{c: c, br: bufio.NewReaderSize(c, fastReadBuffer)}
+		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
+			fc.client = limitKey(ap.Addr())
+		}
+		l.mu.Lock()
+		if l.closing() {
+			l.mu.Unlock()
+			c.Close()
+			return
+		}
+		l.conns[fc] = struct{}{}
+		l.wg.Add(1)
+		l.mu.Unlock()
+		go l.serve(fc)
+	}
+}
+
+// fastReadBuffer holds a connection's pending requests. A plain feed
+// request is a few hundred bytes; one that does not fit goes to net/http.
+const fastReadBuffer = 4 << 10
+
+// The states of a fast connection, for Close.
+const (
+	connIdle   int32 = iota // waiting for a request
+	connActive              // answering one
+	connClosed              // closed by Close while idle
+)
+
+// fastConn is one connection while the fast path serves it.
+type fastConn struct {
+	c      net.Conn
+	br     *bufio.Reader
+	client netip.Addr // as the limiter counts it
+	state  atomic.Int32
+	out    []byte // the response's headers, reused
+	vec    [2][]byte
+}
+
+// serve answers the connection's requests while they are plain feed
+// requests, then hands the connection to net/http or closes it.
+func (l *Listener) serve(fc *fastConn) {
+	handedOff := false
+	defer func() {
+		l.mu.Lock()
+		delete(l.conns, fc)
+		l.mu.Unlock()
+		l.wg.Done()
+		if !handedOff {
+			fc.c.Close()
+		}
+	}()
+	timeout := l.readHeaderTimeout
+	for {
+		if timeout > 0 {
+			_ = fc.c.SetReadDeadline(time.Now().Add(timeout))
+		}
+		if _, err := fc.br.Peek(1); err != nil {
+			return // closed, idle too long, or closed by Close
+		}
+		if !fc.state.CompareAndSwap(connIdle, connActive) {
+			return
+		}
+		buf, _ := fc.br.Peek(fc.br.Buffered())
+		req, ok := parseFastRequest(buf, l.h.routes)
+		if ok {
+			ok = l.answer(fc, &req)
+		}
+		if !ok {
+			// net/http reads this request from the start.
+			_ = fc.c.SetDeadline(time.Time{})
+			select {
+			case l.handoff <- &handedConn{Conn: fc.c, r: fc.br}:
+				handedOff = true
+			case <-l.done:
+			}
+			return
+		}
+		l.served.Add(1)
+		_, _ = fc.br.Discard(req.n)
+		if req.close {
+			return
+		}
+		fc.state.Store(connIdle)
+		if l.closing() {
+			return
+		}
+		timeout = l.idleTimeout
+	}
+}
+
+// answer writes the response to req. It returns false, having written
+// nothing, when net/http must answer instead; then req is not consumed.
+func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
+	s := l.h.s
+	if req.forwarded && s.trustsProxies {
+		return false // the client is named by X-Forwarded-For: echo's IPExtractor reads it
+	}
+	start := time.Now()
+	now := s.now()
+	snap := s.content.At(now)
+	resp, err := s.feeds.Get(snap, req.route.spec, req.route.format)
+	if err != nil {
+		return false // the feed handler reports it
+	}
+	p := s.headers.get(resp, snap.Site)
+	cc := p.cacheControl[0]
+	if secs, capped := maxAge(snap, now); capped {
+		cc = cacheControl(snap.Site, secs)
+	}
+	b := p.body(acceptEncoding(req.acceptEncoding))
+	status := http.StatusOK
+	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.etag[0], resp.LastModified) {
+		status = http.StatusNotModified
+	} else if s.limiter != nil && !req.head {
+		if ok, _ := s.limiter.allow(visitor{fc.client, req.route.path}); !ok {
+			return false // the feed handler answers 429
+		}
+	}
+
+	// The headers writeFeed sets, in net/http's order: sorted, then Date.
+	out := fc.out[:0]
+	if status == http.StatusOK {
+		out = append(out, "HTTP/1.1 200 OK\r\n"...)
+	} else {
+		out = append(out, "HTTP/1.1 304 Not Modified\r\n"...)
+	}
+	out = append(out, "Access-Control-Allow-Origin: *\r\nCache-Control: "...)
+	out = append(out, cc...)
+	if status == http.StatusOK {
+		if b.encoding != nil {
+			out = append(out, "\r\nContent-Encoding: "...)
+			out = append(out, b.encoding[0]...)
+		}
+		out = append(out, "\r\nContent-Length: "...)
+		out = append(out, b.length[0]...)
+		out = append(out, "\r\nContent-Type: "...)
+		out = append(out, p.contentType[0]...)
+	}
+	out = append(out, "\r\nEtag: "...)
+	out = append(out, b.etag[0]...)
+	if p.lastModified != nil {
+		out = append(out, "\r\nLast-Modified: "...)
+		out = append(out, p.lastModified[0]...)
+	}
+	out = append(out, "\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\nDate: "...)
+	out = appendDate(out, start)
+	if req.close {
+		out = append(out, "\r\nConnection: close"...)
+	}
+	out = append(out, "\r\n\r\n"...)
+	fc.out = out
+
+	var body []byte
+	if status == http.StatusOK && !req.head {
+		body = b.bytes
+	}
+	if l.writeTimeout > 0 {
+		_ = fc.c.SetWriteDeadline(start.Add(l.writeTimeout))
+	}
+	if len(body) > 0 {
+		fc.vec = [2][]byte{out, body}
+		bufs := net.Buffers(fc.vec[:])
+		_, err = bufs.WriteTo(fc.c)
+	} else {
+		_, err = fc.c.Write(out)
+	}
+	if err != nil {
+		req.close = true // the client is gone: nothing more to answer
+	}
+	method := http.MethodGet
+	if req.head {
+		method = http.MethodHead
+	}
+	s.record(context.Background(), start, time.Since(start), method, req.route.path, req.route.path, status, int64(len(body)), req.userAgent)
+	return true
+}
+
+// fastRequest is a plain request for a subscription feed.
+type fastRequest struct {
+	n               int // bytes, up to and with the blank line
+	head            bool
+	route           *fastRoute
+	acceptEncoding  string // the first Accept-Encoding, as Header.Get gives it
+	ifNoneMatch     [maxIfNoneMatch]string
+	nINM            int
+	ifModifiedSince string
+	userAgent       string
+	close           bool // Connection: close
+	forwarded       bool // X-Forwarded-For is present
+}
+
+// maxIfNoneMatch bounds the If-None-Match lines the fast path reads;
+// more go to net/http.
+const maxIfNoneMatch = 4
+
+// maxFastHeaders bounds the header lines of a request the fast path
+// answers; more go to net/http.
+const maxFastHeaders = 64
+
+// parseFastRequest parses the request at the start of buf when it is one
+// the fast path answers: complete in buf, GET or HEAD of a subscription
+// feed's exact path (no query), HTTP/1.1, one valid Host, no body, and
+// no header that asks for more than a feed (Expect, Upgrade, a
+// Connection option other than keep-alive or close). Anything else,
+// including anything net/http would refuse, is left to net/http.
+func parseFastRequest(buf []byte, routes map[string]*fastRoute) (fastRequest, bool) {
+	var r fastRequest
+	end := bytes.Index(buf, []byte("\r\n\r\n"))
+	if end < 0 {
+		return r, false
+	}
+	r.n = end + 4
+	head := string(buf[:end+2]) // every line ends with CRLF
+	line, rest, _ := strings.Cut(head, "\r\n")
+	method, line, _ := strings.Cut(line, " ")
+	switch method {
+	case http.MethodGet:
+	case http.MethodHead:
+		r.head = true
+	default:
+		return r, false
+	}
+	target, proto, _ := strings.Cut(line, " ")
+	if proto != "HTTP/1.1" {
+		return r, false
+	}
+	if r.route = routes[target]; r.route == nil {
+		return r, false
+	}
+	hosts, lines := 0, 0
+	seenAE, seenIMS, seenUA := false, false, false
+	for rest != "" {
+		line, rest, _ = strings.Cut(rest, "\r\n")
+		if lines++; lines > maxFastHeaders {
+			return r, false
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || !validFieldName(name) {
+			return r, false // also a continuation line, which starts with a space
+		}
+		value = strings.Trim(value, " \t")
+		if !validFieldValue(value) {
+			return r, false
+		}
+		switch {
+		case strings.EqualFold(name, "Host"):
+			if hosts++; !validHost(value) {
+				return r, false
+			}
+		case strings.EqualFold(name, "Accept-Encoding"):
+			if !seenAE {
+				r.acceptEncoding, seenAE = value, true
+			}
+		case strings.EqualFold(name, "If-None-Match"):
+			if r.nINM == maxIfNoneMatch {
+				return r, false
+			}
+			r.ifNoneMatch[r.nINM] = value
+			r.nINM++
+		case strings.EqualFold(name, "If-Modified-Since"):
+			if !seenIMS {
+				r.ifModifiedSince, seenIMS = value, true
+			}
+		case strings.EqualFold(name, "User-Agent"):
+			if !seenUA {
+				r.userAgent, seenUA = value, true
+			}
+		case strings.EqualFold(name, "Connection"):
+			for opt := range strings.SplitSeq(value, ",") {
+				switch opt = strings.TrimSpace(opt); {
+				case strings.EqualFold(opt, "close"):
+					r.close = true
+				case opt == "", strings.EqualFold(opt, "keep-alive"):
+				default:
+					return r, false
+				}
+			}
+		case strings.EqualFold(name, "X-Forwarded-For"):
+			r.forwarded = true
+		case strings.EqualFold(name, "Content-Length"), strings.EqualFold(name, "Transfer-Encoding"),
+			strings.EqualFold(name, "Expect"), strings.EqualFold(name, "Upgrade"):
+			return r, false
+		}
+	}
+	return r, hosts == 1
+}
+
+// validFieldName reports whether s is a token (RFC 9110 §5.1).
+func validFieldName(s string) bool { return s != "" && alnumOr(s, "!#$%&'*+-.^_`|~") }
+
+// validFieldValue reports whether s has no control character but tab.
+func validFieldValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost accepts the Host values of ordinary requests: a name or
+// address and a port. Anything unusual goes to net/http, which has the
+// full rules.
+func validHost(s string) bool { return s != "" && alnumOr(s, ".-:[]_") }
+
+// alnumOr reports whether every byte of s is an ASCII letter or digit or
+// one of extra.
+func alnumOr(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(extra, c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// handedConn is a connection given to net/http with the bytes the fast
+// path read and did not answer.
+type handedConn struct {
+	net.Conn
+	r *bufio.Reader
+}
+
+func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+// NetConn is the connection underneath, for ConnContext.
+func (c *handedConn) NetConn() net.Conn { return c.Conn }
+
+// appendDate appends t as an HTTP date, formatting it once per second.
+func appendDate(dst []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if d := lastDate.Load(); d != nil && d.sec == sec {
+		return append(dst, d.text...)
+	}
+	d := &httpDate{sec: sec, text: t.UTC().AppendFormat(nil, http.TimeFormat)}
+	lastDate.Store(d)
+	return append(dst, d.text...)
+}
+
+type httpDate struct {
+	sec  int64
+	text []byte
+}
+
+var lastDate atomic.Pointer[httpDate]
