@@ -5,9 +5,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
 
@@ -248,6 +251,9 @@ type fastConn struct {
 func (l *Listener) serve(fc *fastConn) {
 	handedOff := false
 	defer func() {
+		if p := recover(); p != nil {
+			l.h.s.log.Error("fast path: panic", "error", p, "stack", string(debug.Stack()))
+		}
 		l.mu.Lock()
 		delete(l.conns, fc)
 		l.mu.Unlock()
@@ -305,7 +311,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	start := time.Now()
 	now := s.now()
 	snap := s.content.At(now)
-	resp, err := s.feeds.Get(snap, req.route.spec, req.route.format)
+	resp, err := getFeed(s.feeds, snap, req.route)
 	if err != nil {
 		return false // the feed handler reports it
 	}
@@ -380,6 +386,18 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	}
 	s.record(context.Background(), start, time.Since(start), method, req.route.path, req.route.path, status, int64(len(body)), req.userAgent)
 	return true
+}
+
+// getFeed gets a feed from the cache, rendering it on a miss. A panic
+// while rendering is returned as an error: the request then goes to
+// the feed handler, whose guard turns it into a 500 and a log line.
+func getFeed(c *feed.Cache, snap *content.Snapshot, r *fastRoute) (resp *feed.Response, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return c.Get(snap, r.spec, r.format)
 }
 
 // fastRequest is a plain request for a subscription feed.
