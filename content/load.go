@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // time zones must resolve on machines without /usr/share/zoneinfo
 
@@ -123,14 +124,33 @@ func checkKeys(n *yaml.Node, t reflect.Type, p problems) {
 	}
 }
 
+// yamlField returns the field of struct type t that the YAML key names.
 func yamlField(t reflect.Type, key string) (reflect.StructField, bool) {
+	f, ok := yamlFields(t)[key]
+	return f, ok
+}
+
+// yamlFieldCache holds, by struct type, its fields by YAML key: checkKeys
+// looks up every key of every file, and walking the fields and parsing
+// their tags each time is a measurable part of a load.
+var yamlFieldCache sync.Map // reflect.Type -> map[string]reflect.StructField
+
+// yamlFields returns the fields of struct type t by YAML key. When two
+// fields have the same key, the first one wins.
+func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	if m, ok := yamlFieldCache.Load(t); ok {
+		return m.(map[string]reflect.StructField)
+	}
+	m := make(map[string]reflect.StructField, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if name, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); name == key {
-			return f, true
+		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if _, dup := m[name]; !dup {
+			m[name] = f
 		}
 	}
-	return reflect.StructField{}, false
+	m2, _ := yamlFieldCache.LoadOrStore(t, m)
+	return m2.(map[string]reflect.StructField)
 }
 
 // lineOf returns the line of the value at a key path in a mapping node

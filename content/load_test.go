@@ -332,3 +332,22 @@ func TestSnapshotsBounded(t *testing.T) {
 		t.Errorf("a rebuilt snapshot differs: %d issues, key %s", len(again.Issues), again.Key)
 	}
 }
+
+// TestLoadKeepsNoFileBytes checks that every article's text is its own:
+// the loader reads the files of one folder after another into the same
+// buffer, so anything that kept a slice of it would change.
+func TestLoadKeepsNoFileBytes(t *testing.T) {
+	fsys := archive(t, 200, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
+	c, err := Load(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, iss := range c.Issues {
+		for _, a := range iss.Articles {
+			_, body, _ := frontMatter(fsys[a.Path].Data)
+			if a.body.src != Clean(string(body)) {
+				t.Fatalf("%s: the body loaded is not the file's", a.Path)
+			}
+		}
+	}
+}

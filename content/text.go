@@ -2,6 +2,7 @@ package content
 
 import (
 	"bytes"
+	"encoding/binary"
 	"html/template"
 	"strings"
 	"unicode"
@@ -19,14 +20,7 @@ import (
 // U+FFFF are dropped. Every text read from files passes through it, so
 // nothing an editor types can make a feed unparsable.
 func Clean(s string) string {
-	ok := true
-	for _, r := range s {
-		if !xmlChar(r) || r == utf8.RuneError {
-			ok = false
-			break
-		}
-	}
-	if ok {
+	if isClean(s) {
 		return s
 	}
 	var b strings.Builder
@@ -42,6 +36,40 @@ func Clean(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// isClean reports whether Clean would return s as it is. Every text of
+// every file is checked, nearly all of it printable ASCII, so that is
+// skipped eight bytes at a time; any other byte is looked at alone.
+func isClean(s string) bool {
+	const (
+		spaces = 0x2020202020202020
+		high   = 0x8080808080808080
+	)
+	for i := 0; i < len(s); {
+		if i+8 <= len(s) {
+			w := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+			// A byte of w has its high bit set, or sets it when 0x20 is
+			// taken from it, unless every byte is in 0x20-0x7F.
+			if (w|(w-spaces))&high == 0 {
+				i += 8
+				continue
+			}
+		}
+		if c := s[i]; c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || !xmlChar(r) {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 func xmlChar(r rune) bool {
