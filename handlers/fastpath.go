@@ -288,7 +288,6 @@ func (l *Listener) serve(fc *fastConn) {
 			}
 			return
 		}
-		l.served.Add(1)
 		_, _ = fc.br.Discard(req.n)
 		if req.close {
 			return
@@ -367,6 +366,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	if status == http.StatusOK && !req.head {
 		body = b.bytes
 	}
+	l.served.Add(1)
 	if l.writeTimeout > 0 {
 		_ = fc.c.SetWriteDeadline(start.Add(l.writeTimeout))
 	}

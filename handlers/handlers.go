@@ -59,6 +59,9 @@ type Deps struct {
 	TrustedProxies []netip.Prefix
 	// Metrics are served at /metrics; NewMetrics() when nil.
 	Metrics *Metrics
+	// MetricsPrivate: /metrics is served on an address of its own
+	// (Metrics.Handler), and the public route answers 404.
+	MetricsPrivate bool
 	// AccessLog writes one line per request to Logger (observe.go).
 	AccessLog bool
 }
@@ -80,10 +83,11 @@ type server struct {
 
 	preview *previewDesk // nil when no preview token is configured
 
-	limiter       *limiter // nil when abuse control is off
-	trustsProxies bool     // X-Forwarded-For names the client
-	metrics       *Metrics
-	accessLog     bool
+	metricsPrivate bool
+	limiter        *limiter // nil when abuse control is off
+	trustsProxies  bool     // X-Forwarded-For names the client
+	metrics        *Metrics
+	accessLog      bool
 }
 
 // New returns the server with every route registered. It fails when a
@@ -111,7 +115,8 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
 
-		trustsProxies: len(d.TrustedProxies) > 0,
+		trustsProxies:  len(d.TrustedProxies) > 0,
+		metricsPrivate: d.MetricsPrivate,
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -71,6 +71,9 @@ func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 
 // metricsHandler serves /metrics.
 func (s *server) metricsHandler(c echo.Context) error {
+	if s.metricsPrivate {
+		return errNotFound
+	}
 	var w http.ResponseWriter = c.Response()
 	if c.Request().Method == http.MethodHead {
 		w = headWriter{w}

@@ -309,3 +309,32 @@ func TestServeSampleHasSeedHeadlines(t *testing.T) {
 		}
 	}
 }
+
+// With --metrics-addr, /metrics is served there and not on the public
+// address, and the metrics count the public server's requests.
+func TestMetricsOnTheirOwnAddress(t *testing.T) {
+	maddr := make(chan string, 1)
+	base := startServer(t, serveConfig{metricsAddr: "127.0.0.1:0", metricsReady: func(a string) { maddr <- a }})
+	m := "http://" + <-maddr
+	if resp, _ := get(t, http.MethodGet, base+"/feed.atom"); resp.StatusCode != 200 {
+		t.Fatalf("/feed.atom: %d", resp.StatusCode)
+	}
+	resp, body := get(t, http.MethodGet, m+"/metrics")
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `morningpost_http_requests_total{format="atom",route="/feed.atom",status="200"} 1`) {
+		t.Errorf("metrics address: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := get(t, http.MethodHead, m+"/metrics"); resp.StatusCode != 200 {
+		t.Errorf("HEAD /metrics on the metrics address: %d", resp.StatusCode)
+	}
+	if resp, _ := get(t, http.MethodGet, base+"/metrics"); resp.StatusCode != 404 {
+		t.Errorf("public /metrics: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := get(t, http.MethodGet, m+"/feed.atom"); resp.StatusCode != 404 {
+		t.Errorf("metrics address serves /feed.atom: %d", resp.StatusCode)
+	}
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--metrics-addr", "127.0.0.1:bad"}, func(string) string { return "" }, io.Discard, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "--metrics-addr") {
+		t.Errorf("bad --metrics-addr: exit %d\n%s", code, stderr.String())
+	}
+}

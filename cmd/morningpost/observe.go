@@ -51,6 +51,7 @@ func observeFlags(fs *flag.FlagSet, cfg *serveConfig, getenv func(string) string
 		cfg.trustedProxies = ps
 		return err
 	})
+	fs.StringVar(&cfg.metricsAddr, "metrics-addr", getenv("MORNINGPOST_METRICS_ADDR"), "`address` to serve /metrics on instead of the public address, e.g. 127.0.0.1:9090; the public /metrics then answers 404 (env MORNINGPOST_METRICS_ADDR)")
 	fs.BoolVar(&cfg.accessLog, "access-log", cfg.accessLog, "log one line per request: method, path without query, route, status, bytes, duration (env MORNINGPOST_ACCESS_LOG)")
 	return nil
 }

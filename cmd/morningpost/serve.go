@@ -43,11 +43,14 @@ type serveConfig struct {
 	rateLimit      int
 	trustedProxies []netip.Prefix
 	accessLog      bool
+	// metricsAddr, when set, serves /metrics there instead of on addr.
+	metricsAddr string
 
 	// Set by tests: the clock deciding what is published, and a callback
 	// told the address once the server listens.
-	now   func() time.Time
-	ready func(addr string)
+	now          func() time.Time
+	ready        func(addr string)
+	metricsReady func(addr string)
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -127,6 +130,11 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 			defer close(pollerDone)
 			pollSources(ctx, live, store, opts, log)
 		}()
+		// On every return, polls in flight finish before the store closes.
+		defer func() {
+			cancel()
+			<-pollerDone
+		}()
 		log.Info("polling upstream sources", "sources", len(srcs), "store", store.Path())
 	} else {
 		close(pollerDone)
@@ -148,6 +156,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		RateLimit:      cfg.rateLimit,
 		TrustedProxies: cfg.trustedProxies,
 		Metrics:        metrics,
+		MetricsPrivate: cfg.metricsAddr != "",
 		AccessLog:      cfg.accessLog,
 	})
 	if err != nil {
@@ -157,6 +166,14 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
+	}
+	msrv, err := serveMetrics(cfg, metrics, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if msrv != nil {
+		defer msrv.Close()
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -202,6 +219,9 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err := fast.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if msrv != nil {
+		_ = msrv.Shutdown(sctx)
+	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
@@ -233,4 +253,37 @@ func envOr(getenv func(string) string, key, def string) string {
 		return v
 	}
 	return def
+}
+
+// serveMetrics serves /metrics on cfg.metricsAddr, when set, with the
+// public server's timeouts; nil when /metrics stays on the public address.
+func serveMetrics(cfg serveConfig, metrics *handlers.Metrics, log *slog.Logger) (*http.Server, error) {
+	if cfg.metricsAddr == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", cfg.metricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics.Handler()) // and HEAD
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics server stopped", "error", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String(), "path", "/metrics")
+	if cfg.metricsReady != nil {
+		cfg.metricsReady(ln.Addr().String())
+	}
+	return srv, nil
 }
