@@ -15,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
@@ -41,34 +39,11 @@ import (
 // headers, conditional rules, abuse control (a client over its limit is
 // handed to net/http, which answers the 429), metrics and access log.
 
-// Server is the site's HTTP side: the Echo handler for every route, and
-// Listen, which adds the fast path for the subscription feeds.
-type Server struct {
-	*echo.Echo
-	s      *server
-	routes map[string]*fastRoute // by path: the subscription feeds
-}
-
 // fastRoute is one subscription feed answered by the fast path.
 type fastRoute struct {
 	path   string
 	spec   feed.Spec
 	format feed.Format
-}
-
-// NewServer is New, keeping what Listen needs.
-func NewServer(d Deps) (*Server, error) {
-	s, e, err := newServer(d)
-	if err != nil {
-		return nil, err
-	}
-	h := &Server{Echo: e, s: s, routes: map[string]*fastRoute{}}
-	for _, spec := range feed.Specs() {
-		for _, f := range feed.Formats {
-			h.routes[spec.Path(f)] = &fastRoute{path: spec.Path(f), spec: spec, format: f}
-		}
-	}
-	return h, nil
 }
 
 // Listen returns a listener for srv.Serve that answers the plain feed

@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,7 +42,7 @@ type Deps struct {
 	// pages' generator tag; may be empty.
 	Version string
 	// Sources is the store of upstream items behind /sources; nil when
-	// the site reads no sources.
+	// the site reads no sources (Server.SetSources gives one later).
 	Sources *upstream.Store
 	// PreviewToken, when set, opens the editor's desk (/preview and its
 	// pages) to requests that present it. Empty: those pages answer 404.
@@ -73,7 +74,7 @@ type server struct {
 	now     func() time.Time
 	log     *slog.Logger
 	version string
-	sources *upstream.Store
+	sources atomic.Pointer[upstream.Store] // nil until the site reads sources
 	planet  planetCache
 
 	tmpl    *templates
@@ -98,6 +99,33 @@ func New(d Deps) (*echo.Echo, error) {
 	return e, err
 }
 
+// Server is the site's HTTP side: the Echo handler for every route, and
+// Listen, which adds the fast path for the subscription feeds.
+type Server struct {
+	*echo.Echo
+	s      *server
+	routes map[string]*fastRoute // by path: the subscription feeds
+}
+
+// NewServer is New, keeping what Listen needs.
+func NewServer(d Deps) (*Server, error) {
+	s, e, err := newServer(d)
+	if err != nil {
+		return nil, err
+	}
+	h := &Server{Echo: e, s: s, routes: map[string]*fastRoute{}}
+	for _, spec := range feed.Specs() {
+		for _, f := range feed.Formats {
+			h.routes[spec.Path(f)] = &fastRoute{path: spec.Path(f), spec: spec, format: f}
+		}
+	}
+	return h, nil
+}
+
+// SetSources gives the handlers the store of upstream items, for a site
+// that starts reading sources while the server runs.
+func (h *Server) SetSources(st *upstream.Store) { h.s.sources.Store(st) }
+
 func newServer(d Deps) (*server, *echo.Echo, error) {
 	if d.Content == nil || d.Feeds == nil {
 		return nil, nil, errors.New("handlers: Deps.Content and Deps.Feeds are required")
@@ -108,7 +136,6 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		now:       d.Now,
 		log:       d.Logger,
 		version:   d.Version,
-		sources:   d.Sources,
 		planet:    planetCache{last: map[feed.Format]planetEntry{}},
 		pages:     newPageCache(),
 		headers:   newHeaderCache(),
@@ -118,6 +145,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,
 	}
+	s.sources.Store(d.Sources)
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -38,7 +38,8 @@ type sourcesPage struct {
 }
 
 func (s *server) sourcesIndex(c echo.Context) error {
-	if s.sources == nil {
+	store := s.sources.Load()
+	if store == nil {
 		return errNotFound
 	}
 	ctx := c.Request().Context()
@@ -54,10 +55,10 @@ func (s *server) sourcesIndex(c echo.Context) error {
 	p.Description = "What the upstream sources of " + snap.Site.Title + " bring in."
 	p.Preview = &PreviewBar{Note: "Upstream sources: source material for editors, sanitised. Not public."}
 	var err error
-	if p.States, err = s.sources.Sources(ctx); err != nil {
+	if p.States, err = store.Sources(ctx); err != nil {
 		return err
 	}
-	if p.Items, err = s.sources.Items(ctx, upstream.ItemQuery{Source: p.Source, Words: p.Query, Limit: sourcesPageItems}); err != nil {
+	if p.Items, err = store.Items(ctx, upstream.ItemQuery{Source: p.Source, Words: p.Query, Limit: sourcesPageItems}); err != nil {
 		return err
 	}
 	for _, f := range feed.Formats {
@@ -73,7 +74,7 @@ func (s *server) sourcesIndex(c echo.Context) error {
 func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
 	guarded := s.requirePreview(next)
 	return func(c echo.Context) error {
-		if s.sources == nil {
+		if s.sources.Load() == nil {
 			return errNotFound
 		}
 		if s.content.Content().Site.SourcesPublic {
@@ -103,7 +104,7 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		site := s.content.Content().Site
-		items, err := s.sources.Items(ctx, upstream.ItemQuery{Limit: planetItems})
+		items, err := s.sources.Load().Items(ctx, upstream.ItemQuery{Limit: planetItems})
 		if err != nil {
 			return fmt.Errorf("sources feed: %w", err)
 		}

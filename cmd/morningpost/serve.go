@@ -14,7 +14,6 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
-	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers"
 )
 
@@ -109,43 +108,15 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		}
 		return err
 	}
-	// Upstream sources: the store and the background poller. Their
-	// shutdown comes after the HTTP server's, in reverse order of start.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var (
-		store      *upstream.Store
-		pollerDone = make(chan struct{})
-		metrics    = handlers.NewMetrics()
-	)
-	if srcs := live.Content().Site.Sources; len(srcs) > 0 {
-		if store, err = upstream.Open(ctx, cfg.data); err != nil {
-			return fmt.Errorf("upstream sources: %w", err)
-		}
-		defer store.Close()
-		opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
-			metrics.ObservePoll(r.Source, pollResult(r))
-		}}
-		go func() {
-			defer close(pollerDone)
-			pollSources(ctx, live, store, opts, log)
-		}()
-		// On every return, polls in flight finish before the store closes.
-		defer func() {
-			cancel()
-			<-pollerDone
-		}()
-		log.Info("polling upstream sources", "sources", len(srcs), "store", store.Path())
-	} else {
-		close(pollerDone)
-	}
+	metrics := handlers.NewMetrics()
 
 	// Long-lived responses (the preview's live reload stream) end when
 	// shutdown starts; Shutdown would otherwise wait for them in vain.
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
 	h, err := handlers.NewServer(handlers.Deps{
-		Sources:      store,
 		Content:      live,
 		Feeds:        feed.NewCache(feedCacheBytes),
 		Now:          cfg.now,
@@ -162,6 +133,18 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+
+	// Upstream sources: the store and the background poller. They stop
+	// after the HTTP server, and on every return; polls in flight finish
+	// before the store closes.
+	pollerDone, err := startSources(ctx, cfg, live, fsys, h, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cancel()
+		<-pollerDone
+	}()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {

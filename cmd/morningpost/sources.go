@@ -17,6 +17,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed/upstream"
+	"github.com/morningpost/morningpost/handlers"
 )
 
 // defaultData is where the upstream store lives unless --data says.
@@ -48,15 +49,81 @@ func openSources(ctx context.Context, dataDir string, fsys fs.FS, site *content.
 	return store, p, nil
 }
 
+// startSources opens the upstream store and polls the site's sources in
+// the background until ctx is done, then closes the store and closes the
+// channel returned. A site that reads no sources yet opens no store (and
+// makes no data folder); when a reload of a content folder adds the first
+// source, the store opens then, and h serves /sources from it.
+func startSources(ctx context.Context, cfg serveConfig, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, log *slog.Logger) (<-chan struct{}, error) {
+	done := make(chan struct{})
+	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
+		metrics.ObservePoll(r.Source, pollResult(r))
+	}}
+	open := func() (*upstream.Store, error) {
+		store, err := upstream.Open(ctx, cfg.data)
+		if err != nil {
+			return nil, fmt.Errorf("upstream sources: %w", err)
+		}
+		h.SetSources(store)
+		log.Info("polling upstream sources", "sources", len(live.Content().Site.Sources), "store", store.Path())
+		return store, nil
+	}
+	run := func(store *upstream.Store) {
+		polled := pollSources(ctx, live, store, opts, log)
+		go func() {
+			<-polled
+			store.Close()
+			close(done)
+		}()
+	}
+	switch {
+	case len(live.Content().Site.Sources) > 0:
+		store, err := open()
+		if err != nil {
+			return nil, err
+		}
+		run(store)
+	case cfg.content != "": // a folder, which editors may give sources later
+		events, unsubscribe := live.Subscribe()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					unsubscribe()
+					close(done)
+					return
+				case <-events:
+					if len(live.Content().Site.Sources) == 0 {
+						continue
+					}
+					store, err := open()
+					if err != nil {
+						log.Error("upstream sources not polled", "error", err)
+						continue // tried again at the next change
+					}
+					unsubscribe()
+					run(store)
+					return
+				}
+			}
+		}()
+	default:
+		close(done)
+	}
+	return done, nil
+}
+
 // pollSources polls the site's sources in the background until ctx is
 // done, following the content: when a reload changes sources:, the poller
 // is replaced by one over the new list (the store keeps every source's
-// state, so nothing is fetched again before it is due).
-func pollSources(ctx context.Context, live *content.Live, store *upstream.Store, opts upstream.Options, log *slog.Logger) {
+// state, so nothing is fetched again before it is due). The first poller
+// is made before pollSources returns, so the store lists the configured
+// sources from the first request on; the channel returned is closed when
+// the polls in flight have finished.
+func pollSources(ctx context.Context, live *content.Live, store *upstream.Store, opts upstream.Options, log *slog.Logger) <-chan struct{} {
 	events, unsubscribe := live.Subscribe()
-	defer unsubscribe()
-	for {
-		srcs := upstreamSources(live.Content().Site)
+	start := func() (srcs []upstream.Source, stop func()) {
+		srcs = upstreamSources(live.Content().Site)
 		pctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		p, err := upstream.NewPoller(pctx, store, srcs, opts)
@@ -72,21 +139,32 @@ func pollSources(ctx context.Context, live *content.Live, store *upstream.Store,
 				}
 			}()
 		}
-		changed := false
-		for !changed {
+		return srcs, func() {
+			cancel()
+			<-done // polls in flight finish before the next poller starts
+		}
+	}
+	srcs, stop := start()
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		defer unsubscribe()
+		for {
 			select {
 			case <-ctx.Done():
-				cancel()
-				<-done
+				stop()
 				return
 			case <-events:
-				changed = !slices.Equal(upstreamSources(live.Content().Site), srcs)
+				if slices.Equal(upstreamSources(live.Content().Site), srcs) {
+					continue
+				}
+				stop()
+				log.Info("upstream sources changed", "sources", len(live.Content().Site.Sources))
+				srcs, stop = start()
 			}
 		}
-		cancel()
-		<-done // polls in flight finish before the next poller starts
-		log.Info("upstream sources changed", "sources", len(live.Content().Site.Sources))
-	}
+	}()
+	return finished
 }
 
 func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

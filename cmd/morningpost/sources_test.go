@@ -93,3 +93,50 @@ func TestServeFollowsSourcesEdits(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// A site started with no sources opens no store; when an edit adds the
+// first source, the store opens, the source is polled and /sources shows
+// it, without a restart.
+func TestServeFirstSourceWithoutRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "post")
+	if code, _, errOut := runCmd(t, nil, "init", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	site, err := os.ReadFile(filepath.Join(dir, "morningpost.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bare, list, ok := strings.Cut(string(site), "sources:\n")
+	if !ok {
+		t.Fatal("the sample lists no sources")
+	}
+	write(t, dir, "morningpost.yaml", bare)
+	data := filepath.Join(t.TempDir(), "data")
+	base := startServer(t, serveConfig{content: dir, data: data, previewToken: "sources-test-token"})
+
+	status := func() (int, string) {
+		resp, b := get(t, "GET", base+"/sources", "Authorization", "Bearer sources-test-token")
+		return resp.StatusCode, string(b)
+	}
+	if code, _ := status(); code != 404 {
+		t.Fatalf("/sources of a site without sources: %d, want 404", code)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("a site without sources made its data folder: %v", err)
+	}
+	write(t, dir, "morningpost.yaml", bare+"sources:\n"+list)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		code, page := status()
+		if code == 200 && strings.Contains(page, "huggingface.co") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first source was not polled: %d\n%s", code, page)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if _, err := os.Stat(filepath.Join(data, "morningpost.db")); err != nil {
+		t.Errorf("store: %v", err)
+	}
+}
