@@ -3,6 +3,7 @@ package handlers
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -55,8 +56,8 @@ func (h *Server) Listen(ln net.Listener, srv *http.Server) *Listener {
 	l := &Listener{
 		ln:                ln,
 		h:                 h,
-		readHeaderTimeout: cmp(srv.ReadHeaderTimeout, srv.ReadTimeout),
-		idleTimeout:       cmp(srv.IdleTimeout, srv.ReadTimeout),
+		readHeaderTimeout: cmp.Or(srv.ReadHeaderTimeout, srv.ReadTimeout), // as net/http falls back
+		idleTimeout:       cmp.Or(srv.IdleTimeout, srv.ReadTimeout),
 		writeTimeout:      srv.WriteTimeout,
 		handoff:           make(chan net.Conn),
 		done:              make(chan struct{}),
@@ -64,15 +65,6 @@ func (h *Server) Listen(ln net.Listener, srv *http.Server) *Listener {
 	}
 	go l.acceptLoop()
 	return l
-}
-
-// cmp returns the first non-zero duration, as net/http falls back from
-// one timeout to another.
-func cmp(a, b time.Duration) time.Duration {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 // Listener is the fast path's net.Listener: what it accepts are the
