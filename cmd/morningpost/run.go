@@ -47,6 +47,8 @@ Environment (flags win):
   MORNINGPOST_RATE_LIMIT full downloads of one feed per client per hour;
                          0 switches abuse control off (default 60)
   MORNINGPOST_TRUSTED_PROXIES  CIDRs of proxies whose X-Forwarded-For is read
+  MORNINGPOST_METRICS_ADDR     address to serve /metrics on instead of the
+                               public one (default: on the public address)
 
 Run "morningpost COMMAND --help" for a command's flags.
 `

@@ -158,16 +158,8 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if msrv != nil {
 		defer msrv.Close()
 	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ConnContext:       handlers.ConnContext,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(h, log)
+	srv.ConnContext = handlers.ConnContext
 	srv.RegisterOnShutdown(endStreams)
 	// Plain feed requests are answered on the connection; net/http gets
 	// every connection that asks for anything else.
@@ -238,8 +230,22 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// serveMetrics serves /metrics on cfg.metricsAddr, when set, with the
-// public server's timeouts; nil when /metrics stays on the public address.
+// newHTTPServer is an http.Server for h with the timeouts and limits of
+// every address serve listens on.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// serveMetrics serves /metrics on cfg.metricsAddr, when set; nil when
+// /metrics stays on the public address.
 func serveMetrics(cfg serveConfig, metrics *handlers.Metrics, log *slog.Logger) (*http.Server, error) {
 	if cfg.metricsAddr == "" {
 		return nil, nil
@@ -250,15 +256,7 @@ func serveMetrics(cfg serveConfig, metrics *handlers.Metrics, log *slog.Logger) 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler()) // and HEAD
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(mux, log)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server stopped", "error", err)
