@@ -21,7 +21,10 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func TestLiveKeepsLastGoodContent(t *testing.T) {
+// newLiveTree writes a content root of one issue, with a lead, to a new
+// folder and returns the folder and a Live serving it.
+func newLiveTree(t *testing.T) (string, *Live) {
+	t.Helper()
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{
 		SiteFile:            siteYAML,
@@ -32,10 +35,15 @@ func TestLiveKeepsLastGoodContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, l
+}
+
+func TestLiveKeepsLastGoodContent(t *testing.T) {
+	dir, l := newLiveTree(t)
 	good := l.Content().Version
 
 	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitel: typo\n---\n"})
-	err = l.Reload()
+	err := l.Reload()
 	if err == nil || !strings.Contains(err.Error(), "issues/1/lead.md:2: unknown key \"titel\"") {
 		t.Fatalf("reload error = %v", err)
 	}
@@ -56,16 +64,7 @@ func TestLiveKeepsLastGoodContent(t *testing.T) {
 }
 
 func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
-	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
-		SiteFile:            siteYAML,
-		"issues/1/issue.md": "---\ndate: 2026-01-01\n---\n",
-		"issues/1/lead.md":  "---\ntitle: First\n---\n",
-	})
-	l, err := NewLive(os.DirFS(dir), LiveOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, l := newLiveTree(t)
 	events, stop := l.Subscribe()
 	defer stop()
 	ctx := t.Context()

@@ -433,7 +433,7 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
 // parseIssueFiles parses one issue folder's files as readIssueFiles
 // returned them: issue.md, if present, first.
-func parseIssueFiles(dir string, n int, files []issueFile2, site *Site, list *Problems) *Issue {
+func parseIssueFiles(dir string, n int, files []rawFile, site *Site, list *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath}
 	if len(files) > 0 && files[0].name == issuePath {
@@ -604,7 +604,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 		Draft:      f.Draft,
 		Author:     site.Author,
 	}
-	if !validSlug(key) && !validKey(key) {
+	if !validKey(key) { // every valid slug is a valid key
 		p.add(0, "file name %q: use letters, digits and hyphens (it is part of the entry's permanent ID)", key+".md")
 	}
 	switch {

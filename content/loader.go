@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net/url"
@@ -31,8 +32,7 @@ type loader struct {
 	baseURL *url.URL // replaces the site's base_url when set
 
 	siteSum  [sha256.Size]byte
-	site     *Site
-	siteOK   bool // the site file was read and parsed
+	site     *Site // nil unless the site file was read and parsed
 	sitePs   Problems
 	folders  map[string]*folder // by folder name under issues/
 	issuesPs Problems           // reading the issues folder itself
@@ -40,7 +40,6 @@ type loader struct {
 
 // folder is one issue folder as last read.
 type folder struct {
-	name     string
 	sum      [sha256.Size]byte // of the names, sizes and bytes of the files read
 	issue    *Issue            // nil when the folder is not an issue or did not load
 	problems Problems
@@ -81,7 +80,7 @@ func (l *loader) load(fsys fs.FS) (*Content, error) {
 // keeping every other folder as last read. A folder that is gone is
 // dropped. The caller must know that nothing else changed.
 func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
-	if l.folders == nil || !l.siteOK {
+	if l.folders == nil || l.site == nil {
 		return l.load(fsys)
 	}
 	var present []string
@@ -104,7 +103,7 @@ func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
 func (l *loader) readSite(fsys fs.FS) bool {
 	b, err := fs.ReadFile(fsys, SiteFile)
 	if err != nil {
-		l.site, l.siteOK, l.folders = nil, false, nil
+		l.site, l.folders = nil, nil
 		l.sitePs = Problems{{Path: SiteFile, Msg: readError(err)}}
 		return false
 	}
@@ -118,15 +117,20 @@ func (l *loader) readSite(fsys fs.FS) bool {
 		site.BaseURL = l.baseURL
 	}
 	site.Version = hex.EncodeToString(sum[:8])
-	l.site, l.siteSum, l.siteOK, l.sitePs, l.folders = site, sum, true, ps, nil
+	l.site, l.siteSum, l.sitePs, l.folders = site, sum, ps, nil
 	return true
 }
 
 func fileSum(name string, b []byte) [sha256.Size]byte {
 	h := sha256.New()
+	hashFile(h, name, b)
+	return [sha256.Size]byte(h.Sum(nil))
+}
+
+// hashFile writes a file's name, size and bytes to h.
+func hashFile(h hash.Hash, name string, b []byte) {
 	fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
 	h.Write(b)
-	return [sha256.Size]byte(h.Sum(nil))
 }
 
 // readFolders reads the named folders in parallel, one worker per CPU,
@@ -165,7 +169,7 @@ func (l *loader) readFolders(fsys fs.FS, names []string, old map[string]*folder)
 // read into buf, which is returned for reading the next folder into:
 // nothing parsed from them may keep a reference to their bytes.
 func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (*folder, []byte) {
-	f := &folder{name: name}
+	f := &folder{}
 	dir := "issues/" + name
 	n, err := strconv.Atoi(name)
 	if err != nil || n <= 0 || strings.TrimLeft(name, "0123456789") != "" {
@@ -175,8 +179,7 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 	files, ps, buf := readIssueFiles(fsys, dir, buf)
 	h := sha256.New()
 	for _, file := range files {
-		fmt.Fprintf(h, "%s\x00%d\x00", file.name, len(file.data))
-		h.Write(file.data)
+		hashFile(h, file.name, file.data)
 	}
 	f.sum = [sha256.Size]byte(h.Sum(nil))
 	if prev != nil && prev.sum == f.sum && len(ps) == 0 && len(prev.problems) == 0 && prev.issue != nil {
@@ -190,7 +193,8 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 	return f, buf
 }
 
-type issueFile2 struct {
+// rawFile is one file of an issue folder as read, before parsing.
+type rawFile struct {
 	name string // path inside the content root
 	data []byte // in the buffer of readIssueFiles: valid until it is reused
 }
@@ -198,14 +202,14 @@ type issueFile2 struct {
 // readIssueFiles reads issue.md and the articles of one folder, issue.md
 // first, then the articles by file name. The files' bytes are appended
 // to buf, which is returned (grown if need be) for reuse.
-func readIssueFiles(fsys fs.FS, dir string, buf []byte) ([]issueFile2, Problems, []byte) {
+func readIssueFiles(fsys fs.FS, dir string, buf []byte) ([]rawFile, Problems, []byte) {
 	var ps Problems
-	var files []issueFile2
+	var files []rawFile
 	issuePath := dir + "/issue.md"
 	if b, nbuf, err := appendFile(buf, fsys, issuePath); err != nil {
 		ps = append(ps, Problem{Path: issuePath, Msg: readError(err)})
 	} else {
-		files = append(files, issueFile2{issuePath, b})
+		files = append(files, rawFile{issuePath, b})
 		buf = nbuf
 	}
 	entries, err := fs.ReadDir(fsys, dir)
@@ -224,7 +228,7 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) ([]issueFile2, Problems,
 			ps = append(ps, Problem{Path: p, Msg: readError(err)})
 			continue
 		}
-		files = append(files, issueFile2{p, b})
+		files = append(files, rawFile{p, b})
 		buf = nbuf
 	}
 	return files, ps, buf

@@ -31,18 +31,7 @@ func (c *Content) Preview() *Snapshot {
 	}
 	// c.Issues is newest first, the order of a public snapshot.
 	for _, iss := range c.Issues {
-		pub := *iss
-		pub.Draft = false
-		pub.Articles = nil
-		for _, a := range iss.Articles {
-			cp := *a
-			cp.Draft = false
-			cp.Issue = &pub
-			pub.Articles = append(pub.Articles, &cp)
-		}
-		s.Issues = append(s.Issues, &pub)
-		s.byNumber[pub.Number] = &pub
-		s.articles = append(s.articles, pub.Articles...)
+		s.add(iss, true)
 	}
 	c.preview = s
 	return s

@@ -123,21 +123,31 @@ func (c *Content) build(step int) *Snapshot {
 		if iss.Draft || step == 0 || iss.PublishAt.After(cutoff) {
 			continue
 		}
-		pub := *iss
-		pub.Articles = nil
-		for _, a := range iss.Articles {
-			if a.Draft {
-				continue
-			}
-			cp := *a
-			cp.Issue = &pub
-			pub.Articles = append(pub.Articles, &cp)
-		}
-		s.Issues = append(s.Issues, &pub)
-		s.byNumber[pub.Number] = &pub
-		s.articles = append(s.articles, pub.Articles...)
+		s.add(iss, false)
 	}
 	return s
+}
+
+// add appends to s a copy of iss as readers see it once published: not a
+// draft, holding copies of its articles that point at the copy. Draft
+// articles are left out, unless drafts is set: then they are kept, their
+// draft flag cleared. The loaded issue and articles are never changed.
+func (s *Snapshot) add(iss *Issue, drafts bool) {
+	pub := *iss
+	pub.Draft = false
+	pub.Articles = nil
+	for _, a := range iss.Articles {
+		if a.Draft && !drafts {
+			continue
+		}
+		cp := *a
+		cp.Draft = false
+		cp.Issue = &pub
+		pub.Articles = append(pub.Articles, &cp)
+	}
+	s.Issues = append(s.Issues, &pub)
+	s.byNumber[pub.Number] = &pub
+	s.articles = append(s.articles, pub.Articles...)
 }
 
 // Issue returns public issue n, or nil.

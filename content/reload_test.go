@@ -11,10 +11,7 @@ import (
 // A reload parses only the issue folders whose files changed, and a
 // changed morningpost.yaml parses everything again.
 func TestReloadParsesOnlyChanges(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, archive(t, 120, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))); err != nil {
-		t.Fatal(err)
-	}
+	dir := archiveDir(t, 120, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
 	l, err := NewLive(os.DirFS(dir), LiveOptions{})
 	if err != nil {
 		t.Fatal(err)

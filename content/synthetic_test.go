@@ -29,6 +29,16 @@ func archive(tb testing.TB, n int, last time.Time) fstest.MapFS {
 	return m
 }
 
+// archiveDir writes archive(tb, n, last) to a new folder and returns it.
+func archiveDir(tb testing.TB, n int, last time.Time) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.CopyFS(dir, archive(tb, n, last)); err != nil {
+		tb.Fatal(err)
+	}
+	return dir
+}
+
 func TestSyntheticArchive(t *testing.T) {
 	last := time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC)
 	c, err := Load(archive(t, 400, last))
@@ -56,10 +66,7 @@ func TestSyntheticArchive(t *testing.T) {
 }
 
 func BenchmarkLoad(b *testing.B) {
-	dir := b.TempDir()
-	if err := os.CopyFS(dir, archive(b, 3650, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))); err != nil {
-		b.Fatal(err)
-	}
+	dir := archiveDir(b, 3650, time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC))
 	fsys := os.DirFS(dir)
 	b.ReportAllocs()
 	for b.Loop() {
