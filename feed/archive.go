@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,7 +75,13 @@ func (s Spec) archiveDir() string { return strings.TrimSuffix(s.base(), "/feed")
 // format f, such as "/issues/archive/2026/04/feed.rss". Like Path, it is
 // a public contract.
 func (s Spec) ArchivePath(p Period, f Format) string {
-	return s.archiveDir() + "/archive/" + p.String() + "/feed." + string(f)
+	return s.archiveBase(p) + "." + string(f)
+}
+
+// archiveBase is ArchivePath without the format's extension, as archive
+// links are kept: "/issues/archive/2026/04/feed".
+func (s Spec) archiveBase(p Period) string {
+	return s.archiveDir() + "/archive/" + p.String() + "/feed"
 }
 
 // ArchiveRoute is the route pattern of the feed's archives in format f,
@@ -134,36 +141,39 @@ func (fi *feedIndex) buildArchive(snap *content.Snapshot, s Spec, i int) *Doc {
 	}
 	d.links.current = site.URL(s.base())
 	if i+1 < len(fi.periods) {
-		d.links.prev = site.URL(strings.TrimSuffix(s.ArchivePath(fi.periods[i+1].period, Atom), ".atom"))
+		d.links.prev = site.URL(s.archiveBase(fi.periods[i+1].period))
 	}
 	if i > 0 {
-		d.links.next = site.URL(strings.TrimSuffix(s.ArchivePath(fi.periods[i-1].period, Atom), ".atom"))
+		d.links.next = site.URL(s.archiveBase(fi.periods[i-1].period))
 	}
 	b := builder{site: site, root: mustParse(site.URL("/"))}
 	for _, iss := range pi.issues {
-		addEntries(d, &b, iss, s)
+		addEntries(d, &b, iss, s, -1)
 	}
 	d.finish()
 	return d
 }
 
-// addEntries adds the entries issue iss gives feed s, in feed order.
-func addEntries(d *Doc, b *builder, iss *content.Issue, s Spec) {
+// addEntries adds the entries issue iss gives feed s, in feed order,
+// while d holds fewer than limit entries (limit < 0: no limit).
+func addEntries(d *Doc, b *builder, iss *content.Issue, s Spec, limit int) {
+	full := func() bool { return limit >= 0 && len(d.Entries) >= limit }
 	switch {
-	case s.Kind == Articles:
+	case s.Kind == Articles || s.Kind == SectionFeed && s.Section.IsArticle():
 		for _, a := range iss.Articles {
-			d.add(b.article(a))
-		}
-	case s.Kind == Issues:
-		d.add(b.issue(iss))
-	case s.Section.IsArticle():
-		for _, a := range iss.Articles {
-			if a.Section == s.Section {
+			if full() {
+				return
+			}
+			if s.Kind == Articles || a.Section == s.Section {
 				d.add(b.article(a))
 			}
 		}
-	default:
-		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 {
+	case s.Kind == Issues:
+		if !full() {
+			d.add(b.issue(iss))
+		}
+	case s.Kind == SectionFeed:
+		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 && !full() {
 			d.add(b.list(iss, l))
 		}
 	}
@@ -263,7 +273,7 @@ func newIndex(snap *content.Snapshot) *index {
 		var cur *periodIndex
 		sub := sha256.New()
 		subEntries := 0
-		var first []int // index in issues of each period's first issue
+		var hashes []hash.Hash // of each period's issues, by index in fi.periods
 		for i, iss := range issues {
 			n := entryCount(iss, s)
 			if n == 0 {
@@ -277,10 +287,11 @@ func newIndex(snap *content.Snapshot) *index {
 				cur = &periodIndex{period: p}
 				fi.byPeriod[p] = len(fi.periods)
 				fi.periods = append(fi.periods, cur)
-				first = append(first, i)
+				hashes = append(hashes, sha256.New())
 			}
 			cur.issues = append(cur.issues, iss)
 			cur.entries += n
+			hashes[len(hashes)-1].Write(names[i])
 		}
 		newest := ""
 		if len(fi.periods) > 0 {
@@ -288,12 +299,6 @@ func newIndex(snap *content.Snapshot) *index {
 		}
 		fi.subKeys = keys(sub, common, s.String(), "feed", newest)
 		for i, pi := range fi.periods {
-			h := sha256.New()
-			for j := first[i]; j < len(issues) && periods[j] == pi.period; j++ {
-				if entryCount(issues[j], s) > 0 {
-					h.Write(names[j])
-				}
-			}
 			var prev, next string
 			if i+1 < len(fi.periods) {
 				prev = fi.periods[i+1].period.String()
@@ -301,7 +306,7 @@ func newIndex(snap *content.Snapshot) *index {
 			if i > 0 {
 				next = fi.periods[i-1].period.String()
 			}
-			pi.keys = keys(h, common, s.String(), "archive", pi.period.String(), prev, next)
+			pi.keys = keys(hashes[i], common, s.String(), "archive", pi.period.String(), prev, next)
 		}
 		ix.feeds = append(ix.feeds, fi)
 	}
@@ -309,10 +314,7 @@ func newIndex(snap *content.Snapshot) *index {
 }
 
 // keys finishes a document's hash with what names it, one key per format.
-func keys(h interface {
-	Write([]byte) (int, error)
-	Sum([]byte) []byte
-}, parts ...string) [3]string {
+func keys(h hash.Hash, parts ...string) [3]string {
 	for _, p := range parts {
 		_, _ = h.Write([]byte(p))
 		_, _ = h.Write([]byte{0})
@@ -381,27 +383,9 @@ func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (
 	pi := fi.periods[i]
 	info := Archive{Period: p, Entries: pi.entries, Closed: i > 0}
 	key := pi.keys[formatSlot(f)]
-	if r := c.lookup(key); r != nil {
-		c.hits.Add(1)
-		return r, info, nil
-	}
-	c.misses.Add(1)
-	v, err, _ := c.group.Do(key, func() (any, error) {
-		if r := c.lookup(key); r != nil { // rendered while we queued
-			return r, nil
-		}
-		start := time.Now()
-		r, err := NewResponse(fi.buildArchive(snap, s, i), f)
-		c.renderNanos.Add(int64(time.Since(start)))
-		if err != nil {
-			return nil, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
-		}
-		c.renders.Add(1)
-		c.insert(key, r)
-		return r, nil
-	})
+	r, err := c.get(key, f, func() *Doc { return fi.buildArchive(snap, s, i) })
 	if err != nil {
-		return nil, Archive{}, err
+		return nil, Archive{}, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
 	}
-	return v.(*Response), info, nil
+	return r, info, nil
 }

@@ -25,16 +25,7 @@ func BenchmarkRenderArchive(b *testing.B) {
 	}
 	for _, f := range Formats {
 		b.Run(string(f), func(b *testing.B) {
-			b.ReportAllocs()
-			var n int
-			for b.Loop() {
-				out, err := Render(d, f)
-				if err != nil {
-					b.Fatal(err)
-				}
-				n = len(out)
-			}
-			b.ReportMetric(float64(n), "bytes/feed")
+			benchRender(b, d, f)
 			b.ReportMetric(float64(a.Entries), "entries")
 		})
 	}

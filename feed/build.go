@@ -85,48 +85,23 @@ func Build(snap *content.Snapshot, s Spec) *Doc {
 }
 
 // build is Build with a limit on entries; limit < 0 means all of them.
+// Entries are those addEntries gives, issue by issue in sortedIssues
+// order: the order of every feed, and the one newIndex keys it by.
 func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 	site := snap.Site
 	b := builder{site: site, root: mustParse(site.URL("/"))}
 	d := newDoc(snap, s)
-
-	switch {
-	case s.Kind == Articles || s.Kind == SectionFeed && s.Section.IsArticle():
-		arts := slices.Clone(snap.Articles())
-		if s.Kind == SectionFeed {
-			arts = slices.DeleteFunc(arts, func(a *content.Article) bool { return a.Section != s.Section })
+	for _, iss := range sortedIssues(snap) {
+		if limit >= 0 && len(d.Entries) >= limit {
+			break
 		}
-		// Snapshot order is already newest issue first, print order within
-		// an issue; sorting stably makes the contract explicit.
-		slices.SortStableFunc(arts, func(x, y *content.Article) int {
-			if c := y.Published().Compare(x.Published()); c != 0 {
-				return c
-			}
-			return y.Issue.Number - x.Issue.Number
-		})
-		for _, a := range capped(arts, limit) {
-			d.add(b.article(a))
-		}
-	case s.Kind == Issues:
-		for _, iss := range capped(sortedIssues(snap), limit) {
-			d.add(b.issue(iss))
-		}
-	case s.Kind == SectionFeed:
-		var withList []*content.Issue
-		for _, iss := range sortedIssues(snap) {
-			if l := iss.List(s.Section); l != nil && len(l.Items) > 0 {
-				withList = append(withList, iss)
-			}
-		}
-		for _, iss := range capped(withList, limit) {
-			d.add(b.list(iss, iss.List(s.Section)))
-		}
+		addEntries(d, &b, iss, s, limit)
 	}
 
 	if len(d.Entries) > 0 && limit >= 0 {
 		// The newest archive holds the newest entry (RFC 5005 §4).
 		p := periodOf(d.Entries[0].Item.Created, site.Location)
-		d.links.prev = site.URL(strings.TrimSuffix(s.ArchivePath(p, Atom), ".atom"))
+		d.links.prev = site.URL(s.archiveBase(p))
 	}
 	d.finish()
 	return d
@@ -186,20 +161,13 @@ func (d *Doc) add(e Entry) {
 	// Every entry has a summary: readers show it, and RSS and JSON Feed
 	// validators want one.
 	if e.Item.Description == "" {
-		e.Item.Description = content.Truncate(content.PlainText(e.Item.Content), content.SummaryLength)
+		e.Item.Description = content.Summary(e.Item.Content)
 	}
 	if e.Item.Description == "" {
 		e.Item.Description = e.Item.Title
 	}
 	d.Entries = append(d.Entries, e)
 	d.Feed.Items = append(d.Feed.Items, e.Item)
-}
-
-func capped[T any](s []T, n int) []T {
-	if n >= 0 && len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func sortedIssues(snap *content.Snapshot) []*content.Issue {

@@ -118,7 +118,6 @@ type Cache struct {
 	store  *gocache.Cache
 	group  singleflight.Group
 	budget int64
-	ttl    time.Duration
 	now    func() time.Time
 	ix     indexes // document keys and archive periods of recent snapshots
 
@@ -153,7 +152,6 @@ func NewCache(maxBytes int64) *Cache {
 	return &Cache{
 		store:  gocache.New(cacheTTL, time.Minute),
 		budget: maxBytes,
-		ttl:    cacheTTL,
 		now:    time.Now,
 	}
 }
@@ -166,6 +164,17 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	// The key names what the feed is made of (see index), so a feed
 	// whose issues did not change keeps its response across reloads.
 	key := c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
+	r, err := c.get(key, f, func() *Doc { return Build(snap, s) })
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
+	}
+	return r, nil
+}
+
+// get returns the response cached under key, or builds and renders it
+// in format f, once however many ask at the same time. The only errors
+// are render errors.
+func (c *Cache) get(key string, f Format, build func() *Doc) (*Response, error) {
 	if r := c.lookup(key); r != nil {
 		c.hits.Add(1)
 		return r, nil
@@ -176,10 +185,10 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 			return r, nil
 		}
 		start := time.Now()
-		r, err := NewResponse(Build(snap, s), f)
+		r, err := NewResponse(build(), f)
 		c.renderNanos.Add(int64(time.Since(start)))
 		if err != nil {
-			return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
+			return nil, err
 		}
 		c.renders.Add(1)
 		c.insert(key, r)
@@ -200,7 +209,7 @@ func (c *Cache) lookup(key string) *Response {
 	now := c.now()
 	e.used.Store(now.UnixNano())
 	// Keep a response in use alive: renew its expiry once half has passed.
-	if !exp.IsZero() && exp.Sub(now) < c.ttl/2 {
+	if !exp.IsZero() && exp.Sub(now) < cacheTTL/2 {
 		c.store.SetDefault(key, e)
 	}
 	return e.resp

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 )
@@ -24,37 +23,18 @@ func BenchmarkPoll500NotModified(b *testing.B) {
 	}
 	p, _ := newTestPoller(b, Options{}, sources...)
 
-	var mu sync.Mutex
 	base := runtime.NumGoroutine()
-	peak := base
-	stop := make(chan struct{})
-	sampled := make(chan struct{})
-	go func() {
-		defer close(sampled)
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				n := runtime.NumGoroutine()
-				mu.Lock()
-				peak = max(peak, n)
-				mu.Unlock()
+	numGoroutine := func() uint64 { return uint64(runtime.NumGoroutine()) }
+	peak := int(peakDuring(uint64(base), numGoroutine, func() {
+		for b.Loop() {
+			rs := p.PollAll(b.Context())
+			for _, r := range rs {
+				if r.Outcome != OutcomeNotModified {
+					b.Fatalf("%s: %s", r.Source, r.Outcome)
+				}
 			}
 		}
-	}()
-	for b.Loop() {
-		rs := p.PollAll(b.Context())
-		for _, r := range rs {
-			if r.Outcome != OutcomeNotModified {
-				b.Fatalf("%s: %s", r.Source, r.Outcome)
-			}
-		}
-	}
-	close(stop)
-	<-sampled
+	}))
 	b.ReportMetric(float64(peak), "peak-goroutines")
 	b.ReportMetric(float64(peak-base), "added-goroutines")
 	// Each poll in flight costs a handful of goroutines (worker, client

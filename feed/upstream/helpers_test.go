@@ -137,20 +137,23 @@ func serveString(body string) http.HandlerFunc {
 // bound) while f ran, sampled every millisecond.
 func heapGrowth(f func()) uint64 {
 	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
-	peak := base
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	var mu sync.Mutex
-	sample := func() {
+	heapAlloc := func() uint64 {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
-		mu.Lock()
-		peak = max(peak, m.HeapAlloc)
-		mu.Unlock()
+		return m.HeapAlloc
 	}
+	base := heapAlloc()
+	peak := peakDuring(base, heapAlloc, f)
+	return max(peak, heapAlloc()) - base
+}
+
+// peakDuring runs f while calling read every millisecond, and returns the
+// largest value read, or start if none was larger.
+func peakDuring(start uint64, read func() uint64, f func()) uint64 {
+	var mu sync.Mutex
+	peak := start
+	stop := make(chan struct{})
+	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		tick := time.NewTicker(time.Millisecond)
@@ -160,15 +163,17 @@ func heapGrowth(f func()) uint64 {
 			case <-stop:
 				return
 			case <-tick.C:
-				sample()
+				n := read()
+				mu.Lock()
+				peak = max(peak, n)
+				mu.Unlock()
 			}
 		}
 	}()
 	f()
-	sample()
 	close(stop)
 	<-done
-	return peak - base
+	return peak
 }
 
 const memBound = 64 << 20 // heap growth allowed for any one hostile poll
