@@ -3,11 +3,9 @@ package handlers
 import (
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"io/fs"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -237,25 +235,9 @@ func TestArchiveThunderingHerd(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := ts.feeds.Stats()
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, 500)
-	for i := range 500 {
-		wg.Go(func() {
-			<-start
-			p := paths[i%len(paths)]
-			rec := ts.do(http.MethodGet, p, "Accept-Encoding", []string{"", "gzip", "br"}[i%3])
-			if rec.Code != http.StatusOK {
-				errs <- fmt.Errorf("%s: status %d", p, rec.Code)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	ts.getConcurrently(500, func(i int) (string, string) {
+		return paths[i%len(paths)], []string{"", "gzip", "br"}[i%3]
+	})
 	if renders := ts.feeds.Stats().Renders - before.Renders; renders != uint64(len(paths)) {
 		t.Errorf("500 concurrent requests for %d documents rendered %d times", len(paths), renders)
 	}

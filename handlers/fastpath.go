@@ -16,7 +16,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
 
@@ -275,20 +274,13 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 		return false // the client is named by X-Forwarded-For: echo's IPExtractor reads it
 	}
 	start := time.Now()
-	now := s.now()
-	snap := s.content.At(now)
-	resp, err := getFeed(s.feeds, snap, req.route)
+	p, modified, cc, err := getFeed(s, req.route)
 	if err != nil {
 		return false // the feed handler reports it
 	}
-	p := s.headers.get(resp, snap.Site)
-	cc := p.cacheControl[0]
-	if secs, capped := maxAge(snap, now); capped {
-		cc = cacheControl(snap.Site, secs)
-	}
 	b := p.body(acceptEncoding(req.acceptEncoding))
 	status := http.StatusOK
-	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.etag[0], resp.LastModified) {
+	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.etag[0], modified) {
 		status = http.StatusNotModified
 	} else if s.limiter != nil && !req.head {
 		if ok, _ := s.limiter.allow(visitor{fc.client, req.route.path}); !ok {
@@ -304,7 +296,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 		out = append(out, "HTTP/1.1 304 Not Modified\r\n"...)
 	}
 	out = append(out, "Access-Control-Allow-Origin: *\r\nCache-Control: "...)
-	out = append(out, cc...)
+	out = append(out, cc[0]...)
 	if status == http.StatusOK {
 		if b.encoding != nil {
 			out = append(out, "\r\nContent-Encoding: "...)
@@ -355,16 +347,16 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	return true
 }
 
-// getFeed gets a feed from the cache, rendering it on a miss. A panic
-// while rendering is returned as an error: the request then goes to
-// the feed handler, whose guard turns it into a 500 and a log line.
-func getFeed(c *feed.Cache, snap *content.Snapshot, r *fastRoute) (resp *feed.Response, err error) {
+// getFeed is the feed handler's subscriptionFeed. A panic while
+// rendering is returned as an error: the request then goes to the feed
+// handler, whose guard turns it into a 500 and a log line.
+func getFeed(s *server, r *fastRoute) (p *preparedFeed, modified time.Time, cc []string, err error) {
 	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v", v)
 		}
 	}()
-	return c.Get(snap, r.spec, r.format)
+	return s.subscriptionFeed(r.spec, r.format)
 }
 
 // fastRequest is a plain request for a subscription feed.

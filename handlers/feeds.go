@@ -31,19 +31,31 @@ var (
 func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 	path := spec.Path(f)
 	return func(c echo.Context) error {
-		now := s.now()
-		snap := s.content.At(now)
-		resp, err := s.feeds.Get(snap, spec, f)
+		p, modified, cc, err := s.subscriptionFeed(spec, f)
 		if err != nil {
 			return fmt.Errorf("feed %s: %w", path, err)
 		}
-		p := s.headers.get(resp, snap.Site)
-		cc := p.cacheControl
-		if secs, capped := maxAge(snap, now); capped {
-			cc = []string{cacheControl(snap.Site, secs)}
-		}
-		return s.writeFeed(c, p, resp.LastModified, cc, path, true)
+		return s.writeFeed(c, p, modified, cc, path, true)
 	}
+}
+
+// subscriptionFeed is a subscription feed as it is served now: its
+// prepared response, the time it last changed, and its Cache-Control,
+// whose max-age never runs past the next publication. The feed handler
+// and the fast path both serve this.
+func (s *server) subscriptionFeed(spec feed.Spec, f feed.Format) (p *preparedFeed, modified time.Time, cc []string, err error) {
+	now := s.now()
+	snap := s.content.At(now)
+	resp, err := s.feeds.Get(snap, spec, f)
+	if err != nil {
+		return nil, time.Time{}, nil, err
+	}
+	p = s.headers.get(resp, snap.Site)
+	cc = p.cacheControl
+	if secs, capped := maxAge(snap, now); capped {
+		cc = []string{cacheControl(snap.Site, secs)}
+	}
+	return p, resp.LastModified, cc, nil
 }
 
 // writeFeed writes a prepared feed in the encoding the client accepts, or

@@ -3,12 +3,10 @@ package handlers
 import (
 	"bytes"
 	stdgzip "compress/gzip"
-	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -310,25 +308,9 @@ func TestFeedThunderingHerd(t *testing.T) {
 
 	formats := []string{"/feed.atom", "/feed.rss", "/feed.json"}
 	encodings := []string{"", "gzip", "br"}
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, 200)
-	for i := range 200 {
-		wg.Go(func() {
-			<-start
-			path := formats[i%len(formats)]
-			rec := ts.do(http.MethodGet, path, "Accept-Encoding", encodings[i/len(formats)%len(encodings)])
-			if rec.Code != http.StatusOK {
-				errs <- fmt.Errorf("%s: status %d", path, rec.Code)
-			}
-		})
-	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	ts.getConcurrently(200, func(i int) (string, string) {
+		return formats[i%len(formats)], encodings[i/len(formats)%len(encodings)]
+	})
 	after := ts.feeds.Stats()
 	if renders := after.Renders - before.Renders; renders != uint64(len(formats)) {
 		t.Errorf("200 concurrent requests rendered %d times, want once per format (%d)", renders, len(formats))

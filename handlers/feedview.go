@@ -26,7 +26,6 @@ type feedViewPage struct {
 	FeedURL   string // absolute URL to subscribe to
 	Format    string // RSS, Atom, JSON Feed
 	About     string
-	HomePath  string     // the HTML page the feed follows
 	Others    []FeedLink // the same feed in the other formats
 	Views     []FeedLink // readable pages of the other formats (Href is a path)
 	Entries   []feedViewEntry
@@ -52,7 +51,6 @@ func (s *server) feedView(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 				FeedURL:   site.URL(spec.Path(f)),
 				Format:    formatName(f),
 				About:     feedAbout(spec),
-				HomePath:  spec.HomePath(),
 			}
 			p.Description = "What the " + formatName(f) + " feed " + title + " holds, and how to subscribe to it."
 			for _, o := range feed.Formats {

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -217,6 +218,32 @@ func (ts *testServer) get(path string, want int, header ...string) *httptest.Res
 		ts.t.Fatalf("GET %s: status %d, want %d\n%s", path, rec.Code, want, truncate(rec.Body.String()))
 	}
 	return rec
+}
+
+// getConcurrently makes n GET requests at once, request i for the path
+// and Accept-Encoding that req(i) returns, and reports every one not
+// answered 200.
+func (ts *testServer) getConcurrently(n int, req func(i int) (path, acceptEncoding string)) {
+	ts.t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			path, ae := req(i)
+			rec := ts.do(http.MethodGet, path, "Accept-Encoding", ae)
+			if rec.Code != http.StatusOK {
+				errs <- fmt.Errorf("%s: status %d", path, rec.Code)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		ts.t.Error(err)
+	}
 }
 
 func truncate(s string) string {

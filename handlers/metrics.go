@@ -169,18 +169,12 @@ func (r *routeMetrics) observe(status int, size int64, d time.Duration) {
 
 // bindRoutes prepares the metrics of every route e serves.
 func (m *Metrics) bindRoutes(e *echo.Echo) {
-	feeds := map[string]feed.Format{}
-	for _, spec := range feed.Specs() {
-		for _, f := range feed.Formats {
-			feeds[spec.Path(f)] = f
-		}
-	}
 	m.routes = map[string]*routeMetrics{}
 	for _, r := range e.Routes() {
 		if _, ok := m.routes[r.Path]; ok {
 			continue
 		}
-		if f, ok := feeds[r.Path]; ok {
+		if _, f, ok := feed.ParsePath(r.Path); ok {
 			m.routes[r.Path] = m.newRoute(r.Path, string(f), true)
 		} else {
 			m.routes[r.Path] = m.newRoute(r.Path, routeFormat(r.Path), false)

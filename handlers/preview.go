@@ -111,9 +111,9 @@ func (s *server) writePreview(c echo.Context, name string, data any) error {
 }
 
 // previewModePage serves a public page to an editor: the same page, from
-// the public snapshot, with the live reload.
-func (s *server) previewModePage(c echo.Context, name string, fill func(*content.Snapshot) (any, error)) error {
-	data, err := fill(s.content.At(s.now()))
+// the public snapshot snap, with the live reload.
+func (s *server) previewModePage(c echo.Context, name string, snap *content.Snapshot, fill func(*content.Snapshot) (any, error)) error {
+	data, err := fill(snap)
 	if err != nil {
 		return err
 	}

@@ -186,7 +186,7 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 	now := s.now()
 	snap := s.content.At(now)
 	if s.previewMode(c) {
-		return s.previewModePage(c, name, fill)
+		return s.previewModePage(c, name, snap, fill)
 	}
 	// The route and its parameters are all a page depends on besides the
 	// snapshot.

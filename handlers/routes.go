@@ -10,10 +10,11 @@ import (
 // routes registers every URL the site answers. These paths are a public
 // contract: feed readers and search engines remember them forever.
 func (s *server) routes(e *echo.Echo) {
-	// get registers h for GET and for HEAD, which Echo does not add by itself.
-	get := func(path string, h echo.HandlerFunc) {
-		e.GET(path, h)
-		e.HEAD(path, h)
+	// get registers h (behind the route middleware m) for GET and for
+	// HEAD, which Echo does not add by itself.
+	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.GET(path, h, m...)
+		e.HEAD(path, h, m...)
 	}
 
 	// Pages.
@@ -45,19 +46,14 @@ func (s *server) routes(e *echo.Echo) {
 
 	// The editor's desk, behind the preview token: 404 without it, and
 	// 404 for everyone when no token is configured.
-	preview := func(path string, h echo.HandlerFunc) {
-		e.GET(path, h, s.requirePreview)
-		e.HEAD(path, h, s.requirePreview)
-	}
-	preview("/preview", s.previewIndex)
-	preview("/preview/issues/:number", s.previewIssue)
-	preview("/preview/issues/:number/:slug", s.previewArticle)
-	preview("/preview/entries/:number", s.previewEntries)
-	preview("/preview/events", s.previewEvents)
-	preview("/sources", s.sourcesIndex)
+	get("/preview", s.previewIndex, s.requirePreview)
+	get("/preview/issues/:number", s.previewIssue, s.requirePreview)
+	get("/preview/issues/:number/:slug", s.previewArticle, s.requirePreview)
+	get("/preview/entries/:number", s.previewEntries, s.requirePreview)
+	get("/preview/events", s.previewEvents, s.requirePreview)
+	get("/sources", s.sourcesIndex, s.requirePreview)
 	for _, f := range feed.Formats {
-		e.GET(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
-		e.HEAD(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
+		get(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
 	}
 
 	// Machines and browsers.

@@ -31,9 +31,8 @@ type sourcesPage struct {
 	Page
 	States []upstream.SourceState
 	Items  []upstream.Item
-	Source string // the source filter, "" for all
-	Query  string // the words searched
-	Now    time.Time
+	Source string     // the source filter, "" for all
+	Query  string     // the words searched
 	Planet []FeedLink // the combined feed in each format
 }
 
@@ -50,7 +49,6 @@ func (s *server) sourcesIndex(c echo.Context) error {
 		Page:   s.newPage(snap, "Sources — "+snap.Site.Title, "/sources", ""),
 		Source: strings.TrimSpace(q.Get("source")),
 		Query:  strings.TrimSpace(q.Get("q")),
-		Now:    now,
 	}
 	p.Description = "What the upstream sources of " + snap.Site.Title + " bring in."
 	p.Preview = &PreviewBar{Note: "Upstream sources: source material for editors, sanitised. Not public."}
@@ -96,8 +94,9 @@ type planetCache struct {
 }
 
 type planetEntry struct {
-	key  string
-	resp *feed.Response
+	key      string
+	resp     *feed.Response
+	prepared *preparedFeed // resp's headers; its cacheControl is not used
 }
 
 func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
@@ -123,7 +122,7 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 			if err != nil {
 				return fmt.Errorf("sources feed: %w", err)
 			}
-			e = planetEntry{key: key, resp: resp}
+			e = planetEntry{key: key, resp: resp, prepared: prepareFeed(resp, site)}
 			s.planet.mu.Lock()
 			s.planet.last[f] = e
 			s.planet.mu.Unlock()
@@ -133,6 +132,6 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 		if c.Response().Header().Get("Cache-Control") == "" {
 			cc = []string{cacheControl(site, int(site.CacheMaxAge/time.Second))}
 		}
-		return s.writeFeed(c, prepareFeed(e.resp, site), e.resp.LastModified, cc, "", site.SourcesPublic)
+		return s.writeFeed(c, e.prepared, e.resp.LastModified, cc, "", site.SourcesPublic)
 	}
 }
