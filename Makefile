@@ -6,13 +6,11 @@ GO ?= go
 test: deps ## the full test suite, as CI runs it
 	$(GO) test -race -count=1 ./...
 
-# What the tests need besides Go: Debian's Chromium for the browser tests.
-# Installs only what is missing (apt-get, as root or through sudo).
+# What the tests need besides Go: Debian's chromium, postgresql (started,
+# with a role for the current user) and nginx-light, each installed only
+# when missing (.ci/deps).
 deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing chromium for the browser tests"; \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@bash .ci/deps
 	$(GO) mod download
 
 lint:
