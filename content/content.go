@@ -267,6 +267,10 @@ type Issue struct {
 	// Version is a hash of the issue folder's files: it changes whenever
 	// one of them does, and only then.
 	Version string
+	// publicSum is a hash of the files readers see once the issue is
+	// public: issue.md and the articles that are not drafts. A save of
+	// a draft article leaves it as it was (Snapshot.Version).
+	publicSum string
 
 	Metrics  *Metrics
 	Tools    *List

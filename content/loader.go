@@ -189,8 +189,27 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 	f.issue = parseIssueFiles(dir, n, files, l.site, &f.problems)
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
+		f.issue.publicSum = publicSum(f.issue, files)
 	}
 	return f, buf
+}
+
+// publicSum hashes the files of iss that readers see once it is public:
+// issue.md and every article that is not a draft.
+func publicSum(iss *Issue, files []rawFile) string {
+	drafts := map[string]bool{}
+	for _, a := range iss.Articles {
+		if a.Draft {
+			drafts[a.Path] = true
+		}
+	}
+	h := sha256.New()
+	for _, file := range files {
+		if !drafts[file.name] {
+			hashFile(h, file.name, file.data)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // rawFile is one file of an issue folder as read, before parsing.

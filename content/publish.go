@@ -1,6 +1,10 @@
 package content
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"sync"
@@ -69,8 +73,12 @@ type Snapshot struct {
 	// Key identifies what is public: the content version and how many
 	// publication times have passed. It changes whenever the public
 	// content changes, so caches keyed by it are never stale.
-	Key    string
-	Issues []*Issue // public issues, newest first
+	Key string
+	// Version is a hash of what readers see: the site and the public
+	// files of the public issues. Unlike Key it does not change when a
+	// draft or a scheduled issue is saved, so it may be shown to anyone.
+	Version string
+	Issues  []*Issue // public issues, newest first
 	// Next is when the next scheduled issue goes public; zero if none is scheduled.
 	Next time.Time
 
@@ -125,6 +133,14 @@ func (c *Content) build(step int) *Snapshot {
 		}
 		s.add(iss, false)
 	}
+	h := sha256.New()
+	if c.Site != nil {
+		io.WriteString(h, c.Site.Version)
+	}
+	for _, iss := range s.Issues {
+		fmt.Fprintf(h, "\x00%d\x00%s", iss.Number, iss.publicSum)
+	}
+	s.Version = hex.EncodeToString(h.Sum(nil))[:16]
 	return s
 }
 

@@ -8,16 +8,31 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// health is the /healthz document.
+// health is the /healthz document. Anyone may read it, so it says only
+// what is public.
 type health struct {
-	Status  string `json:"status"`
-	Version string `json:"version"` // content version
-	Build   string `json:"build,omitempty"`
+	Status string `json:"status"`
+	// Version is the version of the public content (Snapshot.Version):
+	// it changes when what readers see changes, never at a save of a
+	// draft or a scheduled issue.
+	Version  string `json:"version"`
+	Build    string `json:"build,omitempty"`
+	Issues   int    `json:"issues"`   // public issues
+	Articles int    `json:"articles"` // public articles
+	// Problems counts the content problems on disk now: 0 when what is
+	// served is what is on disk. What they are is for editors.
+	Problems int `json:"problems"`
+}
+
+// editorHealth is /healthz for a request with the preview token: the
+// public document, with Version the version of every file on disk
+// (drafts included), and what only editors may know.
+type editorHealth struct {
+	health
+	PublicVersion string `json:"public_version"` // health.Version of the public document
 	// Snapshot is the key of what is public now; it changes at every
 	// publication and content change.
 	Snapshot        string        `json:"snapshot"`
-	Issues          int           `json:"issues"`   // public issues
-	Articles        int           `json:"articles"` // public articles
 	NextPublication *time.Time    `json:"next_publication"`
 	Errors          []healthError `json:"errors"`
 }
@@ -30,33 +45,45 @@ type healthError struct {
 }
 
 // healthz reports what is being served. Content errors do not make it
-// fail: the last good content is still served, so the server is healthy;
-// the errors are there for editors and monitoring to see.
+// fail: the last good content is still served, so the server is healthy
+// (200, for load balancers); the errors are there for editors and
+// monitoring to see. Their text, paths and anything about drafts and
+// scheduled issues (whose existence, publication time and every save
+// would show) are shown with the preview token only.
 func (s *server) healthz(c echo.Context) error {
 	now := s.now()
 	cont := s.content.Content()
 	snap := cont.At(now)
+	problems := s.content.Problems()
 	h := health{
 		Status:   "ok",
-		Version:  cont.Version,
+		Version:  snap.Version,
 		Build:    s.version,
-		Snapshot: snap.Key,
 		Issues:   len(snap.Issues),
 		Articles: len(snap.Articles()),
-		Errors:   []healthError{},
+		Problems: len(problems),
 	}
-	if !snap.Next.IsZero() {
-		next := snap.Next.UTC()
-		h.NextPublication = &next
+	hd := c.Response().Header()
+	var doc any = h
+	if s.preview != nil {
+		hd["Vary"] = hvVaryCookieAuthorization
+		if s.preview.auth.authorized(c.Request()) {
+			eh := editorHealth{health: h, PublicVersion: snap.Version, Snapshot: snap.Key, Errors: []healthError{}}
+			eh.Version = cont.Version
+			if !snap.Next.IsZero() {
+				next := snap.Next.UTC()
+				eh.NextPublication = &next
+			}
+			for _, p := range problems {
+				eh.Errors = append(eh.Errors, healthError{Path: p.Path, Line: p.Line, Message: p.Msg})
+			}
+			doc = eh
+		}
 	}
-	for _, p := range s.content.Problems() {
-		h.Errors = append(h.Errors, healthError{Path: p.Path, Line: p.Line, Message: p.Msg})
-	}
-	b, err := json.MarshalIndent(h, "", "  ")
+	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return err
 	}
-	hd := c.Response().Header()
 	hd.Set("Cache-Control", "no-store")
 	hd["X-Content-Type-Options"] = hvNosniff
 	hd.Set("Content-Type", "application/json; charset=utf-8")

@@ -382,9 +382,10 @@ func TestDraftsNeverPublic(t *testing.T) {
 	}
 }
 
-func TestHealthz(t *testing.T) {
-	ts := newTestServer(t, fixture())
-	rec := ts.get("/healthz", http.StatusOK)
+// healthzMap is /healthz decoded, with the given request headers.
+func healthzMap(t *testing.T, ts *testServer, header ...string) map[string]any {
+	t.Helper()
+	rec := ts.get("/healthz", http.StatusOK, header...)
 	if ct := rec.Header().Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type %q", ct)
 	}
@@ -395,61 +396,124 @@ func TestHealthz(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil {
 		t.Fatal(err)
 	}
-	snap := ts.live.At(testNow)
-	want := map[string]any{
-		"status":           "ok",
-		"version":          ts.live.Content().Version,
-		"build":            "test",
-		"snapshot":         snap.Key,
-		"issues":           1.0,
-		"articles":         4.0,
-		"next_publication": "2026-04-25T05:00:00Z",
-		"errors":           []any{},
-	}
+	return m
+}
+
+func wantJSON(t *testing.T, what string, m, want map[string]any) {
+	t.Helper()
 	if len(m) != len(want) {
-		t.Errorf("keys %v, want %v", m, want)
+		t.Errorf("%s: keys %v, want %v", what, m, want)
 	}
 	for k, v := range want {
 		got, _ := json.Marshal(m[k])
 		exp, _ := json.Marshal(v)
 		if !bytes.Equal(got, exp) {
-			t.Errorf("%s = %s, want %s", k, got, exp)
+			t.Errorf("%s: %s = %s, want %s", what, k, got, exp)
 		}
 	}
+}
+
+// Public /healthz says only what is public: counts, a version of the
+// public content and how many problems there are. With the preview
+// token it says everything: versions of the drafts, the next
+// publication, the problems' files, lines and texts.
+func TestHealthz(t *testing.T) {
+	ts := newPreviewServer(t, fixture())
+	snap := ts.live.At(testNow)
+	public := map[string]any{
+		"status":   "ok",
+		"version":  snap.Version,
+		"build":    "test",
+		"issues":   1.0,
+		"articles": 4.0,
+		"problems": 0.0,
+	}
+	wantJSON(t, "public", healthzMap(t, ts), public)
+	editor := map[string]any{
+		"status":           "ok",
+		"version":          ts.live.Content().Version,
+		"public_version":   snap.Version,
+		"build":            "test",
+		"snapshot":         snap.Key,
+		"issues":           1.0,
+		"articles":         4.0,
+		"problems":         0.0,
+		"next_publication": "2026-04-25T05:00:00Z",
+		"errors":           []any{},
+	}
+	wantJSON(t, "with the token", healthzMap(t, ts, bearer...), editor)
+	cookie := ts.get("/preview?token="+testToken, http.StatusSeeOther).Result().Cookies()[0]
+	wantJSON(t, "with the cookie", healthzMap(t, ts, "Cookie", cookie.Name+"="+cookie.Value), editor)
+	wantJSON(t, "with a wrong token", healthzMap(t, ts, "Authorization", "Bearer nope"), public)
 
 	// After publication nothing is scheduled: next_publication is null.
 	ts.clock.Set(publish87)
-	_ = json.Unmarshal(ts.get("/healthz", http.StatusOK).Body.Bytes(), &m)
+	m := healthzMap(t, ts, bearer...)
 	if m["next_publication"] != nil || m["issues"] != 2.0 {
 		t.Errorf("after publication: next_publication %v, issues %v", m["next_publication"], m["issues"])
 	}
+	if m["public_version"] == snap.Version {
+		t.Error("the public version did not change at a publication")
+	}
 	ts.clock.Set(testNow)
 
-	// A broken edit: the last good content is still served, still 200,
-	// and the problem is reported.
+	// Saving a draft article or a scheduled issue changes nothing public.
+	for _, p := range []string{"issues/86/secret.md", "issues/87/lead.md", "issues/85/lead.md"} {
+		f := ts.fsys[p]
+		ts.fsys[p] = &fstest.MapFile{Data: append(bytes.Clone(f.Data), "More.\n"...)}
+		if err := ts.live.Reload(); err != nil {
+			t.Fatal(err)
+		}
+		if m := healthzMap(t, ts); m["version"] != snap.Version {
+			t.Errorf("a save of %s changed the public version", p)
+		}
+	}
+	if m := healthzMap(t, ts, bearer...); m["version"] == editor["version"] || m["public_version"] != snap.Version {
+		t.Errorf("editors: version %v, public %v after saves of drafts", m["version"], m["public_version"])
+	}
+
+	// A broken edit, with a secret in a draft: the last good content is
+	// still served, still 200. Anyone sees that there is a problem;
+	// editors see which.
 	ts.fsys["issues/86/lead.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Fine\nrating: eleven\n---\nBody\n")}
+	ts.fsys["issues/85/lead.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Draft\nrating: \"Acquisition by SECRETCORP\"\nsection: secret-section\nsecret_key: 1\n---\nBody\n")}
 	if err := ts.live.Reload(); err == nil {
 		t.Fatal("reload of broken content succeeded")
 	}
-	rec = ts.get("/healthz", http.StatusOK)
+	rec := ts.get("/healthz", http.StatusOK)
+	for _, leak := range []string{"SECRETCORP", "issues/", "secret", "rating", "2026-04-25", "next_publication", "snapshot", "errors"} {
+		if strings.Contains(rec.Body.String(), leak) {
+			t.Errorf("public /healthz shows %q:\n%s", leak, rec.Body)
+		}
+	}
+	public["problems"] = float64(len(ts.live.Problems()))
+	wantJSON(t, "public, with problems", healthzMap(t, ts), public)
+	if len(ts.live.Problems()) < 2 {
+		t.Fatalf("problems %v", ts.live.Problems())
+	}
 	var h struct {
 		Status   string
 		Snapshot string
 		Issues   int
 		Errors   []map[string]any
 	}
-	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+	if err := json.Unmarshal(ts.get("/healthz", http.StatusOK, bearer...).Body.Bytes(), &h); err != nil {
 		t.Fatal(err)
 	}
-	if h.Status != "ok" || h.Snapshot != snap.Key || h.Issues != 1 {
+	if h.Status != "ok" || h.Issues != 1 {
 		t.Errorf("with content errors: %+v", h)
 	}
-	if len(h.Errors) == 0 {
-		t.Fatalf("content errors not reported: %s", rec.Body)
+	if len(h.Errors) != len(ts.live.Problems()) {
+		t.Fatalf("content errors not reported to editors: %+v", h.Errors)
 	}
-	e := h.Errors[0]
-	if e["path"] != "issues/86/lead.md" || e["line"] != 3.0 || !strings.Contains(e["message"].(string), "rating") {
-		t.Errorf("error %v, want issues/86/lead.md line 3 about the rating", e)
+	var e map[string]any
+	for _, x := range h.Errors {
+		if x["path"] == "issues/86/lead.md" {
+			e = x
+		}
+	}
+	if e == nil || e["line"] != 3.0 || !strings.Contains(e["message"].(string), "rating") {
+		t.Errorf("errors %v, want issues/86/lead.md line 3 about the rating", h.Errors)
 	}
 	if len(e) != 3 {
 		t.Errorf("error has keys %v, want path, line, message", e)

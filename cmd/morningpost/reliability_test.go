@@ -125,18 +125,20 @@ func TestServeBrokenEditAndRecovery(t *testing.T) {
 	t.Parallel()
 	dir := e2eContent(t)
 	clk := newClock(time.Date(2026, 6, 1, 11, 0, 0, 0, time.UTC))
-	base := startServer(t, serveConfig{content: dir, now: clk.now})
+	base := startServer(t, serveConfig{content: dir, now: clk.now, previewToken: "desk-token"})
 	_, good := get(t, "GET", base+"/feed.atom")
 
+	// Editors (with the token) see the problems; anyone sees their count.
 	type health struct {
-		Errors []struct {
+		Problems int `json:"problems"`
+		Errors   []struct {
 			Path    string `json:"path"`
 			Line    int    `json:"line"`
 			Message string `json:"message"`
 		} `json:"errors"`
 	}
 	healthz := func() (int, health) {
-		r, b := get(t, "GET", base+"/healthz")
+		r, b := get(t, "GET", base+"/healthz", "Authorization", "Bearer desk-token")
 		var h health
 		if err := json.Unmarshal(b, &h); err != nil {
 			t.Fatalf("/healthz: %v\n%s", err, b)
@@ -166,6 +168,9 @@ func TestServeBrokenEditAndRecovery(t *testing.T) {
 	e := h.Errors[0]
 	if e.Path != "issues/1/lead.md" || e.Line != 3 || !strings.Contains(e.Message, `rating "lots"`) {
 		t.Errorf("/healthz error = %+v, want issues/1/lead.md line 3 about the rating", e)
+	}
+	if _, b := get(t, "GET", base+"/healthz"); !bytes.Contains(b, []byte(`"problems": 1`)) || bytes.Contains(b, []byte("issues/1/lead.md")) {
+		t.Errorf("public /healthz with a broken edit:\n%s", b)
 	}
 	if _, b := get(t, "GET", base+"/feed.atom"); !bytes.Equal(b, good) {
 		t.Error("the feed changed after a broken edit")
