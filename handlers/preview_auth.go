@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -97,7 +99,7 @@ func (s *server) previewLogin(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		q.Del("token")
-		clean := "/" + strings.TrimLeft(req.URL.Path, "/") // never "//host": no open redirect
+		clean := redirectPath(req.URL.Path)
 		if len(q) > 0 {
 			clean += "?" + q.Encode()
 		}
@@ -107,6 +109,15 @@ func (s *server) previewLogin(next echo.HandlerFunc) echo.HandlerFunc {
 		c.SetCookie(s.preview.auth.grantCookie(req))
 		return c.Redirect(http.StatusSeeOther, clean)
 	}
+}
+
+// redirectPath is the Location that sends a request for path back to
+// the same page: the path cleaned (no "//", "." or ".." segments) and
+// escaped, so that it is always a path of this site. Raw text would not
+// do: "/\\evil.example" and "/\t/evil.example" are "//evil.example" to a
+// browser, which drops tabs and reads a backslash as a slash.
+func redirectPath(p string) string {
+	return (&url.URL{Path: path.Clean("/" + p)}).EscapedPath()
 }
 
 // requirePreview guards the editor's pages: without a configured token,

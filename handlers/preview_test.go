@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -127,9 +128,27 @@ func TestPreviewTokenQueryGivesCookie(t *testing.T) {
 		t.Errorf("https cookie %v", c)
 	}
 	// No open redirect from a path that looks like a host.
-	rec = ts.get("//evil.example/x?token="+testToken, http.StatusSeeOther)
-	if loc := rec.Header().Get("Location"); loc != "/evil.example/x" {
-		t.Errorf("Location %q", loc)
+	// Browsers drop tabs and newlines from a Location and read a
+	// backslash as a slash: the Location is the cleaned, escaped path.
+	for path, want := range map[string]string{
+		"//evil.example/x":       "/evil.example/x",
+		"/%5Cevil.example":       "/%5Cevil.example",
+		"/%5C%5Cevil.example":    "/%5C%5Cevil.example",
+		"/%09/evil.example":      "/%09/evil.example",
+		"/%0A/evil.example":      "/%0A/evil.example",
+		"/%2F%2Fevil.example":    "/evil.example",
+		"/./%2F/evil.example":    "/evil.example",
+		"/issues/../%5Cevil.com": "/%5Cevil.com",
+		"/preview/issues/87/":    "/preview/issues/87",
+	} {
+		rec = ts.get(path+"?token="+testToken, http.StatusSeeOther)
+		loc := rec.Header().Get("Location")
+		if loc != want {
+			t.Errorf("%s: Location %q, want %q", path, loc, want)
+		}
+		if u, err := url.Parse(loc); err != nil || u.Host != "" || strings.ContainsAny(loc, "\\\t\r\n") {
+			t.Errorf("%s: Location %q leaves the site", path, loc)
+		}
 	}
 
 	for _, path := range previewPaths {
