@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
@@ -23,7 +25,8 @@ import (
 // from fixed lists.
 type Metrics struct {
 	reg     *prometheus.Registry
-	handler http.Handler
+	handler http.Handler // everything, for --metrics-addr and editors
+	public  http.Handler // without the names of upstream sources
 
 	requests    *prometheus.CounterVec   // route, format, status
 	bytes       *prometheus.CounterVec   // route, format
@@ -59,7 +62,7 @@ func NewMetrics() *Metrics {
 			Help: "Subscribers of a feed as the last request of an aggregator reported them in its User-Agent (\"… 123 subscribers …\"); self-reported, not verified.",
 		}, []string{"feed", "aggregator"}),
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "morningpost_upstream_polls_total",
+			Name: pollsName,
 			Help: "Polls of upstream sources, by source and result: ok, not-modified, deferred or error.",
 		}, []string{"source", "result"}),
 	}
@@ -69,8 +72,54 @@ func NewMetrics() *Metrics {
 	prometheus.WrapRegistererWithPrefix("morningpost_", m.reg).MustRegister(
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.handler = promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+	m.public = promhttp.HandlerFor(publicGatherer{m.reg}, promhttp.HandlerOpts{})
 	return m
 }
+
+// publicGatherer is the registry as the public /metrics shows it: the
+// names of upstream sources are for editors (the sources are read for
+// them, never for readers), so the polls are summed over sources, by
+// result only.
+type publicGatherer struct{ g prometheus.Gatherer }
+
+func (p publicGatherer) Gather() ([]*dto.MetricFamily, error) {
+	mfs, err := p.g.Gather()
+	for _, mf := range mfs {
+		if mf.GetName() == pollsName {
+			mf.Metric = sumWithout(mf.Metric, "source")
+		}
+	}
+	return mfs, err
+}
+
+// sumWithout merges the counters that differ only in the label drop,
+// dropping it.
+func sumWithout(ms []*dto.Metric, drop string) []*dto.Metric {
+	var out []*dto.Metric
+	byLabels := map[string]*dto.Metric{}
+	for _, m := range ms {
+		var labels []*dto.LabelPair
+		var key strings.Builder
+		for _, lp := range m.GetLabel() {
+			if lp.GetName() != drop {
+				labels = append(labels, lp)
+				key.WriteString(lp.GetName() + "\x00" + lp.GetValue() + "\x00")
+			}
+		}
+		if sum, ok := byLabels[key.String()]; ok {
+			sum.Counter.Value = proto.Float64(sum.GetCounter().GetValue() + m.GetCounter().GetValue())
+			continue
+		}
+		sum := &dto.Metric{Label: labels, Counter: &dto.Counter{Value: proto.Float64(m.GetCounter().GetValue())}}
+		byLabels[key.String()] = sum
+		out = append(out, sum)
+	}
+	return out
+}
+
+// pollsName is the metric of upstream polls, whose source label the
+// public /metrics leaves out.
+const pollsName = "morningpost_upstream_polls_total"
 
 // ObservePoll counts one poll of an upstream source. result is "ok",
 // "not-modified", "deferred" or "error".

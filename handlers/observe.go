@@ -69,7 +69,9 @@ func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// metricsHandler serves /metrics.
+// metricsHandler serves /metrics on the public address, when no
+// --metrics-addr takes it away: without the names of upstream sources,
+// unless an editor (preview token) asks.
 func (s *server) metricsHandler(c echo.Context) error {
 	if s.metricsPrivate {
 		return errNotFound
@@ -78,7 +80,15 @@ func (s *server) metricsHandler(c echo.Context) error {
 	if c.Request().Method == http.MethodHead {
 		w = headWriter{w}
 	}
-	s.metrics.Handler().ServeHTTP(w, c.Request())
+	h := s.metrics.public
+	if s.preview != nil {
+		w.Header()["Vary"] = hvVaryCookieAuthorization
+		if s.preview.auth.authorized(c.Request()) {
+			h = s.metrics.handler
+			w.Header().Set("Cache-Control", "private, no-store")
+		}
+	}
+	h.ServeHTTP(w, c.Request())
 	return nil
 }
 

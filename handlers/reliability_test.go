@@ -194,7 +194,7 @@ func TestLimiterBoundedAndIPv6Prefixes(t *testing.T) {
 
 func TestMetrics(t *testing.T) {
 	m := NewMetrics()
-	ts := newServerWith(t, func(d *Deps) { d.Metrics = m; d.RateLimit = 2 })
+	ts := newServerWith(t, func(d *Deps) { d.Metrics = m; d.RateLimit = 2; d.PreviewToken = testToken })
 	etag := ts.get("/feed.atom", 200).Header().Get("ETag")
 	ts.get("/feed.atom", 304, "If-None-Match", etag)
 	ts.get("/feed.atom", 304, "If-None-Match", etag)
@@ -209,12 +209,28 @@ func TestMetrics(t *testing.T) {
 	ts.get("/issues/feed.atom", 200, "User-Agent", "SomeReader/2 (7 subscribers)")
 	m.ObservePoll("trending-models", "ok")
 	m.ObservePoll("trending-models", "not-modified")
+	m.ObservePoll("private-wire", "ok")
 
 	// A broken edit: the reload fails and is counted.
 	ts.fsys["issues/86/lead.md"] = &fstest.MapFile{Data: []byte("---\ntitel: typo\n---\n")}
 	_ = ts.live.Reload()
 
-	rec := ts.get("/metrics", 200)
+	// The public /metrics sums polls over sources: their names are for
+	// editors, who see them with the token (and on --metrics-addr).
+	public := ts.get("/metrics", 200).Body.String()
+	if strings.Contains(public, "trending-models") || strings.Contains(public, "private-wire") || strings.Contains(public, "source=") {
+		t.Errorf("the public /metrics names sources:\n%s", public)
+	}
+	contains(t, "public /metrics", public,
+		"morningpost_upstream_polls_total{result=\"ok\"} 2\n",
+		"morningpost_upstream_polls_total{result=\"not-modified\"} 1\n")
+	private := httptest.NewRecorder()
+	m.Handler().ServeHTTP(private, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(private.Body.String(), `morningpost_upstream_polls_total{result="ok",source="private-wire"} 1`) {
+		t.Errorf("--metrics-addr lacks the sources:\n%s", private.Body)
+	}
+
+	rec := ts.get("/metrics", 200, bearer...)
 	body := rec.Body.String()
 	for _, want := range []string{
 		`morningpost_http_requests_total{format="atom",route="/feed.atom",status="200"} 2`,
@@ -235,6 +251,7 @@ func TestMetrics(t *testing.T) {
 		`morningpost_content_reload_errors_total 1`,
 		`morningpost_content_problems 2`, // unknown key "titel", and no title
 		`morningpost_upstream_polls_total{result="ok",source="trending-models"} 1`,
+		`morningpost_upstream_polls_total{result="ok",source="private-wire"} 1`,
 		`morningpost_upstream_polls_total{result="not-modified",source="trending-models"} 1`,
 		`morningpost_feed_subscribers{aggregator="feedly",feed="/feed.rss"} 123`,
 		`morningpost_feed_subscribers{aggregator="inoreader",feed="/feed.rss"} 45`,
