@@ -214,6 +214,14 @@ type fastConn struct {
 
 // serve answers the connection's requests while they are plain feed
 // requests, then hands the connection to net/http or closes it.
+//
+// It waits for requests as net/http's conn.serve does, so that a client
+// sees no difference: the first request's headers must arrive within
+// the header timeout of the connection's start; between requests it
+// waits, up to the idle timeout, for 4 bytes (not 1), which also leaves
+// a stray CRLF or 1–3 bytes after a request unanswered until more come
+// or the connection ends. A connection handed over keeps the deadlines
+// of the request it was handed over at (handedConn).
 func (l *Listener) serve(fc *fastConn) {
 	handedOff := false
 	defer func() {
@@ -228,13 +236,17 @@ func (l *Listener) serve(fc *fastConn) {
 			fc.c.Close()
 		}
 	}()
-	timeout := l.readHeaderTimeout
+	start := time.Now() // when the request being read started to count
+	if l.readHeaderTimeout > 0 {
+		_ = fc.c.SetReadDeadline(start.Add(l.readHeaderTimeout))
+	}
+	wait := 1 // bytes to wait for: any, for the first request
 	for {
-		if timeout > 0 {
-			_ = fc.c.SetReadDeadline(time.Now().Add(timeout))
-		}
-		if _, err := fc.br.Peek(1); err != nil {
+		if _, err := fc.br.Peek(wait); err != nil {
 			return // closed, idle too long, or closed by Close
+		}
+		if wait > 1 {
+			start = time.Now() // net/http starts the header timeout here
 		}
 		if !fc.state.CompareAndSwap(connIdle, connActive) {
 			return
@@ -247,8 +259,10 @@ func (l *Listener) serve(fc *fastConn) {
 		if !ok {
 			// net/http reads this request from the start.
 			_ = fc.c.SetDeadline(time.Time{})
+			hc := &handedConn{Conn: fc.c, r: fc.br}
+			hc.shift.Store(int64(time.Since(start)))
 			select {
-			case l.handoff <- &handedConn{Conn: fc.c, r: fc.br}:
+			case l.handoff <- hc:
 				handedOff = true
 			case <-l.done:
 			}
@@ -262,7 +276,10 @@ func (l *Listener) serve(fc *fastConn) {
 		if l.closing() {
 			return
 		}
-		timeout = l.idleTimeout
+		if l.idleTimeout > 0 {
+			_ = fc.c.SetReadDeadline(time.Now().Add(l.idleTimeout))
+		}
+		wait = 4
 	}
 }
 
@@ -329,21 +346,26 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	if l.writeTimeout > 0 {
 		_ = fc.c.SetWriteDeadline(start.Add(l.writeTimeout))
 	}
+	var n int64
 	if len(body) > 0 {
 		fc.vec = [2][]byte{out, body}
 		bufs := net.Buffers(fc.vec[:])
-		_, err = bufs.WriteTo(fc.c)
+		n, err = bufs.WriteTo(fc.c)
 	} else {
 		_, err = fc.c.Write(out)
 	}
+	sent := int64(len(body))
 	if err != nil {
 		req.close = true // the client is gone: nothing more to answer
+		// Count the body bytes written, as net/http's writer does: a
+		// download aborted part-way is not a whole one.
+		sent = max(0, n-int64(len(out)))
 	}
 	method := http.MethodGet
 	if req.head {
 		method = http.MethodHead
 	}
-	s.record(context.Background(), start, time.Since(start), method, req.route.path, req.route.path, status, int64(len(body)), req.userAgent)
+	s.record(context.Background(), start, time.Since(start), method, req.route.path, req.route.path, status, sent, req.userAgent)
 	return true
 }
 
@@ -502,12 +524,50 @@ func alnumOr(s, extra string) bool {
 
 // handedConn is a connection given to net/http with the bytes the fast
 // path read and did not answer.
+//
+// net/http starts the header and request timeouts of the first request
+// when it starts reading it, which for a handed connection is when the
+// fast path gave up on it: shift is how long before that the request
+// started to count (the connection's start, or the end of the previous
+// request), and the read deadlines net/http sets are brought forward by
+// it until the first response is written. A slow client gets the same
+// 5 s it gets from net/http alone, not 5 s more.
 type handedConn struct {
 	net.Conn
-	r *bufio.Reader
+	r     *bufio.Reader
+	shift atomic.Int64 // a time.Duration; 0 once net/http writes
 }
 
 func (c *handedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
+
+func (c *handedConn) SetReadDeadline(t time.Time) error {
+	if d := c.shift.Load(); d > 0 && !t.IsZero() {
+		t = t.Add(-time.Duration(d))
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetWriteDeadline and Write mark the end of the first request's
+// reading: net/http sets the write deadline once it has read the
+// headers, and writes only when answering.
+func (c *handedConn) SetWriteDeadline(t time.Time) error {
+	c.shift.Store(0)
+	return c.Conn.SetWriteDeadline(t)
+}
+
+func (c *handedConn) Write(p []byte) (int, error) {
+	c.shift.Store(0)
+	return c.Conn.Write(p)
+}
+
+// CloseWrite half-closes the connection, which net/http does after a
+// 431 or 413 so the client reads the answer and a FIN, not a reset.
+func (c *handedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
 
 // NetConn is the connection underneath, for ConnContext.
 func (c *handedConn) NetConn() net.Conn { return c.Conn }

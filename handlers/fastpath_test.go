@@ -60,7 +60,9 @@ func newFastServer(t *testing.T, mod func(*Deps, *http.Server)) *fastServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := &http.Server{Handler: h}
+	// The same server but for the fast path, to compare answers with.
+	plain := &http.Server{Handler: h, ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
+		WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes}
 	fs.plain = plainLn.Addr().String()
 	go func() { _ = plain.Serve(plainLn) }()
 
