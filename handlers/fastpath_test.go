@@ -564,47 +564,80 @@ func (discardConn) Close() error                     { return nil }
 func (discardConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 4000} }
 
 // FuzzParseFastRequest: whatever the fast path takes as a plain feed
-// request, net/http parses as the same request, and it never reads past
-// the request.
+// request, net/http parses as the same request, and the request ends
+// where net/http says it ends: reading the same bytes as one stream of
+// pipelined requests, net/http and the fast path consume exactly the
+// same bytes for each request the fast path answers, so neither can
+// take the end of one request for the start of another.
 func FuzzParseFastRequest(f *testing.F) {
+	get := "GET /feed.atom HTTP/1.1\r\nHost: a\r\n\r\n"
 	for _, s := range []string{
-		"GET /feed.atom HTTP/1.1\r\nHost: a\r\n\r\n",
+		get,
 		"HEAD /feed.atom HTTP/1.1\r\nHost: a:80\r\nAccept-Encoding: gzip, br\r\nIf-None-Match: \"x\"\r\nIf-None-Match: W/\"y\"\r\n\r\n",
 		"GET /feed.atom HTTP/1.1\r\nhost: a\r\nConnection: close\r\nUser-Agent: Feedly (3 subscribers)\r\nIf-Modified-Since: Sat, 25 Apr 2026 05:00:00 GMT\r\n\r\nGET",
 		"GET /feed.atom HTTP/1.1\r\nHost: a\r\nX: \xff\t\r\n\r\n",
+		// The wire cases of TestFastPathWireAsNetHTTP.
+		get + "\r\n",
+		get + "\n",
+		get + "\r\n" + get,
+		get + "GE",
+		get + get + "HEAD /feed.atom HTTP/1.1\r\nHost: a\r\n\r\n",
+		"\r\n" + get,
+		get + "GET /feed.atom HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello",
+		"GET /feed.atom HTTP/1.1\r\nHost: a\nX: b\r\n\r\n" + get,
+		"GET /feed.atom HTTP/1.1\nHost: a\n\n" + get,
 	} {
 		f.Add([]byte(s))
 	}
 	routes := map[string]*fastRoute{"/feed.atom": {path: "/feed.atom"}}
 	f.Fuzz(func(t *testing.T, buf []byte) {
-		r, ok := parseFastRequest(buf, routes)
-		if !ok {
-			return
-		}
-		if r.n > len(buf) || !bytes.HasSuffix(buf[:r.n], []byte("\r\n\r\n")) {
-			t.Fatalf("request of %d bytes in %d", r.n, len(buf))
-		}
-		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(buf[:r.n])))
-		if err != nil {
-			t.Fatalf("net/http refuses what the fast path takes: %v", err)
-		}
-		wantMethod := map[bool]string{false: http.MethodGet, true: http.MethodHead}[r.head]
-		switch {
-		case req.Method != wantMethod:
-			t.Errorf("method %q, fast path %q", req.Method, wantMethod)
-		case req.URL.Path != r.route.path || req.URL.RawQuery != "" || req.Host == "":
-			t.Errorf("URL %q host %q, fast path %q", req.URL, req.Host, r.route.path)
-		case req.ContentLength != 0 || len(req.TransferEncoding) > 0:
-			t.Errorf("a body: %d %v", req.ContentLength, req.TransferEncoding)
-		case req.Header.Get("Accept-Encoding") != r.acceptEncoding,
-			req.Header.Get("If-Modified-Since") != r.ifModifiedSince,
-			req.Header.Get("User-Agent") != r.userAgent,
-			!slices.Equal(req.Header["If-None-Match"], r.ifNoneMatch[:r.nINM]):
-			t.Errorf("headers %q, fast path %+v", req.Header, r)
-		case req.Close != r.close:
-			t.Errorf("close %v, fast path %v", req.Close, r.close)
-		case len(req.Header["X-Forwarded-For"]) > 0 != r.forwarded:
-			t.Errorf("X-Forwarded-For %q, fast path %v", req.Header["X-Forwarded-For"], r.forwarded)
+		// net/http reads the whole input as a connection would.
+		rd := bytes.NewReader(buf)
+		br := bufio.NewReaderSize(rd, fastReadBuffer)
+		consumed := func() int { return len(buf) - rd.Len() - br.Buffered() }
+		for at := 0; at < len(buf); {
+			r, ok := parseFastRequest(buf[at:], routes)
+			if !ok {
+				return // net/http answers the rest
+			}
+			if r.n > len(buf)-at || !bytes.HasSuffix(buf[at:at+r.n], []byte("\r\n\r\n")) {
+				t.Fatalf("request of %d bytes in %d", r.n, len(buf)-at)
+			}
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				t.Fatalf("net/http refuses what the fast path takes at byte %d: %v", at, err)
+			}
+			if end := consumed(); end != at+r.n {
+				t.Fatalf("the request at byte %d ends at %d for net/http, %d for the fast path", at, end, at+r.n)
+			}
+			checkSameRequest(t, req, &r)
+			if r.close {
+				return
+			}
+			at += r.n
 		}
 	})
+}
+
+// checkSameRequest fails unless net/http's req is the fast path's r.
+func checkSameRequest(t *testing.T, req *http.Request, r *fastRequest) {
+	t.Helper()
+	wantMethod := map[bool]string{false: http.MethodGet, true: http.MethodHead}[r.head]
+	switch {
+	case req.Method != wantMethod:
+		t.Errorf("method %q, fast path %q", req.Method, wantMethod)
+	case req.URL.Path != r.route.path || req.URL.RawQuery != "" || req.Host == "":
+		t.Errorf("URL %q host %q, fast path %q", req.URL, req.Host, r.route.path)
+	case req.ContentLength != 0 || len(req.TransferEncoding) > 0:
+		t.Errorf("a body: %d %v", req.ContentLength, req.TransferEncoding)
+	case req.Header.Get("Accept-Encoding") != r.acceptEncoding,
+		req.Header.Get("If-Modified-Since") != r.ifModifiedSince,
+		req.Header.Get("User-Agent") != r.userAgent,
+		!slices.Equal(req.Header["If-None-Match"], r.ifNoneMatch[:r.nINM]):
+		t.Errorf("headers %q, fast path %+v", req.Header, r)
+	case req.Close != r.close:
+		t.Errorf("close %v, fast path %v", req.Close, r.close)
+	case len(req.Header["X-Forwarded-For"]) > 0 != r.forwarded:
+		t.Errorf("X-Forwarded-For %q, fast path %v", req.Header["X-Forwarded-For"], r.forwarded)
+	}
 }
