@@ -23,6 +23,9 @@ import (
 const SiteFile = "morningpost.yaml"
 
 func readError(err error) string {
+	if escapesRoot(err) {
+		return outsideRoot
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
@@ -217,7 +220,10 @@ var (
 	clockRE     = regexp.MustCompile(`^([01]\d|2[0-3]):([0-5]\d)$`)
 )
 
-func parseSite(b []byte, list *Problems) *Site {
+// parseSite parses morningpost.yaml. The file: sources are looked up
+// in fsys (when not nil): one that leads out of the content root is a
+// problem; one that does not exist yet is not (the poller reports it).
+func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 	p := problems{list: list, path: SiteFile, last: lastLine(b)}
 	var f siteFile
 	doc := decode(b, &f, p)
@@ -318,6 +324,10 @@ func parseSite(b []byte, list *Problems) *Site {
 		names[src.Name] = true
 		if msg := checkSourceURL(src.URL); msg != "" {
 			p.add(at("url"), "sources: %s", msg)
+		} else if name, ok := strings.CutPrefix(src.URL, "file:"); ok && fsys != nil {
+			if _, err := fs.Stat(fsys, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				p.add(at("url"), "sources: url %q: %s", src.URL, readError(err))
+			}
 		}
 		if src.Section != "" && src.Section != Tools && src.Section != Reading {
 			p.add(at("section"), "sources: section must be tools or reading, not %q", sf.Section)

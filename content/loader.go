@@ -31,11 +31,10 @@ import (
 type loader struct {
 	baseURL *url.URL // replaces the site's base_url when set
 
-	siteSum  [sha256.Size]byte
-	site     *Site // nil unless the site file was read and parsed
-	sitePs   Problems
-	folders  map[string]*folder // by folder name under issues/
-	issuesPs Problems           // reading the issues folder itself
+	siteSum [sha256.Size]byte
+	site    *Site // nil unless the site file was read and parsed
+	sitePs  Problems
+	folders map[string]*folder // by folder name under issues/
 }
 
 // folder is one issue folder as last read.
@@ -58,22 +57,63 @@ func (l *loader) load(fsys fs.FS) (*Content, error) {
 		return nil, l.sitePs
 	}
 	entries, err := fs.ReadDir(fsys, "issues")
-	l.issuesPs = nil
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		l.issuesPs = Problems{{Path: "issues", Msg: readError(err)}}
+	if err != nil {
+		// Not an empty site: a deploy swapping folders, a typo in the
+		// path. The folders last read are forgotten, so the next reload
+		// reads every folder again, not only those it is told about.
+		l.folders = nil
+		msg := readError(err)
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = "missing: the issues are folders in issues/ (issues/1/issue.md, …)"
+		}
+		ps := append(slices.Clone(l.sitePs), Problem{Path: "issues", Msg: msg})
+		ps.sort()
+		return nil, ps
 	}
 	var names []string
+	bad := map[string]string{} // entries that should be issue folders and are not
 	for _, e := range entries {
-		if name := e.Name(); !strings.HasPrefix(name, ".") && e.IsDir() {
+		name := e.Name()
+		if strings.HasPrefix(name, ".") {
+			continue
+		}
+		if e.IsDir() {
 			names = append(names, name)
+		} else if isDir, msg := notDir(fsys, name); isDir {
+			names = append(names, name) // a link to a folder inside the root
+		} else if msg != "" {
+			bad[name] = msg
 		}
 	}
 	old := l.folders
-	l.folders = make(map[string]*folder, len(names))
+	l.folders = make(map[string]*folder, len(names)+len(bad))
 	for i, f := range l.readFolders(fsys, names, old) {
 		l.folders[names[i]] = f
 	}
+	for name, msg := range bad {
+		l.folders[name] = &folder{problems: Problems{{Path: "issues/" + name, Msg: msg}}}
+	}
 	return l.assemble()
+}
+
+// notDir looks at an entry of issues/ that is not a folder itself: a
+// link to a folder inside the root counts as one (isDir); a link out of
+// the root, or a plain file where an issue folder would be (a number),
+// is a problem, so that an issue never disappears without a word.
+// Other files (a README) are none of the loader's business.
+func notDir(fsys fs.FS, name string) (isDir bool, problem string) {
+	fi, err := fs.Stat(fsys, "issues/"+name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, "" // gone, or a dangling link
+	case err != nil:
+		return false, readError(err)
+	case fi.IsDir():
+		return true, ""
+	case strings.TrimLeft(name, "0123456789") == "":
+		return false, "not a folder: an issue is a folder, issues/" + name + "/issue.md and its articles"
+	}
+	return false, ""
 }
 
 // update re-reads only the issue folders named (names under issues/),
@@ -85,12 +125,13 @@ func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
 	}
 	var present []string
 	for _, name := range names {
-		fi, err := fs.Stat(fsys, "issues/"+name)
-		if err != nil || !fi.IsDir() {
-			delete(l.folders, name)
-			continue
+		if isDir, msg := notDir(fsys, name); isDir {
+			present = append(present, name)
+		} else if msg != "" {
+			l.folders[name] = &folder{problems: Problems{{Path: "issues/" + name, Msg: msg}}}
+		} else {
+			delete(l.folders, name) // removed: on purpose, as far as we can tell
 		}
-		present = append(present, name)
 	}
 	for i, f := range l.readFolders(fsys, present, l.folders) {
 		l.folders[present[i]] = f
@@ -112,7 +153,7 @@ func (l *loader) readSite(fsys fs.FS) bool {
 		return true
 	}
 	var ps Problems
-	site := parseSite(b, &ps)
+	site := parseSite(b, fsys, &ps)
 	if l.baseURL != nil {
 		site.BaseURL = l.baseURL
 	}
@@ -289,7 +330,6 @@ const minRead = 16 << 10
 // problem of them all.
 func (l *loader) assemble() (*Content, error) {
 	ps := slices.Clone(l.sitePs)
-	ps = append(ps, l.issuesPs...)
 	names := make([]string, 0, len(l.folders))
 	for name := range l.folders {
 		names = append(names, name)

@@ -345,3 +345,30 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 		t.Errorf("bad --metrics-addr: exit %d\n%s", code, stderr.String())
 	}
 }
+
+// check reads the content root through os.Root: an article or a file:
+// source linked from outside it is refused, naming the file.
+func TestCheckRefusesLinksOutOfTheContent(t *testing.T) {
+	outside := t.TempDir()
+	write(t, outside, "secret.xml", "<rss><channel><title>Outside</title></channel></rss>")
+	write(t, outside, "lead.md", "---\ntitle: Outside lead\n---\nSecret.\n")
+	dir := e2eContent(t)
+	write(t, dir, "morningpost.yaml", e2eSite+"sources:\n  - name: Linked\n    url: file:sources/link.xml\n")
+	if err := os.MkdirAll(filepath.Join(dir, "sources"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for target, name := range map[string]string{"secret.xml": "sources/link.xml", "lead.md": "issues/2/guest.md"} {
+		if err := os.Symlink(filepath.Join(outside, target), filepath.Join(dir, filepath.FromSlash(name))); err != nil {
+			t.Skipf("no symbolic links: %v", err)
+		}
+	}
+	code, out, _ := runCmd(t, nil, "check", "--content", dir)
+	if code != 1 {
+		t.Errorf("check: code %d, want 1\n%s", code, out)
+	}
+	for _, want := range []string{`morningpost.yaml:9: sources: url "file:sources/link.xml": leads outside the content root`, "issues/2/guest.md: leads outside the content root"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("check output lacks %q:\n%s", want, out)
+		}
+	}
+}

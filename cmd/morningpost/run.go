@@ -133,7 +133,7 @@ func contentFS(dir string) (fs.FS, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("content folder %s is not a folder", dir)
 	}
-	return os.DirFS(dir), nil
+	return content.OpenDir(dir) // nothing outside dir is read, whatever links it holds
 }
 
 func check(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
