@@ -24,6 +24,7 @@ type Live struct {
 	fsys    fs.FS
 	baseURL *url.URL
 	log     *slog.Logger
+	now     func() time.Time
 
 	cur      atomic.Pointer[Content]
 	mu       sync.Mutex // serialises reloads; guards ld, problems and subs
@@ -46,14 +47,20 @@ type LiveOptions struct {
 	// --base-url flag), e.g. when the site is served behind a proxy.
 	BaseURL *url.URL
 	Logger  *slog.Logger
+	// Now is the clock that says which issues are published, for the
+	// rule that a reload never takes every one away; time.Now when nil.
+	Now func() time.Time
 }
 
 // NewLive loads fsys. It fails when the first load fails: there is no
 // last good content to fall back on yet.
 func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
-	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, subs: map[chan Event]struct{}{}}
+	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, now: opts.Now, subs: map[chan Event]struct{}{}}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
+	}
+	if l.now == nil {
+		l.now = time.Now
 	}
 	l.ld = &loader{baseURL: opts.BaseURL}
 	c, err := l.ld.load(fsys)
@@ -152,6 +159,9 @@ func guarded(load func() (*Content, error)) (c *Content, err error) {
 
 func (l *Live) reload(c *Content, err error) error {
 	l.reloads++
+	if err == nil {
+		err = l.checkNotEmptied(c)
+	}
 	var ps Problems
 	if err != nil {
 		if !errors.As(err, &ps) {
@@ -180,6 +190,28 @@ func (l *Live) reload(c *Content, err error) error {
 		return ps
 	}
 	return nil
+}
+
+// checkNotEmptied refuses a reload that would take every published
+// issue away: that is a folder moved or swapped by a deploy, or a
+// mount gone, far more often than an editor's wish, and serving it would
+// empty every feed (with new ETags, so every reader would fetch the
+// empty feed). The last good content stays until the issues are back.
+// Removing some issues works as ever.
+func (l *Live) checkNotEmptied(c *Content) error {
+	old := l.cur.Load()
+	if old == nil {
+		return nil
+	}
+	now := l.now()
+	before := len(old.At(now).Issues)
+	if before == 0 || len(c.At(now).Issues) > 0 {
+		return nil
+	}
+	// What the loader remembers is the emptied folder: the next reload
+	// reads every folder, not only those a watcher names.
+	l.ld.folders = nil
+	return Problems{{Path: "issues", Msg: fmt.Sprintf("this change would take every published issue away (%d published now, none after it); the last good content is kept until issues are back (restart the server to publish an empty site)", before)}}
 }
 
 // Subscribe returns a channel that receives an Event after every reload,

@@ -114,3 +114,95 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 		t.Error("broken edit replaced the content")
 	}
 }
+
+// A reload that would take every published issue away (issues/ moved
+// away by a deploy, every folder gone, a folder replaced by a file) is a
+// problem: the last good content stays. Removing some issues still works.
+func TestReloadNeverEmptiesTheSite(t *testing.T) {
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		SiteFile:            siteYAML,
+		"issues/1/issue.md": "---\ndate: 2026-01-01\n---\n",
+		"issues/1/lead.md":  "---\ntitle: First\n---\n",
+		"issues/2/issue.md": "---\ndate: 2026-01-02\n---\n",
+		"issues/2/lead.md":  "---\ntitle: Second\n---\n",
+		"issues/3/issue.md": "---\ndate: 2026-01-03\ndraft: true\n---\n",
+		"issues/3/lead.md":  "---\ntitle: Draft\n---\n",
+	})
+	fsys, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(fsys, LiveOptions{Now: func() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := l.Content().Version
+	issues := filepath.Join(dir, "issues")
+	away := filepath.Join(dir, "issues.old")
+	mv := func(from, to string) {
+		t.Helper()
+		if err := os.Rename(from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := func(what string, reload func() error, path, msg string) {
+		t.Helper()
+		err := reload()
+		if err == nil || l.Content().Version != good {
+			t.Fatalf("%s: reload %v; the last good content was replaced", what, err)
+		}
+		ps := l.Problems()
+		if len(ps) != 1 || ps[0].Path != path || !strings.Contains(ps[0].Msg, msg) {
+			t.Errorf("%s: problems %v, want %s: …%s…", what, ps, path, msg)
+		}
+	}
+	recovered := func(what string, reload func() error, n int) {
+		t.Helper()
+		if err := reload(); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if len(l.Problems()) != 0 || len(l.Content().Issues) != n {
+			t.Errorf("%s: problems %v, %d issues, want none and %d", what, l.Problems(), len(l.Content().Issues), n)
+		}
+	}
+
+	// issues/ moved away for a moment, as a deploy swapping folders does.
+	mv(issues, away)
+	refused("issues/ missing", l.Reload, "issues", "missing")
+	refused("issues/ missing, seen by the watcher", func() error { return l.ReloadPaths([]string{"issues"}) }, "issues", "missing")
+	mv(away, issues)
+	recovered("issues/ back", l.Reload, 3)
+
+	// Every published folder gone, one by one as a watcher reports them;
+	// a draft left is not a site.
+	if err := os.MkdirAll(away, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mv(filepath.Join(issues, "1"), filepath.Join(away, "1"))
+	recovered("one issue removed on purpose", func() error { return l.ReloadPaths([]string{"issues/1/lead.md"}) }, 2)
+	good = l.Content().Version
+	mv(filepath.Join(issues, "2"), filepath.Join(away, "2"))
+	refused("the last published issue removed", func() error { return l.ReloadPaths([]string{"issues/2"}) }, "issues", "every published issue")
+	// Back, while the watcher names only one folder: the reload reads
+	// them all, not only the one named.
+	mv(filepath.Join(away, "1"), filepath.Join(issues, "1"))
+	mv(filepath.Join(away, "2"), filepath.Join(issues, "2"))
+	recovered("every issue back", func() error { return l.ReloadPaths([]string{"issues/2/issue.md"}) }, 3)
+	good = l.Content().Version
+
+	// An issue folder replaced by a plain file: a problem, not an issue
+	// dropped without a word.
+	mv(filepath.Join(issues, "2"), filepath.Join(away, "2"))
+	writeTree(t, dir, map[string]string{"issues/2": "not a folder"})
+	refused("a folder replaced by a file", func() error { return l.ReloadPaths([]string{"issues/2"}) }, "issues/2", "not a folder")
+	refused("a folder replaced by a file, full reload", l.Reload, "issues/2", "not a folder")
+	if err := os.Remove(filepath.Join(issues, "2")); err != nil {
+		t.Fatal(err)
+	}
+	mv(filepath.Join(away, "2"), filepath.Join(issues, "2"))
+	recovered("the folder back", func() error { return l.ReloadPaths([]string{"issues/2"}) }, 3)
+	// Other files in issues/ are none of the loader's business.
+	writeTree(t, dir, map[string]string{"issues/README.md": "How to write an issue."})
+	recovered("a README in issues/", l.Reload, 3)
+}

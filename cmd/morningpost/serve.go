@@ -97,7 +97,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	live, err := content.NewLive(fsys, content.LiveOptions{BaseURL: base, Logger: log})
+	live, err := content.NewLive(fsys, content.LiveOptions{BaseURL: base, Logger: log, Now: cfg.now})
 	if err != nil {
 		var ps content.Problems
 		if errors.As(err, &ps) {
