@@ -138,7 +138,11 @@ weekend reading.
 Loading is strict and complete: unknown keys, missing required fields,
 malformed dates, bad ratings, duplicate issue numbers or slugs are errors,
 and every problem is reported at once as "path:line: message", not only the
-first. Invalid UTF-8 and characters that XML forbids are removed from every
-text, so nothing an editor types can break a feed.
+first. Invalid UTF-8 is never a reason to refuse a file: in the front matter
+(and morningpost.yaml) as in the Markdown, every invalid byte becomes U+FFFD
+and characters that XML or YAML forbid (control characters other than tab
+and line ends, U+FFFE, U+FFFF) are removed from the text, so nothing an
+editor types can break a feed. (U+0085, a line break to YAML, ends a line
+in the front matter.)
 */
 package content

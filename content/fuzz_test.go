@@ -19,7 +19,8 @@ import (
 // every text is valid UTF-8 made of characters XML allows, or Problems,
 // each naming a file of the root, a line inside it and a readable message.
 // An empty site argument stands for a valid site file, so that most
-// inputs reach the issue and the article.
+// inputs reach the issue and the article. Invalid UTF-8 and control
+// characters are cleaned, never the reason a file is refused.
 func FuzzLoad(f *testing.F) {
 	sampleFile := func(name string) []byte {
 		b, err := fs.ReadFile(Sample(), name)
@@ -44,6 +45,7 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("title: T\nbase_url: https://p.example/\nauthority: \"a\\x01\\uFFFE@p.example,2025\"\nauthor: {name: D, email: \"\\x02\"}\nsources: [{name: s, url: \"https://u.example/\\uFFFF\"}]\n"), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"))
 	f.Add([]byte("title: [\n"), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"))
 	f.Add([]byte(nil), []byte("---\n&a [*a]\n---\n"), []byte("---\n- not a mapping\n---\n"))
+	f.Add([]byte("title: T\xff\x01\nbase_url: https://p.example/\nauthority: p.example,2025\nauthor: {name: D\x85\x7f}\n"), []byte("---\ndate: 2026-01-01\nplace: \xc3\x28\x1b\n---\n"), []byte("---\ntitle: \xed\xa0\x80\xef\xbf\xbf\xc2\x80\n---\n\xff"))
 	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n| a | b |\n|:-|-:|\n| <script> | \u2028 |\n\n<!-- c --><img src=x onerror=y>\n"))
 
 	f.Fuzz(func(t *testing.T, site, issue, article []byte) {
@@ -70,6 +72,9 @@ func FuzzLoad(f *testing.F) {
 			}
 			for _, p := range ps {
 				checkProblem(t, p, files)
+				if strings.Contains(p.Msg, "UTF-8") || strings.Contains(p.Msg, "control characters") {
+					t.Errorf("refused for its characters, which are to be cleaned: %v", p)
+				}
 			}
 			return
 		}

@@ -70,10 +70,12 @@ func frontMatter(b []byte) (yml, body []byte, ok bool) {
 
 // decode decodes YAML strictly into v, reporting unknown keys and type
 // errors with their lines, and returns the document's node for looking
-// up the lines of later semantic errors. The YAML is parsed once.
+// up the lines of later semantic errors. The YAML is parsed once, after
+// cleanYAML: invalid UTF-8 and control characters are cleaned as in
+// every other text, not a reason to refuse the file.
 func decode(yml []byte, v any, p problems) *yaml.Node {
 	var root yaml.Node
-	if err := yaml.Unmarshal(yml, &root); err != nil {
+	if err := yaml.Unmarshal(cleanYAML(yml), &root); err != nil {
 		p.addYAML(err.Error())
 		return nil
 	}

@@ -351,3 +351,45 @@ func TestLoadKeepsNoFileBytes(t *testing.T) {
 		}
 	}
 }
+
+// Invalid UTF-8 and characters XML forbids in front matter (and in
+// morningpost.yaml) are cleaned, as doc.go says, like every other text:
+// the file loads, its lines still right.
+func TestFrontMatterTextIsCleaned(t *testing.T) {
+	c, err := Load(tree(map[string]string{
+		SiteFile:            "title: The \xffPost\x01\nbase_url: https://post.example/\nauthority: post.example,2025\nauthor:\n  name: Desk\x7f\n",
+		"issues/1/issue.md": "---\ndate: 2026-01-01\nplace: Caf\xe9\x1b\n---\n",
+		"issues/1/lead.md":  "---\ntitle: \"Bad \xc3\x28 byte\"\nstandfirst: bell\x07 and \xed\xa0\x80surrogate \xef\xbf\xbe\nkicker: C1\xc2\x80 and NEL\xc2\x85\n---\nBody \xff.\n",
+	}))
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	if got := c.Site.Title; got != "The \uFFFDPost" {
+		t.Errorf("site title %q", got)
+	}
+	if got := c.Site.Author.Name; got != "Desk" {
+		t.Errorf("author %q", got)
+	}
+	iss := c.Issue(1)
+	if iss.Place != "Caf\uFFFD" {
+		t.Errorf("place %q", iss.Place)
+	}
+	a := iss.Lead()
+	for got, want := range map[string]string{
+		a.Title:      "Bad \uFFFD( byte",
+		a.Standfirst: "bell and \uFFFD\uFFFD\uFFFDsurrogate",
+		a.Kicker:     "C1 and NEL", // U+0085 is a line break to YAML
+	} {
+		if got != want {
+			t.Errorf("%q, want %q", got, want)
+		}
+	}
+	// The lines problems name are the file's lines.
+	_, err = Load(tree(map[string]string{
+		"issues/1/issue.md": "---\ndate: 2026-01-01\n---\n",
+		"issues/1/lead.md":  "---\ntitle: \xff\x01\nrating: lots\n---\n",
+	}))
+	if err == nil || !strings.Contains(err.Error(), "issues/1/lead.md:3: rating") {
+		t.Errorf("problem lines: %v", err)
+	}
+}

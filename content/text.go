@@ -38,6 +38,55 @@ func Clean(s string) string {
 	return b.String()
 }
 
+// cleanYAML is Clean for the YAML of a file, before it is parsed: the
+// YAML parser refuses a whole file for one invalid byte or control
+// character, where every text is cleaned anyway. Invalid bytes become
+// U+FFFD; characters YAML forbids (YAML 1.2 §5.1: C0 and C1 controls but
+// tab, newline, carriage return and U+0085, U+007F, U+FFFE, U+FFFF) are
+// dropped. Lines stay where they were, so problems name the right line.
+func cleanYAML(b []byte) []byte {
+	i := 0
+	for i < len(b) && b[i] < utf8.RuneSelf && yamlChar(rune(b[i])) {
+		i++ // nearly every file is clean ASCII
+	}
+	if i == len(b) {
+		return b
+	}
+	var out []byte
+	for j := i; j < len(b); {
+		r, n := utf8.DecodeRune(b[j:])
+		ok := yamlChar(r) && (r != utf8.RuneError || n > 1)
+		if !ok && out == nil {
+			out = append(make([]byte, 0, len(b)+2), b[:j]...)
+		}
+		switch {
+		case ok && out != nil:
+			out = append(out, b[j:j+n]...)
+		case r == utf8.RuneError && n == 1:
+			out = utf8.AppendRune(out, utf8.RuneError)
+		}
+		j += n
+	}
+	if out == nil {
+		return b
+	}
+	return out
+}
+
+// yamlChar reports whether r is a character YAML allows in a file
+// (YAML 1.2 §5.1 c-printable).
+func yamlChar(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		return true
+	case r < 0x20 || r == 0x7f:
+		return false
+	case r < 0x7f:
+		return true
+	}
+	return r >= 0xa0 && r <= 0xd7ff || r >= 0xe000 && r <= 0xfffd || r >= 0x10000 && r <= utf8.MaxRune
+}
+
 // isClean reports whether Clean would return s as it is. Every text of
 // every file is checked, nearly all of it printable ASCII, so that is
 // skipped eight bytes at a time; any other byte is looked at alone.
