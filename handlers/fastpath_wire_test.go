@@ -103,8 +103,8 @@ func TestFastPathWireAsNetHTTP(t *testing.T) {
 		wg.Go(func() {
 			var want, got wireOutcome
 			var inner sync.WaitGroup
-			inner.Go(func() { want = wireExchange(t, fs.plain, 400*time.Millisecond, c.parts...) })
-			inner.Go(func() { got = wireExchange(t, fs.fast, 400*time.Millisecond, c.parts...) })
+			inner.Go(func() { want = wireExchange(t, fs.plain, time.Second, c.parts...) })
+			inner.Go(func() { got = wireExchange(t, fs.fast, time.Second, c.parts...) })
 			inner.Wait()
 			if got != want {
 				t.Errorf("%s: the fast path's connection:\n%.600q, %s\nnet/http's:\n%.600q, %s", c.name, got.bytes, got.end, want.bytes, want.end)
@@ -128,7 +128,7 @@ func TestFastPathHandoverKeepsHeaderDeadline(t *testing.T) {
 		}
 		defer c.Close()
 		start := time.Now()
-		time.Sleep(timeout * 2 / 3)
+		time.Sleep(timeout * 5 / 6)
 		done := make(chan struct{})
 		go func() { // the rest of a request, a byte at a time
 			defer close(done)
@@ -152,8 +152,8 @@ func TestFastPathHandoverKeepsHeaderDeadline(t *testing.T) {
 	wg.Go(func() { fast = closedAfter(fs.fast) })
 	wg.Wait()
 	// net/http alone: the timeout after connecting. Without the shift:
-	// the timeout after the first byte, which comes 2/3 of it later.
-	if limit := timeout * 3 / 2; fast > limit || plain > limit {
+	// the timeout after the first byte, which comes 5/6 of it later.
+	if limit := timeout * 5 / 3; fast > limit || plain > limit {
 		t.Errorf("closed after %v through the fast path, %v through net/http; want both within %v of connecting", fast, plain, limit)
 	}
 }
