@@ -62,6 +62,7 @@ func (s *server) routes(e *echo.Echo) {
 	get("/icon.png", s.staticFile("icon.png"))
 	get("/favicon.ico", s.staticFile("icon.png"))
 	get("/static/site.css", s.staticFile("site.css"))
+	get("/static/icon.png", s.staticFile("icon.png"))
 	get("/static/live.js", s.staticFile("live.js"))
 	get("/robots.txt", s.robots)
 }
