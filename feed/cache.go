@@ -47,6 +47,18 @@ func NewResponse(d *Doc, f Format) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	r, err := Compressed(f.ContentType(), b)
+	if err != nil {
+		return nil, err
+	}
+	r.LastModified = d.Feed.Updated
+	return r, nil
+}
+
+// Compressed is a response of bytes made elsewhere (HTML pages, OPML,
+// sitemaps) with their gzip and brotli forms, made as a feed's are, so
+// that every document is served by the same code.
+func Compressed(contentType string, b []byte) (*Response, error) {
 	gz, err := gzipBytes(b)
 	if err != nil {
 		return nil, err
@@ -56,11 +68,10 @@ func NewResponse(d *Doc, f Format) (*Response, error) {
 		return nil, err
 	}
 	return &Response{
-		ContentType:  f.ContentType(),
-		LastModified: d.Feed.Updated,
-		Identity:     body(b),
-		Gzip:         body(gz),
-		Brotli:       body(br),
+		ContentType: contentType,
+		Identity:    body(b),
+		Gzip:        body(gz),
+		Brotli:      body(br),
 	}, nil
 }
 

@@ -67,10 +67,16 @@ func (s *server) writeFeed(c echo.Context, p *preparedFeed, modified time.Time, 
 	b := p.body(acceptEncoding(req.Header.Get("Accept-Encoding")))
 	w := c.Response()
 	h := w.Header()
-	if public {
+	switch {
+	case p.header != nil: // a page: its own headers, no CORS unless they say
+		h["Vary"] = hvVaryAcceptEncoding
+		for k, v := range p.header {
+			h[k] = v
+		}
+	case public:
 		h["Vary"] = hvVaryAcceptEncoding
 		h["Access-Control-Allow-Origin"] = hvAnyOrigin
-	} else {
+	default:
 		h.Add("Vary", "Accept-Encoding") // beside the guard's Vary: Cookie, Authorization
 	}
 	h["X-Content-Type-Options"] = hvNosniff
@@ -115,6 +121,10 @@ type preparedFeed struct {
 	lastModified []string // nil when the feed has no date
 	cacheControl []string // when max-age is not capped by a publication
 	bodies       [3]preparedBody
+	// header holds the headers of a page (HTML, OPML, sitemap) besides
+	// those above; nil for feeds.
+	header http.Header
+	size   int64 // bytes of every encoding
 }
 
 type preparedBody struct {
@@ -140,6 +150,7 @@ func prepareFeed(r *feed.Response, site *content.Site) *preparedFeed {
 	p := &preparedFeed{
 		contentType:  []string{r.ContentType},
 		cacheControl: []string{cacheControl(site, int(site.CacheMaxAge/time.Second))},
+		size:         r.Size(),
 	}
 	if !r.LastModified.IsZero() {
 		p.lastModified = []string{r.LastModified.UTC().Format(http.TimeFormat)}

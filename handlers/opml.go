@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,21 +53,18 @@ func (s *server) opml(c echo.Context) error {
 	}
 	now := s.now()
 	snap := s.content.At(now)
-	r, err := s.pages.get(snap, "/feeds.opml?format="+string(f), func() (*rendered, error) {
+	p, err := s.pages.get(snap, "/feeds.opml?format="+string(f), func() (*preparedFeed, error) {
 		body, err := renderOPML(snap, f)
 		if err != nil {
 			return nil, err
 		}
-		return newRendered(body, http.Header{
-			"Content-Type":                {"text/x-opml; charset=utf-8"},
-			"Access-Control-Allow-Origin": hvAnyOrigin,
-		}), nil
+		return s.preparePage(snap.Site, "text/x-opml; charset=utf-8", body, http.Header{"Access-Control-Allow-Origin": hvAnyOrigin})
 	})
 	if err != nil {
 		return err
 	}
 	secs, _ := maxAge(snap, now)
-	return writeRendered(c, r, cacheControl(snap.Site, secs))
+	return s.writeFeed(c, p, time.Time{}, []string{cacheControl(snap.Site, secs)}, "", true)
 }
 
 // renderOPML writes the subscription list. It depends only on the

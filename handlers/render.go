@@ -131,33 +131,33 @@ func newRendered(body []byte, header http.Header) *rendered {
 
 func htmlHeader() http.Header {
 	return http.Header{
-		"Content-Type":            hvHTML,
 		"Content-Security-Policy": hvCSP,
 		"Referrer-Policy":         hvReferrer,
 	}
 }
 
-// pageCache keeps rendered pages of the current snapshot, so a page is
-// rendered once per publication or content change. Only pages that exist
-// are kept, so it holds at most one entry per public URL; and at most
-// maxPageBytes of them: an archive of ten years has some 18,000 issue
-// and article pages, which a crawler may all ask for. When full, it is
-// emptied and refills with the pages asked for next.
+// pageCache keeps the pages of the current snapshot, rendered and
+// compressed, so a page is built once per publication or content change.
+// Only pages that exist are kept, so it holds at most one entry per
+// public URL; and at most maxPageBytes of them (every encoding counted):
+// an archive of ten years has some 18,000 issue and article pages, which
+// a crawler may all ask for. When full, it is emptied and refills with
+// the pages asked for next.
 type pageCache struct {
 	mu    sync.Mutex
 	key   string // snapshot key of the pages held
-	bytes int    // body bytes held
-	pages map[string]*rendered
+	bytes int64  // bytes held, every encoding
+	pages map[string]*preparedFeed
 }
 
-func newPageCache() *pageCache { return &pageCache{pages: map[string]*rendered{}} }
+func newPageCache() *pageCache { return &pageCache{pages: map[string]*preparedFeed{}} }
 
 // maxPageBytes bounds the page cache.
-const maxPageBytes = 16 << 20
+const maxPageBytes = 32 << 20
 
 // get returns the page named key for the snapshot, building it on a miss.
 // Two concurrent misses may both build; the result is the same bytes.
-func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*rendered, error)) (*rendered, error) {
+func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*preparedFeed, error)) (*preparedFeed, error) {
 	c.mu.Lock()
 	if c.key == snap.Key {
 		if r, ok := c.pages[key]; ok {
@@ -171,17 +171,36 @@ func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*rende
 		return nil, err
 	}
 	c.mu.Lock()
-	if c.key != snap.Key || c.bytes+len(r.body) > maxPageBytes {
-		c.key, c.pages, c.bytes = snap.Key, map[string]*rendered{}, 0
+	if c.key != snap.Key || c.bytes+r.size > maxPageBytes {
+		c.key, c.pages, c.bytes = snap.Key, map[string]*preparedFeed{}, 0
 	}
 	c.pages[key] = r
-	c.bytes += len(r.body)
+	c.bytes += r.size
 	c.mu.Unlock()
 	return r, nil
 }
 
-// page serves the HTML page built by fill for the request's snapshot.
-// fill returns errNotFound when the URL names nothing public.
+// preparePage compresses a page (or OPML, or a sitemap) as feeds are and
+// prepares its headers: contentType, and header besides.
+func (s *server) preparePage(site *content.Site, contentType string, body []byte, header http.Header) (*preparedFeed, error) {
+	r, err := feed.Compressed(contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	p := prepareFeed(r, site)
+	if s.preview != nil {
+		// The same URL answers differently with the preview cookie.
+		header["Vary"] = hvVaryEncodingCookie
+	}
+	p.header = header
+	return p, nil
+}
+
+var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
+
+// page serves the HTML page built by fill for the request's snapshot,
+// compressed for clients that accept it. fill returns errNotFound when
+// the URL names nothing public.
 func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()
 	snap := s.content.At(now)
@@ -191,7 +210,7 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 	// The route and its parameters are all a page depends on besides the
 	// snapshot.
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
-	r, err := s.pages.get(snap, key, func() (*rendered, error) {
+	p, err := s.pages.get(snap, key, func() (*preparedFeed, error) {
 		data, err := fill(snap)
 		if err != nil {
 			return nil, err
@@ -200,17 +219,13 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 		if err != nil {
 			return nil, err
 		}
-		return newRendered(body, htmlHeader()), nil
+		return s.preparePage(snap.Site, hvHTML[0], body, htmlHeader())
 	})
 	if err != nil {
 		return err
 	}
 	secs, _ := maxAge(snap, now)
-	if s.preview != nil {
-		// The same URL answers differently with the preview cookie.
-		c.Response().Header()["Vary"] = hvVaryCookie
-	}
-	return writeRendered(c, r, cacheControl(snap.Site, secs))
+	return s.writeFeed(c, p, time.Time{}, []string{cacheControl(snap.Site, secs)}, "", true)
 }
 
 // writeRendered writes r, or 304 when the request already has it.
@@ -248,6 +263,7 @@ func (s *server) writeNotFound(c echo.Context) error {
 	for k, v := range htmlHeader() {
 		h[k] = v
 	}
+	h["Content-Type"] = hvHTML
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	c.Response().WriteHeader(http.StatusNotFound)
