@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,10 +62,11 @@ func siteLinks(page string, body []byte, base string) []string {
 	}
 }
 
-// crawl follows every site link from start, breadth first, and calls
-// visit with each response. Only HTML pages are followed further, and
-// only those for which follow (nil: all) says so.
-func (ts *testServer) crawl(start []string, follow func(path string) bool, visit func(path, from string, rec *http.Response, body []byte)) {
+// crawl follows every site link from start, breadth first, fetching
+// those fetch (nil: all) says to, and calls visit with each response.
+// The links of HTML pages are followed further. It returns every path
+// seen, fetched or not.
+func (ts *testServer) crawl(start []string, fetch func(path string) bool, visit func(path, from string, rec *http.Response, body []byte)) map[string]bool {
 	ts.t.Helper()
 	seen := map[string]bool{}
 	type hop struct{ path, from string }
@@ -76,6 +78,9 @@ func (ts *testServer) crawl(start []string, follow func(path string) bool, visit
 	for len(queue) > 0 {
 		h := queue[0]
 		queue = queue[1:]
+		if fetch != nil && !fetch(h.path) {
+			continue
+		}
 		rec := ts.do(http.MethodGet, h.path)
 		res := rec.Result()
 		body := rec.Body.Bytes()
@@ -83,16 +88,14 @@ func (ts *testServer) crawl(start []string, follow func(path string) bool, visit
 		if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
 			continue
 		}
-		if follow != nil && !follow(h.path) {
-			continue
-		}
-		for _, l := range siteLinks(h.path, body, "https://post.example/") {
+		for _, l := range siteLinks(h.path, body, ts.live.Content().Site.URL("/")) {
 			if !seen[l] {
 				seen[l] = true
 				queue = append(queue, hop{l, h.path})
 			}
 		}
 	}
+	return seen
 }
 
 // Every URL a page links to answers 200: style sheets, icons, feeds,
@@ -114,4 +117,84 @@ func TestEveryLinkAnswers(t *testing.T) {
 			t.Errorf("page %s is not reachable by links from /", want)
 		}
 	}
+}
+
+// isListPage reports whether path is a paginated list page or the front
+// page: the pages whose size grows with the archive unless paginated.
+func isListPage(path string) bool {
+	if path == "/" || path == "/issues" || strings.HasPrefix(path, "/issues/page/") {
+		return true
+	}
+	for _, prefix := range []string{"/sections/", "/tags/"} {
+		if rest, ok := strings.CutPrefix(path, prefix); ok && !strings.Contains(rest, ".") && !strings.Contains(rest, "?") {
+			return true
+		}
+	}
+	return false
+}
+
+// maxPageBytes is the size every HTML page must stay under, however
+// long the archive.
+const maxHTMLPage = 150 << 10
+
+// With a long archive, every list page stays small, and every issue is
+// reachable from / by following links (archive pages, rel=next). The
+// 3,650-issue archive is crawled by BenchmarkCrawlListPages.
+func TestEveryIssueReachable(t *testing.T) {
+	const n = 300
+	ts := newTestServer(t, archiveFixture(t, n))
+	ts.clock.Set(archiveLast.AddDate(0, 0, 1))
+	lists := 0
+	seen := ts.crawl([]string{"/"}, isListPage, func(path, from string, res *http.Response, body []byte) {
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("GET %s (linked from %s): status %d", path, from, res.StatusCode)
+		}
+		if len(body) >= maxHTMLPage {
+			t.Errorf("%s: %d bytes, over %d", path, len(body), maxHTMLPage)
+		}
+		lists++
+	})
+	for i := 1; i <= n; i++ {
+		if p := "/issues/" + strconv.Itoa(i); !seen[p] {
+			t.Errorf("%s is not reachable from /", p)
+		}
+	}
+	for _, want := range []string{"/issues/page/2", "/issues/page/6", "/sections/lead/page/30", "/sections/opinion/page/60", "/sections/tools/page/15"} {
+		if !seen[want] {
+			t.Errorf("list page %s not reached", want)
+		}
+	}
+	for _, missing := range []string{"/issues/page/1", "/issues/page/7", "/issues/page/02", "/sections/lead/page/31", "/sections/lead/page/x"} {
+		ts.get(missing, http.StatusNotFound)
+	}
+	t.Logf("%d list pages", lists)
+}
+
+// The archive's pages link each other both ways, in <head> and on the
+// page.
+func TestArchivePages(t *testing.T) {
+	ts := newTestServer(t, archiveFixture(t, 120))
+	ts.clock.Set(archiveLast.AddDate(0, 0, 1))
+	site := ts.live.Content().Site
+	d := parseHTML(t, ts.get("/issues/page/2", http.StatusOK).Body.Bytes())
+	for rel, want := range map[string]string{"prev": site.URL("/issues"), "next": site.URL("/issues/page/3")} {
+		if ls := d.all("link", "rel", rel); len(ls) != 1 || attr(ls[0], "href") != want {
+			t.Errorf("<link rel=%s>: %d, want %s", rel, len(ls), want)
+		}
+	}
+	if as := d.all("a", "rel", "next"); len(as) != 1 || attr(as[0], "href") != "/issues/page/3" {
+		t.Errorf("<a rel=next>: %v", as)
+	}
+	if cs := d.all("link", "rel", "canonical"); len(cs) != 1 || attr(cs[0], "href") != site.URL("/issues/page/2") {
+		t.Error("canonical of /issues/page/2")
+	}
+	if len(d.all("link", "rel", "prev")) != 1 || len(parseHTML(t, ts.get("/issues/page/3", 200).Body.Bytes()).all("link", "rel", "next")) != 0 {
+		t.Error("the last page links a next page")
+	}
+	home := parseHTML(t, ts.get("/", http.StatusOK).Body.Bytes())
+	if got := len(home.all("li")); got == 0 {
+		t.Error("home lists no issues")
+	}
+	body := ts.get("/", http.StatusOK).Body.String()
+	contains(t, "/", body, `<a href="/issues">Every issue, all 120 of them, in the archive`)
 }

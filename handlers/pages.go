@@ -33,6 +33,9 @@ type Page struct {
 	// Preview is the banner of an editor's preview page; nil on public
 	// pages (which show a plain banner when seen in preview mode).
 	Preview *PreviewBar
+	// Pager places a list page among its pages (rel="prev", "next");
+	// zero on pages that are not lists.
+	Pager pager
 }
 
 // TypeAttr is the link's type attribute, written out literally: html/template
@@ -66,17 +69,19 @@ type listView struct {
 	ID   string // anchor of the list, unique in the page
 }
 
-// homePage is /: the latest issue, whole, and the archive.
+// homePage is /: the latest issue, whole, the few before it, and a link
+// to the archive.
 type homePage struct {
 	Page
 	Latest  *content.Issue   // nil before the first publication
-	Archive []*content.Issue // every public issue, newest first
+	Archive []*content.Issue // the issues before the latest, newest first
+	Total   int              // public issues
 }
 
-// archivePage is /issues.
+// archivePage is /issues and its further pages.
 type archivePage struct {
 	Page
-	Issues []*content.Issue
+	Issues []*content.Issue // this page's
 }
 
 // issuePage is /issues/{number}: the whole issue.
@@ -168,7 +173,10 @@ func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
 
 func (s *server) home(c echo.Context) error {
 	return s.page(c, "home", func(snap *content.Snapshot) (any, error) {
-		p := homePage{Page: s.newPage(snap, snap.Site.Title, "/", ""), Latest: snap.Latest(), Archive: snap.Issues}
+		p := homePage{Page: s.newPage(snap, snap.Site.Title, "/", ""), Latest: snap.Latest(), Total: len(snap.Issues)}
+		if len(snap.Issues) > 1 {
+			p.Archive = snap.Issues[1:min(1+homeRecent, len(snap.Issues))]
+		}
 		p.Nameplate = true
 		p.Issue = p.Latest
 		if p.Latest != nil {
@@ -182,10 +190,25 @@ func (s *server) home(c echo.Context) error {
 
 func (s *server) archive(c echo.Context) error {
 	return s.page(c, "archive", func(snap *content.Snapshot) (any, error) {
-		p := archivePage{Page: s.newPage(snap, "Archive — "+snap.Site.Title, "/issues", ""), Issues: snap.Issues}
+		issues, pg, ok := paginate(snap.Issues, pageNumber(c), issuesPerPage, "/issues")
+		if !ok {
+			return nil, errNotFound
+		}
+		p := archivePage{Page: s.newListPage(snap, "Archive — "+snap.Site.Title, "", pg), Issues: issues}
 		p.Description = "Every issue of " + snap.Site.Title + ", newest first."
 		return p, nil
 	})
+}
+
+// newListPage is newPage for page pg of a list: its title says which
+// page it is, after the first.
+func (s *server) newListPage(snap *content.Snapshot, title string, section content.Section, pg pager) Page {
+	if pg.Number > 1 {
+		title = "Page " + strconv.Itoa(pg.Number) + " of " + strconv.Itoa(pg.Count) + " — " + title
+	}
+	p := s.newPage(snap, title, pagePath(pg.First, pg.Number), section)
+	p.Pager = pg
+	return p
 }
 
 func (s *server) issue(c echo.Context) error { return s.page(c, "issue", s.fillIssue(c)) }
@@ -247,17 +270,32 @@ func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error
 }
 
 func (s *server) section(sec content.Section) echo.HandlerFunc {
+	base := "/sections/" + string(sec)
 	return func(c echo.Context) error {
 		return s.page(c, "section", func(snap *content.Snapshot) (any, error) {
-			p := sectionPage{Page: s.newPage(snap, sec.Title()+" — "+snap.Site.Title, "/sections/"+string(sec), sec), Section: sec}
-			p.Description = sec.Title() + " from every issue of " + snap.Site.Title + "."
-			for _, iss := range snap.Issues {
-				if sec.IsArticle() {
-					p.Articles = append(p.Articles, iss.InSection(sec)...)
-				} else if l := iss.List(sec); l != nil {
-					p.Lists = append(p.Lists, issueList{Issue: iss, List: l})
+			p := sectionPage{Section: sec}
+			var pg pager
+			ok := false
+			if sec.IsArticle() {
+				var all []*content.Article
+				for _, iss := range snap.Issues {
+					all = append(all, iss.InSection(sec)...)
 				}
+				p.Articles, pg, ok = paginate(all, pageNumber(c), storiesPerPage, base)
+			} else {
+				var all []issueList
+				for _, iss := range snap.Issues {
+					if l := iss.List(sec); l != nil {
+						all = append(all, issueList{Issue: iss, List: l})
+					}
+				}
+				p.Lists, pg, ok = paginate(all, pageNumber(c), listsPerPage, base)
 			}
+			if !ok {
+				return nil, errNotFound
+			}
+			p.Page = s.newListPage(snap, sec.Title()+" — "+snap.Site.Title, sec, pg)
+			p.Description = sec.Title() + " from every issue of " + snap.Site.Title + "."
 			return p, nil
 		})
 	}

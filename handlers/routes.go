@@ -20,10 +20,12 @@ func (s *server) routes(e *echo.Echo) {
 	// Pages.
 	get("/", s.home)
 	get("/issues", s.archive)
+	get(pageRoute("/issues"), s.archive) // /issues/page/2, …
 	get("/issues/:number", s.issue)
 	get("/issues/:number/:slug", s.article)
 	for _, sec := range content.Sections {
 		get("/sections/"+string(sec), s.section(sec))
+		get(pageRoute("/sections/"+string(sec)), s.section(sec))
 	}
 	get("/feeds", s.feedList)
 

@@ -88,3 +88,35 @@ func BenchmarkEditToServe(b *testing.B) {
 	b.ReportMetric(float64(ts.feeds.Stats().Renders-renders)/float64(i), "renders/op")
 	_ = feed.Atom
 }
+
+// BenchmarkCrawlListPages crawls every list page of a ten-year archive
+// (3,650 issues) from /: the front page, every archive, section and tag
+// page, following their links. It fails if any HTML page is over 150 KB
+// or an issue is not reached, and reports the largest page.
+func BenchmarkCrawlListPages(b *testing.B) {
+	t := &testing.T{}
+	ts := newTestServer(t, archiveFixture(b, 3650))
+	ts.clock.Set(archiveLast.AddDate(0, 0, 1))
+	for b.Loop() {
+		largest, largestPath, pages := 0, "", 0
+		seen := ts.crawl([]string{"/"}, isListPage, func(path, from string, res *http.Response, body []byte) {
+			if res.StatusCode != http.StatusOK {
+				b.Fatalf("GET %s (linked from %s): %d", path, from, res.StatusCode)
+			}
+			pages++
+			if len(body) > largest {
+				largest, largestPath = len(body), path
+			}
+		})
+		if largest >= maxHTMLPage {
+			b.Fatalf("%s: %d bytes, over %d", largestPath, largest, maxHTMLPage)
+		}
+		for i := 1; i <= 3650; i++ {
+			if !seen["/issues/"+strconv.Itoa(i)] {
+				b.Fatalf("issue %d not reachable from /", i)
+			}
+		}
+		b.ReportMetric(float64(largest), "largest-page-bytes")
+		b.ReportMetric(float64(pages), "list-pages")
+	}
+}
