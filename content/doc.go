@@ -118,7 +118,10 @@ don't rename published articles.
 	rating: 7/10                             optional; the story's rating, N/M
 	pull_quote: When weekend warriors …      optional; the quotation set apart in the article
 	author: Jane Doe                         optional; default is the site's author
-	tags: [open-source, models]              optional; feed categories besides the section
+	tags: [open-source, models]              optional; feed categories besides the section, and a page
+	                                         and feeds per tag (/tags/open-source). A tag's URL is its slug
+	                                         (lower case, a-z, 0-9 and hyphens): Open-Source and open source
+	                                         are one tag; a tag with no a-z or 0-9 in it is an error
 	order: 1                                 optional; position among articles of the same section
 	                                         (then by file name)
 	draft: true                              optional; a draft article is never public, even in a

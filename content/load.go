@@ -662,8 +662,11 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 			p.add(lineOf(doc, "author"), "author needs a name")
 		}
 	}
-	for _, t := range f.Tags {
+	for i, t := range f.Tags {
 		if t = Clean(strings.TrimSpace(t)); t != "" {
+			if TagSlug(t) == "" {
+				p.add(lineOf(doc, "tags", strconv.Itoa(i)), "tag %q has no letters a-z or digits to make its URL (/tags/…) from", t)
+			}
 			a.Tags = append(a.Tags, t)
 		}
 	}

@@ -85,6 +85,9 @@ type Snapshot struct {
 	step     int // publication steps passed (snapshots made by At)
 	articles []*Article
 	byNumber map[int]*Issue
+
+	tagsOnce sync.Once
+	tags     *tagIndex // see Tags
 }
 
 // At returns the snapshot of what is public at now. Snapshots are built

@@ -172,6 +172,12 @@ func addEntries(d *Doc, b *builder, iss *content.Issue, s Spec, limit int) {
 		if !full() {
 			d.add(b.issue(iss))
 		}
+	case s.Kind == TagFeed:
+		for _, a := range iss.Articles {
+			if !full() && a.HasTag(s.Tag) {
+				d.add(b.article(a))
+			}
+		}
 	case s.Kind == SectionFeed:
 		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 && !full() {
 			d.add(b.list(iss, l))
@@ -186,6 +192,14 @@ func entryCount(iss *content.Issue, s Spec) int {
 		return len(iss.Articles)
 	case s.Kind == Issues:
 		return 1
+	case s.Kind == TagFeed:
+		n := 0
+		for _, a := range iss.Articles {
+			if a.HasTag(s.Tag) {
+				n++
+			}
+		}
+		return n
 	case s.Section.IsArticle():
 		n := 0
 		for _, a := range iss.Articles {

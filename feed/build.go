@@ -98,7 +98,7 @@ func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 		addEntries(d, &b, iss, s, limit)
 	}
 
-	if len(d.Entries) > 0 && limit >= 0 {
+	if len(d.Entries) > 0 && limit >= 0 && s.Kind != TagFeed { // tag feeds have no archives
 		// The newest archive holds the newest entry (RFC 5005 §4).
 		p := periodOf(d.Entries[0].Item.Created, site.Location)
 		d.links.prev = site.URL(s.archiveBase(p))

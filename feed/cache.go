@@ -174,7 +174,12 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	}
 	// The key names what the feed is made of (see index), so a feed
 	// whose issues did not change keeps its response across reloads.
-	key := c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
+	var key string
+	if s.Kind == TagFeed {
+		key = tagKeys(snap, s)[formatSlot(f)]
+	} else {
+		key = c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
+	}
 	r, err := c.get(key, f, func() *Doc { return Build(snap, s) })
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", s.Path(f), err)

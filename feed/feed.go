@@ -68,6 +68,7 @@ const (
 	Articles    Kind = iota // every published article: lead, deep dives, columns
 	Issues                  // one entry per issue, holding the whole issue
 	SectionFeed             // one section; for tools and reading, one entry per issue's list
+	TagFeed                 // every published article carrying one tag (see TagSpec)
 )
 
 func (k Kind) String() string {
@@ -78,14 +79,18 @@ func (k Kind) String() string {
 		return "issues"
 	case SectionFeed:
 		return "section"
+	case TagFeed:
+		return "tag"
 	}
 	return "kind?"
 }
 
-// Spec names one subscription feed. Section is set only for SectionFeed.
+// Spec names one subscription feed. Section is set only for SectionFeed,
+// Tag (a tag's slug) only for TagFeed.
 type Spec struct {
 	Kind    Kind
 	Section content.Section
+	Tag     string
 }
 
 // Specs lists every subscription feed: all articles, all issues, and one
@@ -98,20 +103,25 @@ func Specs() []Spec {
 	return out
 }
 
-// Valid reports whether s is one of Specs.
+// Valid reports whether s is one of Specs or a tag feed.
 func (s Spec) Valid() bool {
 	switch s.Kind {
 	case Articles, Issues:
-		return s.Section == ""
+		return s.Section == "" && s.Tag == ""
 	case SectionFeed:
-		return s.Section.Valid()
+		return s.Section.Valid() && s.Tag == ""
+	case TagFeed:
+		return s.Section == "" && s.Tag != "" && content.TagSlug(s.Tag) == s.Tag
 	}
 	return false
 }
 
 func (s Spec) String() string {
-	if s.Kind == SectionFeed {
+	switch s.Kind {
+	case SectionFeed:
 		return "section/" + string(s.Section)
+	case TagFeed:
+		return "tag/" + s.Tag
 	}
 	return s.Kind.String()
 }
@@ -124,6 +134,8 @@ func (s Spec) base() string {
 		return "/issues/feed"
 	case SectionFeed:
 		return "/sections/" + string(s.Section) + "/feed"
+	case TagFeed:
+		return "/tags/" + s.Tag + "/feed"
 	}
 	return "/feed"
 }
@@ -141,6 +153,8 @@ func (s Spec) HomePath() string {
 		return "/issues"
 	case SectionFeed:
 		return "/sections/" + string(s.Section)
+	case TagFeed:
+		return "/tags/" + s.Tag
 	}
 	return "/"
 }
@@ -153,6 +167,8 @@ func (s Spec) Title(site *content.Site) string {
 		return t + " — Issues"
 	case SectionFeed:
 		return t + " — " + s.Section.Title()
+	case TagFeed:
+		return t + " — Tagged " + s.Tag
 	}
 	return t
 }

@@ -95,6 +95,18 @@ func renderOPML(snap *content.Snapshot, f feed.Format) ([]byte, error) {
 			Language:    site.Language,
 		})
 	}
+	for _, t := range snap.Tags() {
+		spec := feed.TagSpec(t.Slug)
+		doc.Body = append(doc.Body, opmlEntry{
+			Text:        spec.Title(site),
+			Title:       spec.Title(site),
+			Type:        "rss",
+			XMLURL:      site.URL(spec.Path(f)),
+			HTMLURL:     site.URL(t.URLPath()),
+			Description: "Every story tagged “" + t.Name + "”.",
+			Language:    site.Language,
+		})
+	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
 	enc := xml.NewEncoder(&buf)

@@ -118,8 +118,9 @@ type issueList struct {
 type feedsPage struct {
 	Page
 	Groups []feedGroup
-	OPML   string // absolute URL of /feeds.opml
-	Home   string // absolute URL of the site, for readers that discover feeds
+	Tags   []tagFeeds // every tag's feeds
+	OPML   string     // absolute URL of /feeds.opml
+	Home   string     // absolute URL of the site, for readers that discover feeds
 }
 
 // feedGroup is one subscription feed in every format.
@@ -312,6 +313,9 @@ func (s *server) feedList(c echo.Context) error {
 				g.Formats = append(g.Formats, feedLink(site, spec, f))
 			}
 			p.Groups = append(p.Groups, g)
+		}
+		for _, t := range snap.Tags() {
+			p.Tags = append(p.Tags, tagFeeds{Tag: t, Formats: tagFeedLinks(site, t)})
 		}
 		return p, nil
 	})

@@ -535,7 +535,7 @@ func TestOPML(t *testing.T) {
 	if err := xml.Unmarshal(body, &o); err != nil {
 		t.Fatal(err)
 	}
-	if o.Version != "2.0" || o.Head.Title == "" || len(o.Body) != len(feed.Specs()) {
+	if o.Version != "2.0" || o.Head.Title == "" || len(o.Body) != len(feed.Specs())+1 { // and the open-source tag's feed
 		t.Fatalf("OPML %+v", o)
 	}
 	for i, spec := range feed.Specs() {
@@ -664,6 +664,11 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 			sourcesPage{Page: srv.newPage(snap, "t", "/sources", ""), States: []upstream.SourceState{{Name: "s", LastResult: "ok", LastError: "e", ErrorStreak: 2}},
 				Items: []upstream.Item{{Title: "t", Link: "https://example.org/", SourceName: "s", Summary: "sum"}}, Source: "s", Query: "q"},
 			sourcesPage{Page: srv.newPage(empty, "t", "/sources", "")},
+		},
+		"tag": {tagPage{Page: srv.newPage(snap, "t", "/tags/open-source", ""), Tag: snap.Tag("open-source"), Articles: snap.Tag("open-source").Articles}},
+		"tags": {
+			tagsPage{Page: srv.newPage(snap, "t", "/tags", ""), Tags: snap.Tags()},
+			tagsPage{Page: srv.newPage(empty, "t", "/tags", "")},
 		},
 		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}

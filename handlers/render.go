@@ -29,7 +29,7 @@ type templates struct {
 }
 
 // pageNames are the page templates in templates/, each defining "main".
-var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries", "sources"}
+var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries", "sources", "tag", "tags"}
 
 var funcs = template.FuncMap{
 	// longDate is the dateline's date: Saturday, 25 April 2026.

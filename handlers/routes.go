@@ -28,6 +28,12 @@ func (s *server) routes(e *echo.Echo) {
 		get(pageRoute("/sections/"+string(sec)), s.section(sec))
 	}
 	get("/feeds", s.feedList)
+	get("/tags", s.tags)
+	get("/tags/:tag", s.tag)
+	get(pageRoute("/tags/:tag"), s.tag)
+	for _, f := range feed.Formats {
+		get(feed.TagRoute(f), s.tagFeed(f)) // /tags/open-source/feed.atom, …
+	}
 
 	// Feeds: /feed.rss, /issues/feed.atom, /sections/lead/feed.json, …
 	// Every path comes from feed.Specs, so pages, OPML and routes agree.

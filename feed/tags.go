@@ -1,0 +1,47 @@
+package feed
+
+import (
+	"crypto/sha256"
+	"strconv"
+	"strings"
+
+	"github.com/morningpost/morningpost/content"
+)
+
+// TagSpec is the feed of every published article carrying the tag whose
+// slug is slug: /tags/{slug}/feed.rss, .atom, .json. Its entries are
+// those of /feed.*, capped at the site's feed length; tag feeds have no
+// archives. The slug must be a content.TagSlug.
+func TagSpec(slug string) Spec { return Spec{Kind: TagFeed, Tag: slug} }
+
+// TagRoute is the route of every tag feed in format f, with the tag as
+// the parameter :tag.
+func TagRoute(f Format) string { return "/tags/:tag/feed." + string(f) }
+
+// tagKeys names a tag feed's document in each format: the versions of
+// the issues its entries come from, and everything else its bytes
+// depend on, as newIndex does for the other feeds.
+func tagKeys(snap *content.Snapshot, s Spec) [3]string {
+	limit := snap.Site.FeedLength
+	if limit <= 0 {
+		limit = DefaultFeedLength
+	}
+	h := sha256.New()
+	n := 0
+	if t := snap.Tag(s.Tag); t != nil {
+		var last *content.Issue
+		for _, a := range t.Articles {
+			if n >= limit {
+				break
+			}
+			n++
+			if a.Issue != last {
+				last = a.Issue
+				h.Write([]byte(strconv.Itoa(a.Issue.Number) + "\x00" + a.Issue.Version + "\x00"))
+			}
+		}
+	}
+	site := snap.Site
+	common := strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String()}, "\x00")
+	return keys(h, common, s.String(), "feed")
+}

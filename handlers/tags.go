@@ -1,0 +1,110 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Tags: every tag of a published article has a page, /tags/{slug}
+// (its articles newest first, paginated like the archive), and feeds,
+// /tags/{slug}/feed.rss, .atom and .json. Slugs are content.TagSlug:
+// /tags/Open-Source redirects to /tags/open-source. /tags lists them all.
+
+// tagPage is /tags/{slug} and its further pages.
+type tagPage struct {
+	Page
+	Tag      *content.Tag
+	Articles []*content.Article // this page's
+	Formats  []FeedLink         // the tag's feeds
+}
+
+// tagsPage is /tags: every tag.
+type tagsPage struct {
+	Page
+	Tags []*content.Tag
+}
+
+// tagFeeds is one tag's feeds, as the feeds page lists them.
+type tagFeeds struct {
+	Tag     *content.Tag
+	Formats []FeedLink
+}
+
+func (s *server) tags(c echo.Context) error {
+	return s.page(c, "tags", func(snap *content.Snapshot) (any, error) {
+		p := tagsPage{Page: s.newPage(snap, "Tags — "+snap.Site.Title, "/tags", ""), Tags: snap.Tags()}
+		p.Description = "Every subject " + snap.Site.Title + " has written about, with a page and a feed each."
+		return p, nil
+	})
+}
+
+func (s *server) tag(c echo.Context) error {
+	if r := s.canonicalTag(c); r != "" {
+		return c.Redirect(http.StatusMovedPermanently, r)
+	}
+	return s.page(c, "tag", func(snap *content.Snapshot) (any, error) {
+		t := snap.Tag(c.Param("tag"))
+		if t == nil {
+			return nil, errNotFound
+		}
+		arts, pg, ok := paginate(t.Articles, pageNumber(c), taggedPerPage, t.URLPath())
+		if !ok {
+			return nil, errNotFound
+		}
+		p := tagPage{Page: s.newListPage(snap, "Tagged “"+t.Name+"” — "+snap.Site.Title, "", pg), Tag: t, Articles: arts}
+		p.Description = strconv.Itoa(len(t.Articles)) + " stories of " + snap.Site.Title + " tagged “" + t.Name + "”, newest first."
+		p.Formats = tagFeedLinks(snap.Site, t)
+		p.Feeds = append(p.Feeds, p.Formats...) // autodiscovery
+		return p, nil
+	})
+}
+
+// canonicalTag is where a request for a tag under another spelling
+// (/tags/Open-Source/page/2) belongs, or "" when it is canonical or
+// names no tag.
+func (s *server) canonicalTag(c echo.Context) string {
+	raw := c.Param("tag")
+	slug := content.TagSlug(raw)
+	if slug == raw || slug == "" || s.content.At(s.now()).Tag(slug) == nil {
+		return ""
+	}
+	path := "/tags/" + slug
+	if n := c.Param("page"); n != "" {
+		path += "/page/" + n
+	}
+	return path
+}
+
+func tagFeedLinks(site *content.Site, t *content.Tag) []FeedLink {
+	var out []FeedLink
+	for _, f := range feed.Formats {
+		l := feedLink(site, feed.TagSpec(t.Slug), f)
+		l.View = "" // tag feeds have no readable page of their own: the tag page is one
+		out = append(out, l)
+	}
+	return out
+}
+
+// tagFeed serves the feeds of every tag in format f.
+func (s *server) tagFeed(f feed.Format) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := s.canonicalTag(c); r != "" {
+			return c.Redirect(http.StatusMovedPermanently, r+"/feed."+string(f))
+		}
+		slug := c.Param("tag")
+		if s.content.At(s.now()).Tag(slug) == nil {
+			return errNotFound
+		}
+		spec := feed.TagSpec(slug)
+		p, modified, cc, err := s.subscriptionFeed(spec, f)
+		if err != nil {
+			return err
+		}
+		return s.writeFeed(c, p, modified, cc, spec.Path(f), true)
+	}
+}
