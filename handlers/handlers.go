@@ -89,6 +89,7 @@ type server struct {
 	trustsProxies  bool     // X-Forwarded-For names the client
 	metrics        *Metrics
 	accessLog      bool
+	sitemapMax     int // URLs in one sitemap; more make /sitemap.xml an index
 }
 
 // New returns the server with every route registered. It fails when a
@@ -144,6 +145,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,
+		sitemapMax:     sitemapMaxURLs,
 	}
 	s.sources.Store(d.Sources)
 	if s.now == nil {

@@ -258,6 +258,8 @@ func routeFormat(route string) string {
 		return "prometheus"
 	case strings.HasSuffix(route, ".opml"):
 		return "opml"
+	case route == "/sitemap.xml" || strings.HasPrefix(route, "/sitemaps/"):
+		return "sitemap"
 	case strings.HasPrefix(route, "/tags/:tag/feed."):
 		return strings.TrimPrefix(route, "/tags/:tag/feed.")
 	case strings.HasPrefix(route, "/static/") || route == "/icon.png" || route == "/favicon.ico" || route == "/robots.txt":

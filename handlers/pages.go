@@ -278,19 +278,9 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 			var pg pager
 			ok := false
 			if sec.IsArticle() {
-				var all []*content.Article
-				for _, iss := range snap.Issues {
-					all = append(all, iss.InSection(sec)...)
-				}
-				p.Articles, pg, ok = paginate(all, pageNumber(c), storiesPerPage, base)
+				p.Articles, pg, ok = paginate(sectionArticles(snap, sec), pageNumber(c), storiesPerPage, base)
 			} else {
-				var all []issueList
-				for _, iss := range snap.Issues {
-					if l := iss.List(sec); l != nil {
-						all = append(all, issueList{Issue: iss, List: l})
-					}
-				}
-				p.Lists, pg, ok = paginate(all, pageNumber(c), listsPerPage, base)
+				p.Lists, pg, ok = paginate(sectionLists(snap, sec), pageNumber(c), listsPerPage, base)
 			}
 			if !ok {
 				return nil, errNotFound
@@ -300,6 +290,26 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 			return p, nil
 		})
 	}
+}
+
+// sectionArticles are the articles of section sec, newest first.
+func sectionArticles(snap *content.Snapshot, sec content.Section) []*content.Article {
+	var all []*content.Article
+	for _, iss := range snap.Issues {
+		all = append(all, iss.InSection(sec)...)
+	}
+	return all
+}
+
+// sectionLists are the issues' lists of section sec, newest first.
+func sectionLists(snap *content.Snapshot, sec content.Section) []issueList {
+	var all []issueList
+	for _, iss := range snap.Issues {
+		if l := iss.List(sec); l != nil {
+			all = append(all, issueList{Issue: iss, List: l})
+		}
+	}
+	return all
 }
 
 func (s *server) feedList(c echo.Context) error {

@@ -73,4 +73,6 @@ func (s *server) routes(e *echo.Echo) {
 	get("/static/icon.png", s.staticFile("icon.png"))
 	get("/static/live.js", s.staticFile("live.js"))
 	get("/robots.txt", s.robots)
+	get("/sitemap.xml", s.sitemap)
+	get("/sitemaps/:year", s.sitemap) // /sitemaps/2026.xml, when /sitemap.xml is an index
 }

@@ -89,7 +89,7 @@ func (s *server) staticFile(name string) echo.HandlerFunc {
 
 func (s *server) robots(c echo.Context) error {
 	snap := s.content.At(s.now())
-	body := "User-agent: *\nAllow: /\n\n# Feeds: " + snap.Site.URL("/feeds") + "\n"
+	body := "User-agent: *\nAllow: /\n\nSitemap: " + snap.Site.URL("/sitemap.xml") + "\n# Feeds: " + snap.Site.URL("/feeds") + "\n"
 	r := newRendered([]byte(body), http.Header{"Content-Type": {"text/plain; charset=utf-8"}})
 	return writeRendered(c, r, shortCache)
 }
