@@ -171,15 +171,18 @@ type Article struct {
 	Order      int
 	Draft      bool
 	Updated    time.Time // zero unless the front matter says; see Modified
+	Image      *Image    // the lead image (image:), one of the issue's Images; nil if none
+	ImageAlt   string    // its alt text (image_alt:)
 
-	body *lazyBody // Markdown, rendered when asked; shared by the article's copies in snapshots
+	images map[string]bool // names of the issue's images the article shows
+	body   *lazyBody // Markdown, rendered when asked; shared by the article's copies in snapshots
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be
 // site-relative. It is rendered on every call: its users (feed
 // documents, pages) keep what they make of it in their own bounded
 // caches, so keeping every body as well would only hold memory.
-func (a *Article) Body() template.HTML { return a.body.render() }
+func (a *Article) Body() template.HTML { return withImages(a.body.render(), a.Issue) }
 
 // Summary is the article's plain-text summary, at most SummaryLength
 // characters: the standfirst, or else the start of the body.
@@ -276,6 +279,9 @@ type Issue struct {
 	Tools    *List
 	Reading  *List
 	Articles []*Article // print order: lead, deep dives, opinion
+	Images   []*Image   // the image files of the issue folder, by name
+
+	noteImages map[string]bool // names of the images the editor's note shows
 }
 
 // Site returns the site the issue belongs to.

@@ -127,6 +127,12 @@ don't rename published articles.
 	draft: true                              optional; a draft article is never public, even in a
 	                                         public issue
 	updated: 2026-04-25T09:30:00+01:00       optional; when the article was last corrected
+	image: chart.png                         optional; the article's lead picture, a file of the issue
+	                                         folder: shown above the article on its pages, og:image of
+	                                         its page, and its feed entries' enclosure (RSS <enclosure>,
+	                                         Atom link rel="enclosure", JSON Feed "image")
+	image_alt: Safetensors adoption, week … required with image:; what the picture shows, for readers
+	                                         who cannot see it
 	---
 	The body, in Markdown (CommonMark with GitHub tables, strikethrough and
 	autolinks). Raw HTML is not passed through. Links may be relative to the
@@ -135,6 +141,27 @@ don't rename published articles.
 An issue has at most one lead. On the issue page the lead comes first, then
 the metrics box, the deep dives, the opinion columns, tools of the week and
 weekend reading.
+
+# Pictures
+
+Image files in an issue folder belong to the issue: PNG (.png), JPEG
+(.jpg, .jpeg), GIF (.gif), WebP (.webp) and SVG (.svg). Markdown (an
+article's body or the editor's note) shows one by its file name,
+relative to the folder:
+
+	![Safetensors adoption, week by week](chart.png)
+
+The text between the brackets is the alt text, required. Pictures are
+served at addresses holding a hash of their bytes
+(/issues/88/images/3f2a9c1e7b0d4a55/chart.png), so a changed file gets a
+new address, with their width and height written into every <img>. A
+picture is public only once an article or note of a public issue shows
+it: a draft's pictures are seen in the editors' preview only. File names
+may hold letters, digits, ".", "-" and "_". A file over 10 MB, a file
+that is not the image its name says (a JPEG named .png), a reference to a
+file that does not exist and a picture without alt text are errors. SVG
+files need width and height (or a viewBox) on their <svg> element; they
+are served so that they can run no script.
 
 # Strictness
 

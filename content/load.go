@@ -429,6 +429,8 @@ type articleFile struct {
 	Order      int      `yaml:"order,omitempty"`
 	Draft      bool     `yaml:"draft,omitempty"`
 	Updated    string   `yaml:"updated,omitempty"`
+	Image      string   `yaml:"image,omitempty"`
+	ImageAlt   string   `yaml:"image_alt,omitempty"`
 }
 
 // UnmarshalYAML lets an author be written as a bare name.
@@ -445,9 +447,9 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
 // parseIssueFiles parses one issue folder's files as readIssueFiles
 // returned them: issue.md, if present, first.
-func parseIssueFiles(dir string, n int, files []rawFile, site *Site, list *Problems) *Issue {
+func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, list *Problems) *Issue {
 	issuePath := dir + "/issue.md"
-	iss := &Issue{site: site, Number: n, Path: issuePath}
+	iss := &Issue{site: site, Number: n, Path: issuePath, Images: images}
 	if len(files) > 0 && files[0].name == issuePath {
 		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1, last: lastLine(files[0].data)})
 		files = files[1:]
@@ -528,7 +530,8 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 		if err != nil {
 			p.add(0, "editor's note: %v", err)
 		}
-		iss.Note = html
+		iss.Note = withImages(html, iss)
+		iss.noteImages = checkImages(Clean(string(body)), bodyLine(yml), iss, p)
 	}
 	if f.Metrics != nil {
 		m := &Metrics{Title: Clean(strings.TrimSpace(f.Metrics.Title))}
@@ -672,6 +675,8 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 	}
 	a.Updated = updatedTime(f.Updated, site, doc, p)
 	a.body = &lazyBody{src: Clean(string(body))}
+	a.images = checkImages(a.body.src, bodyLine(yml), iss, p)
+	leadImage(a, f.Image, f.ImageAlt, doc, p)
 	if a.Standfirst != "" {
 		a.body.summary = Truncate(a.Standfirst, SummaryLength)
 	}

@@ -217,17 +217,26 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 		f.problems = Problems{{Path: dir, Msg: "issue folders are named by issue number (e.g. issues/87)"}}
 		return f, buf
 	}
-	files, ps, buf := readIssueFiles(fsys, dir, buf)
+	files, imageNames, ps, buf := readIssueFiles(fsys, dir, buf)
 	h := sha256.New()
 	for _, file := range files {
 		hashFile(h, file.name, file.data)
+	}
+	var images []*Image
+	for _, p := range imageNames {
+		img, problem := readImage(fsys, p, n, h)
+		if problem != nil {
+			ps = append(ps, *problem)
+			continue
+		}
+		images = append(images, img)
 	}
 	f.sum = [sha256.Size]byte(h.Sum(nil))
 	if prev != nil && prev.sum == f.sum && len(ps) == 0 && len(prev.problems) == 0 && prev.issue != nil {
 		return prev, buf
 	}
 	f.problems = ps
-	f.issue = parseIssueFiles(dir, n, files, l.site, &f.problems)
+	f.issue = parseIssueFiles(dir, n, files, images, l.site, &f.problems)
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
 		f.issue.publicSum = publicSum(f.issue, files)
@@ -260,11 +269,10 @@ type rawFile struct {
 }
 
 // readIssueFiles reads issue.md and the articles of one folder, issue.md
-// first, then the articles by file name. The files' bytes are appended
-// to buf, which is returned (grown if need be) for reuse.
-func readIssueFiles(fsys fs.FS, dir string, buf []byte) ([]rawFile, Problems, []byte) {
-	var ps Problems
-	var files []rawFile
+// first, then the articles by file name, and lists the folder's images
+// (see readImage). The files' bytes are appended to buf, which is
+// returned (grown if need be) for reuse.
+func readIssueFiles(fsys fs.FS, dir string, buf []byte) (files []rawFile, images []string, ps Problems, _ []byte) {
 	issuePath := dir + "/issue.md"
 	if b, nbuf, err := appendFile(buf, fsys, issuePath); err != nil {
 		ps = append(ps, Problem{Path: issuePath, Msg: readError(err)})
@@ -275,10 +283,14 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) ([]rawFile, Problems, []
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		ps = append(ps, Problem{Path: dir, Msg: readError(err)})
-		return nil, ps, buf
+		return nil, nil, ps, buf
 	}
 	for _, e := range entries {
 		name := e.Name()
+		if !e.IsDir() && !strings.HasPrefix(name, ".") && isImageName(name) {
+			images = append(images, dir+"/"+name)
+			continue
+		}
 		if e.IsDir() || strings.HasPrefix(name, ".") || path.Ext(name) != ".md" || name == "issue.md" {
 			continue
 		}
@@ -291,7 +303,7 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) ([]rawFile, Problems, []
 		files = append(files, rawFile{p, b})
 		buf = nbuf
 	}
-	return files, ps, buf
+	return files, images, ps, buf
 }
 
 // appendFile is fs.ReadFile reading into buf: it appends the file's bytes
