@@ -175,7 +175,7 @@ type Article struct {
 	ImageAlt   string    // its alt text (image_alt:)
 
 	images map[string]bool // names of the images the article shows
-	body   *lazyBody // Markdown, rendered when asked; shared by the article's copies in snapshots
+	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be

@@ -36,11 +36,11 @@ func testJPEG(t testing.TB, w, h int) string {
 
 func TestImages(t *testing.T) {
 	c, err := Load(tree(map[string]string{
-		"issues/1/issue.md":  "---\ndate: 2026-01-01\n---\nSee ![The front page](front.jpg).\n",
-		"issues/1/lead.md":   "---\ntitle: One\nimage: chart.png\nimage_alt: Adoption, week by week\n---\nText.\n\n![Safetensors adoption](./chart.png \"Adoption\")\n",
-		"issues/1/guest.md":  "---\ntitle: Two\ndraft: true\n---\n![A secret](secret.png)\n",
-		"issues/1/chart.png": testPNG(t, 640, 360),
-		"issues/1/front.jpg": testJPEG(t, 30, 20),
+		"issues/1/issue.md":   "---\ndate: 2026-01-01\n---\nSee ![The front page](front.jpg).\n",
+		"issues/1/lead.md":    "---\ntitle: One\nimage: chart.png\nimage_alt: Adoption, week by week\n---\nText.\n\n![Safetensors adoption](./chart.png \"Adoption\")\n",
+		"issues/1/guest.md":   "---\ntitle: Two\ndraft: true\n---\n![A secret](secret.png)\n",
+		"issues/1/chart.png":  testPNG(t, 640, 360),
+		"issues/1/front.jpg":  testJPEG(t, 30, 20),
 		"issues/1/secret.png": testPNG(t, 8, 8),
 		"issues/1/unused.png": testPNG(t, 8, 8),
 		"issues/1/logo.svg":   `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 40"><rect width="1" height="1"/></svg>`,
