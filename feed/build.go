@@ -204,7 +204,7 @@ func (b *builder) article(a *content.Article) Entry {
 	b.articleBody(&w, a, page)
 	cats := []string{a.Section.Title()}
 	cats = appendCategories(cats, a.Tags...)
-	return Entry{
+	e := Entry{
 		Item: &feeds.Item{
 			Id:          a.ID(),
 			IsPermaLink: "false",
@@ -219,6 +219,8 @@ func (b *builder) article(a *content.Article) Entry {
 		AuthorURL:  authorURL(a.Author),
 		Categories: cats,
 	}
+	e.Item.Enclosure = b.enclosure(a)
+	return e
 }
 
 func (b *builder) issue(iss *content.Issue) Entry {
@@ -281,7 +283,7 @@ func (b *builder) issue(iss *content.Issue) Entry {
 	if summary == "" {
 		summary = masthead(iss)
 	}
-	return Entry{
+	e := Entry{
 		Item: &feeds.Item{
 			Id:          iss.ID(),
 			IsPermaLink: "false",
@@ -296,6 +298,10 @@ func (b *builder) issue(iss *content.Issue) Entry {
 		AuthorURL:  authorURL(b.site.Author),
 		Categories: cats,
 	}
+	if lead := iss.Lead(); lead != nil {
+		e.Item.Enclosure = b.enclosure(lead)
+	}
+	return e
 }
 
 // list is the entry of one issue's tools or reading list. Its page is the
@@ -341,6 +347,7 @@ func (b *builder) articleBody(w *strings.Builder, a *content.Article, page strin
 	if a.Rating != nil {
 		w.WriteString("<p>Rating: " + esc(a.Rating.String()) + "</p>\n")
 	}
+	b.leadImage(w, a)
 	body := b.absolute(content.Clean(string(a.Body())), page)
 	quote := ""
 	if q := text(a.PullQuote); q != "" {

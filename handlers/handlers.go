@@ -80,6 +80,7 @@ type server struct {
 	tmpl    *templates
 	static  *staticFiles
 	pages   *pageCache
+	images  *imageCache
 	headers *headerCache
 
 	preview *previewDesk // nil when no preview token is configured
@@ -139,6 +140,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		version:   d.Version,
 		planet:    planetCache{last: map[feed.Format]planetEntry{}},
 		pages:     newPageCache(),
+		images:    newImageCache(),
 		headers:   newHeaderCache(),
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,

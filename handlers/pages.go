@@ -18,11 +18,15 @@ type Page struct {
 	Description string // meta description and og:description
 	Canonical   string // absolute URL of the page
 	OGType      string // "website" or "article"
-	Image       string // absolute URL of the icon, for og:image
-	Feeds       []FeedLink
-	CSS         string // fingerprinted URL of the style sheet
-	Icon        string // fingerprinted URL of the icon
-	Generator   string
+	Image       string // absolute URL of og:image: the icon, or the article's picture
+	// ImageWidth, ImageHeight and ImageAlt describe og:image when it is
+	// an article's picture; zero for the icon.
+	ImageWidth, ImageHeight int
+	ImageAlt                string
+	Feeds                   []FeedLink
+	CSS                     string // fingerprinted URL of the style sheet
+	Icon                    string // fingerprinted URL of the icon
+	Generator               string
 	// Issue is the issue the masthead's edition line and dateline are
 	// about; nil on pages that are not about one issue.
 	Issue *content.Issue
@@ -167,6 +171,13 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 	return p
 }
 
+// setImage makes an article's picture, if it has one, the page's og:image.
+func (p *Page) setImage(site *content.Site, a *content.Article) {
+	if img := a.Image; img != nil {
+		p.Image, p.ImageWidth, p.ImageHeight, p.ImageAlt = site.URL(img.URLPath()), img.Width, img.Height, a.ImageAlt
+	}
+}
+
 func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
 	t, _, _ := strings.Cut(f.ContentType(), ";")
 	return FeedLink{Type: t, Title: spec.Title(site) + " (" + formatName(f) + ")", Href: site.URL(spec.Path(f)), Format: formatName(f), View: feedViewPath(spec, f)}
@@ -226,6 +237,7 @@ func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) 
 		p.Issue, p.Nameplate = iss, true
 		if l := iss.Lead(); l != nil {
 			p.Description = l.Title + ". " + l.Summary()
+			p.setImage(snap.Site, l)
 		}
 		for i, other := range snap.Issues {
 			if other == iss {
@@ -256,6 +268,7 @@ func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error
 		}
 		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
 		p.Issue, p.OGType, p.Description = iss, "article", a.Summary()
+		p.setImage(snap.Site, a)
 		for _, o := range iss.Articles {
 			if o != a {
 				p.Others = append(p.Others, o)

@@ -1,0 +1,96 @@
+package handlers
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+)
+
+// Pictures of an issue are served at /issues/{number}/images/{hash}/{name}:
+// the hash is of the bytes, so the URL changes whenever the file does and
+// the response may be cached for a year, immutable. A picture is served
+// only when a public article or note of a public issue shows it; with
+// the preview token (cookie or bearer), any picture of any issue is, as
+// the editor's preview shows drafts.
+
+// hvImageCSP is the Content-Security-Policy of an SVG picture opened by
+// itself: no script runs, nothing is fetched, it is sandboxed.
+var hvImageCSP = []string{"default-src 'none'; style-src 'unsafe-inline'; sandbox"}
+
+func (s *server) image(c echo.Context) error {
+	preview := s.previewMode(c)
+	pub := findIssue(s.content.At(s.now()), c.Param("number")) // nil unless public
+	iss := pub
+	if preview {
+		iss = findIssue(s.content.Content().Preview(), c.Param("number"))
+	}
+	if iss == nil {
+		return errNotFound
+	}
+	img := iss.Image(c.Param("name"))
+	if img == nil || img.Hash != c.Param("hash") {
+		return errNotFound
+	}
+	// The public copy of an issue holds only its public articles.
+	public := pub != nil && pub.PublicImage(img)
+	if !public && !preview {
+		return errNotFound
+	}
+	r, err := s.images.get(img)
+	if errors.Is(err, content.ErrImageChanged) || errors.Is(err, fs.ErrNotExist) {
+		return errNotFound // changed or gone since the load: the reload brings the new URL
+	}
+	if err != nil {
+		return err
+	}
+	cc := longCache
+	if !public {
+		cc = "private, no-store" // a draft's picture, for the editor only
+	}
+	return writeRendered(c, r, cc)
+}
+
+// imageCache keeps the bytes of the pictures being served, by content
+// hash, within maxImageBytes; when full it is emptied and refills with
+// the pictures asked for next.
+type imageCache struct {
+	mu    sync.Mutex
+	bytes int
+	m     map[string]*rendered
+}
+
+const maxImageBytes = 32 << 20
+
+func newImageCache() *imageCache { return &imageCache{m: map[string]*rendered{}} }
+
+func (c *imageCache) get(img *content.Image) (*rendered, error) {
+	key := img.Hash + "/" + img.Type
+	c.mu.Lock()
+	r, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	b, err := img.Read()
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{"Content-Type": {img.Type}}
+	if img.Type == "image/svg+xml" {
+		h["Content-Security-Policy"] = hvImageCSP
+	}
+	r = newRendered(b, h)
+	c.mu.Lock()
+	if c.bytes+len(b) > maxImageBytes {
+		c.m, c.bytes = map[string]*rendered{}, 0
+	}
+	c.m[key] = r
+	c.bytes += len(b)
+	c.mu.Unlock()
+	return r, nil
+}
