@@ -300,7 +300,7 @@ func checkImages(src string, bodyLine int, iss *Issue, p problems) map[string]bo
 
 // withImages rewrites the <img> elements of rendered HTML that name an
 // image of the issue: their src becomes the image's URL, and they get
-// its width and height, so pages do not jump while loading.
+// its width and height, so pages and readers do not jump while loading.
 func withImages(h template.HTML, iss *Issue) template.HTML {
 	if len(iss.Images) == 0 || !strings.Contains(string(h), "<img") {
 		return h
@@ -336,10 +336,11 @@ func withImages(h template.HTML, iss *Issue) template.HTML {
 			out.Write(raw)
 			continue
 		}
+		// No loading="lazy": the body goes into feeds too, whose
+		// readers' sanitisers drop what they do not know.
 		t.Attr = append(t.Attr,
 			html.Attribute{Key: "width", Val: strconv.Itoa(img.Width)},
-			html.Attribute{Key: "height", Val: strconv.Itoa(img.Height)},
-			html.Attribute{Key: "loading", Val: "lazy"})
+			html.Attribute{Key: "height", Val: strconv.Itoa(img.Height)})
 		out.WriteString(t.String())
 	}
 }

@@ -64,7 +64,7 @@ func TestImages(t *testing.T) {
 		t.Errorf("lead image %v %q", lead.Image, lead.ImageAlt)
 	}
 	body := string(lead.Body())
-	want := `<img src="/issues/1/images/` + chart.Hash + `/chart.png" alt="Safetensors adoption" title="Adoption" width="640" height="360" loading="lazy">`
+	want := `<img src="/issues/1/images/` + chart.Hash + `/chart.png" alt="Safetensors adoption" title="Adoption" width="640" height="360">`
 	if !strings.Contains(body, want) {
 		t.Errorf("body %s\nwant %s", body, want)
 	}

@@ -57,6 +57,15 @@ type entryView struct {
 	Atom       string
 	JSON       string
 	Warnings   []string
+	Images     []entryImage // the pictures readers will load
+}
+
+// entryImage is a picture of an entry as readers get it.
+type entryImage struct {
+	URL           string
+	Width, Height string // as the <img> says; "" for the enclosure
+	Alt           string
+	Enclosure     string // "enclosure, image/png, 24 KB" for the lead picture
 }
 
 // jsonEntry is the part of a JSON Feed item the page shows.
@@ -66,6 +75,7 @@ type jsonEntry struct {
 	Title         string   `json:"title"`
 	Summary       string   `json:"summary"`
 	ContentHTML   string   `json:"content_html"`
+	Image         string   `json:"image"`
 	DatePublished string   `json:"date_published"`
 	DateModified  string   `json:"date_modified"`
 	Tags          []string `json:"tags"`
@@ -177,6 +187,7 @@ func (s *server) entryView(snap *content.Snapshot, src entrySource) (entryView, 
 	clean := s.preview.reader.Sanitize(j.ContentHTML)
 	v.Content = template.HTML(clean) // sanitised just above
 	v.Warnings = entryWarnings(j.ContentHTML, clean, src.article)
+	v.Images = entryImages(clean, j.Image, src.article)
 	return v, nil
 }
 
@@ -226,6 +237,31 @@ func plural(n int) string {
 // imageSources lists the src of every img of an HTML fragment.
 func imageSources(fragment string) []string {
 	var out []string
+	for _, img := range images(fragment) {
+		out = append(out, img.URL)
+	}
+	return out
+}
+
+// entryImages lists the pictures readers load for an entry: its
+// enclosure (image, the JSON Feed item's), then each <img> of its
+// sanitised content, with the sizes the content gives them.
+func entryImages(clean, enclosure string, a *content.Article) []entryImage {
+	var out []entryImage
+	if enclosure != "" {
+		e := entryImage{URL: enclosure, Enclosure: "enclosure"}
+		if a != nil && a.Image != nil {
+			e.Alt, e.Width, e.Height = a.ImageAlt, strconv.Itoa(a.Image.Width), strconv.Itoa(a.Image.Height)
+			e.Enclosure += fmt.Sprintf(", %s, %.1f KB", a.Image.Type, float64(a.Image.Size)/1024)
+		}
+		out = append(out, e)
+	}
+	return append(out, images(clean)...)
+}
+
+// images lists the img elements of an HTML fragment.
+func images(fragment string) []entryImage {
+	var out []entryImage
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	for {
 		tt := z.Next()
@@ -239,13 +275,20 @@ func imageSources(fragment string) []string {
 		if t.Data != "img" {
 			continue
 		}
-		src := ""
+		var img entryImage
 		for _, a := range t.Attr {
-			if a.Key == "src" {
-				src = strings.TrimSpace(a.Val)
+			switch a.Key {
+			case "src":
+				img.URL = strings.TrimSpace(a.Val)
+			case "width":
+				img.Width = a.Val
+			case "height":
+				img.Height = a.Val
+			case "alt":
+				img.Alt = a.Val
 			}
 		}
-		out = append(out, src)
+		out = append(out, img)
 	}
 }
 

@@ -136,4 +136,17 @@ func TestImagesInPreview(t *testing.T) {
 	ts.get(tomorrow, http.StatusOK, bearer...)
 	page := ts.get("/preview/issues/87", http.StatusOK, bearer...).Body.String()
 	contains(t, "/preview/issues/87", page, `src="`+tomorrow+`"`, `width="20" height="20"`)
+
+	// What readers will see: every picture with its absolute URL and size,
+	// the lead picture as the enclosure.
+	site := ts.live.Content().Site
+	entries := ts.get("/preview/entries/86", http.StatusOK, bearer...).Body.String()
+	chart, desk := site.URL(imagePath(t, ts, 86, "chart.png")), site.URL(imagePath(t, ts, 86, "desk.png"))
+	contains(t, "/preview/entries/86", entries,
+		`<a href="`+chart+`"><code>`+chart+`</code></a> 640×360 px · enclosure, image/png,`,
+		`<code>`+desk+`</code></a> 120×80 px · “The desk at dawn”`,
+		`<img src="`+chart+`" alt="Safetensors adoption, week by week" width="640" height="360"`)
+	if strings.Contains(entries, "readers cannot load") || strings.Contains(entries, "sanitiser removes") {
+		t.Error("pictures flagged as unloadable or stripped")
+	}
 }
