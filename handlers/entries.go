@@ -187,7 +187,11 @@ func (s *server) entryView(snap *content.Snapshot, src entrySource) (entryView, 
 	clean := s.preview.reader.Sanitize(j.ContentHTML)
 	v.Content = template.HTML(clean) // sanitised just above
 	v.Warnings = entryWarnings(j.ContentHTML, clean, src.article)
-	v.Images = entryImages(clean, j.Image, src.article)
+	pictured := src.article
+	if pictured == nil && src.spec.Kind == feed.Issues && len(snap.Issues) == 1 {
+		pictured = snap.Issues[0].Lead() // the whole issue's enclosure is its lead's picture
+	}
+	v.Images = entryImages(clean, j.Image, pictured)
 	return v, nil
 }
 

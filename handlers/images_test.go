@@ -146,6 +146,9 @@ func TestImagesInPreview(t *testing.T) {
 		`<a href="`+chart+`"><code>`+chart+`</code></a> 640×360 px · enclosure, image/png,`,
 		`<code>`+desk+`</code></a> 120×80 px · “The desk at dawn”`,
 		`<img src="`+chart+`" alt="Safetensors adoption, week by week" width="640" height="360"`)
+	if strings.Contains(entries, "no width and height") {
+		t.Error("a picture of what readers will see has no size")
+	}
 	if strings.Contains(entries, "readers cannot load") || strings.Contains(entries, "sanitiser removes") {
 		t.Error("pictures flagged as unloadable or stripped")
 	}
