@@ -165,17 +165,17 @@ func addEntries(d *Doc, b *builder, iss *content.Issue, s Spec, limit int) {
 				return
 			}
 			if s.Kind == Articles || a.Section == s.Section {
-				d.add(b.article(a))
+				d.add(b.pictured(b.article(a), a))
 			}
 		}
 	case s.Kind == Issues:
 		if !full() {
-			d.add(b.issue(iss))
+			d.add(b.pictured(b.issue(iss), iss.Lead()))
 		}
 	case s.Kind == TagFeed:
 		for _, a := range iss.Articles {
 			if !full() && a.HasTag(s.Tag) {
-				d.add(b.article(a))
+				d.add(b.pictured(b.article(a), a))
 			}
 		}
 	case s.Kind == SectionFeed:

@@ -204,7 +204,7 @@ func (b *builder) article(a *content.Article) Entry {
 	b.articleBody(&w, a, page)
 	cats := []string{a.Section.Title()}
 	cats = appendCategories(cats, a.Tags...)
-	e := Entry{
+	return Entry{
 		Item: &feeds.Item{
 			Id:          a.ID(),
 			IsPermaLink: "false",
@@ -219,8 +219,6 @@ func (b *builder) article(a *content.Article) Entry {
 		AuthorURL:  authorURL(a.Author),
 		Categories: cats,
 	}
-	e.Item.Enclosure = b.enclosure(a)
-	return e
 }
 
 func (b *builder) issue(iss *content.Issue) Entry {
@@ -283,7 +281,7 @@ func (b *builder) issue(iss *content.Issue) Entry {
 	if summary == "" {
 		summary = masthead(iss)
 	}
-	e := Entry{
+	return Entry{
 		Item: &feeds.Item{
 			Id:          iss.ID(),
 			IsPermaLink: "false",
@@ -298,10 +296,6 @@ func (b *builder) issue(iss *content.Issue) Entry {
 		AuthorURL:  authorURL(b.site.Author),
 		Categories: cats,
 	}
-	if lead := iss.Lead(); lead != nil {
-		e.Item.Enclosure = b.enclosure(lead)
-	}
-	return e
 }
 
 // list is the entry of one issue's tools or reading list. Its page is the

@@ -16,13 +16,16 @@ import (
 // with its width and height, for readers that show no enclosures.
 // Pictures in the body get absolute URLs like every link.
 
-// enclosure is the article's lead picture as an enclosure, or nil.
-func (b *builder) enclosure(a *content.Article) *feeds.Enclosure {
-	img := a.Image
-	if img == nil {
-		return nil
+// pictured gives entry e the lead picture of article a (nil: none) as
+// its enclosure: the article's own entries, and the whole issue's with
+// its lead's.
+func (b *builder) pictured(e Entry, a *content.Article) Entry {
+	if a == nil || a.Image == nil {
+		return e
 	}
-	return &feeds.Enclosure{Url: b.site.URL(img.URLPath()), Length: strconv.FormatInt(img.Size, 10), Type: img.Type}
+	img := a.Image
+	e.Item.Enclosure = &feeds.Enclosure{Url: b.site.URL(img.URLPath()), Length: strconv.FormatInt(img.Size, 10), Type: img.Type}
+	return e
 }
 
 // leadImage writes the article's lead picture, if it has one.
