@@ -146,3 +146,29 @@ func TestImageProblems(t *testing.T) {
 		}
 	}
 }
+
+// A picture saved into an issue folder is picked up by the next reload,
+// which is what a save in the running server triggers.
+func TestImageReload(t *testing.T) {
+	fsys := tree(map[string]string{
+		"issues/1/issue.md": "---\ndate: 2026-01-01\n---\n",
+		"issues/1/lead.md":  "---\ntitle: One\n---\nText.\n",
+	})
+	live, err := NewLive(fsys, LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := live.Content().Issue(1).Version
+	fsys["issues/1/chart.png"] = &fstest.MapFile{Data: ExampleChart(64, 32)}
+	fsys["issues/1/lead.md"] = &fstest.MapFile{Data: []byte("---\ntitle: One\n---\n![A chart](chart.png)\n")}
+	if err := live.ReloadPaths([]string{"issues/1/chart.png", "issues/1/lead.md"}); err != nil {
+		t.Fatal(err)
+	}
+	iss := live.Content().Issue(1)
+	if img := iss.Image("chart.png"); img == nil || img.Width != 64 || iss.Version == before {
+		t.Fatalf("after reload: image %+v, version %s (was %s)", img, iss.Version, before)
+	}
+	if !strings.Contains(string(iss.Lead().Body()), `width="64" height="32"`) {
+		t.Errorf("body %s", iss.Lead().Body())
+	}
+}
