@@ -258,6 +258,8 @@ func routeFormat(route string) string {
 		return "prometheus"
 	case strings.HasSuffix(route, ".opml"):
 		return "opml"
+	case strings.HasPrefix(route, "/issues/:number/images/"):
+		return "image"
 	case route == "/sitemap.xml" || strings.HasPrefix(route, "/sitemaps/"):
 		return "sitemap"
 	case strings.HasPrefix(route, "/tags/:tag/feed."):
