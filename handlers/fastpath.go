@@ -365,7 +365,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	if req.head {
 		method = http.MethodHead
 	}
-	s.record(context.Background(), start, time.Since(start), method, req.route.path, req.route.path, status, sent, req.userAgent)
+	s.record(context.Background(), start, time.Since(start), method, req.route.path, req.route.path, status, sent, req.userAgent, fc.client)
 	return true
 }
 

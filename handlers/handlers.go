@@ -27,6 +27,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
+	"github.com/morningpost/morningpost/handlers/audience"
 )
 
 // Deps is what the handlers need from the rest of the program.
@@ -65,6 +66,9 @@ type Deps struct {
 	MetricsPrivate bool
 	// AccessLog writes one line per request to Logger (observe.go).
 	AccessLog bool
+	// Audience keeps the audience's counts (audience.go); nil: they are
+	// kept in memory only, and lost at exit.
+	Audience *audience.Store
 }
 
 // server holds the dependencies and everything prepared once at New.
@@ -91,6 +95,7 @@ type server struct {
 	metrics        *Metrics
 	accessLog      bool
 	sitemapMax     int // URLs in one sitemap; more make /sitemap.xml an index
+	audience       *audience.Counter
 }
 
 // New returns the server with every route registered. It fails when a
@@ -123,6 +128,10 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	return h, nil
 }
+
+// Audience is the counter of the feeds' audience; Run it to write the
+// counts to the store.
+func (h *Server) Audience() *audience.Counter { return h.s.audience }
 
 // SetSources gives the handlers the store of upstream items, for a site
 // that starts reading sources while the server runs.
@@ -189,6 +198,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 	e.Use(s.previewLogin)
 	s.routes(e)
 	s.metrics.bindRoutes(e)
+	s.audience = s.newAudience(d.Audience)
 	return s, e, nil
 }
 

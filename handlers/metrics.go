@@ -193,7 +193,8 @@ func (cc cacheCollector) Collect(ch chan<- prometheus.Metric) {
 // a scrape.
 type routeMetrics struct {
 	route, format string
-	feed          bool // a feed: its requests may report subscribers
+	feed          bool // a feed
+	audience      int  // the audience's index of a subscription feed (audience.Counter.Feed); -1 for other routes
 	m             *Metrics
 	once          sync.Once
 	bytes         prometheus.Counter
@@ -202,7 +203,7 @@ type routeMetrics struct {
 }
 
 func (m *Metrics) newRoute(route, format string, isFeed bool) *routeMetrics {
-	return &routeMetrics{route: route, format: format, feed: isFeed, m: m}
+	return &routeMetrics{route: route, format: format, feed: isFeed, m: m, audience: -1}
 }
 
 // observe counts one response of the route.
@@ -270,67 +271,8 @@ func routeFormat(route string) string {
 	return "html"
 }
 
-// aggregators are the feed services known to report their subscriber
-// counts in the User-Agent, by the name they use there (matched without
-// regard to case) and the label they get. Anything else is "other".
-var aggregators = []struct{ match, label string }{
-	{"feedly", "feedly"},
-	{"inoreader", "inoreader"},
-	{"newsblur", "newsblur"},
-	{"feedbin", "feedbin"},
-	{"theoldreader", "theoldreader"},
-	{"netvibes", "netvibes"},
-	{"bazqux", "bazqux"},
-	{"feedspot", "feedspot"},
-	{"feedhq", "feedhq"},
-	{"feedwrangler", "feedwrangler"},
-	{"bloglovin", "bloglovin"},
-	{"commafeed", "commafeed"},
-}
-
-// maxSubscribers caps a reported count: the header is the client's word.
-const maxSubscribers = 100_000_000
-
-// subscriberReport finds "N subscribers" in a User-Agent, as Feedly
-// ("Feedly/1.0 (+http://www.feedly.com/fetcher.html; 123 subscribers;
-// feed-id=…)"), Inoreader, NewsBlur, Feedbin and others send it, and
-// names the aggregator.
-func subscriberReport(ua string) (aggregator string, n int, ok bool) {
-	i := strings.Index(ua, " subscriber")
-	if i < 0 {
-		i = strings.Index(ua, " Subscriber")
-	}
-	if i <= 0 {
-		return "", 0, false
-	}
-	j := i
-	for j > 0 && ua[j-1] >= '0' && ua[j-1] <= '9' {
-		j--
-	}
-	if j == i || i-j > 9 {
-		return "", 0, false
-	}
-	n, err := strconv.Atoi(ua[j:i])
-	if err != nil {
-		return "", 0, false
-	}
-	lower := strings.ToLower(ua)
-	aggregator = "other"
-	for _, a := range aggregators {
-		if strings.Contains(lower, a.match) {
-			aggregator = a.label
-			break
-		}
-	}
-	return aggregator, min(n, maxSubscribers), true
-}
-
-// observeSubscribers records the subscriber count a feed request reports.
-func (r *routeMetrics) observeSubscribers(ua string) {
-	if !strings.Contains(ua, "ubscriber") {
-		return
-	}
-	if agg, n, ok := subscriberReport(ua); ok {
-		r.m.subscribers.WithLabelValues(r.route, agg).Set(float64(n))
-	}
+// setSubscribers is the audience's OnReport: the figure an aggregator
+// reported for a feed (audience.Agent.Label names it).
+func (m *Metrics) setSubscribers(feed, aggregator string, n int64) {
+	m.subscribers.WithLabelValues(feed, aggregator).Set(float64(n))
 }

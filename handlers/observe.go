@@ -4,14 +4,17 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/handlers/audience"
 )
 
 // observe is the outermost middleware: it lets the error handler answer
-// a failed request, then counts the response in the metrics, records the
-// subscribers a feed aggregator reports, and writes the access log line.
+// a failed request, then counts the response in the metrics and the
+// audience, and writes the access log line.
 //
 // The log line holds the method, the path without its query string (a
 // preview token may travel there), the route, status, bytes and
@@ -23,18 +26,20 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		w, req := c.Response(), c.Request()
-		s.record(req.Context(), start, time.Since(start), req.Method, req.URL.Path, c.Path(), w.Status, w.Size, req.Header.Get("User-Agent"))
+		s.record(req.Context(), start, time.Since(start), req.Method, req.URL.Path, c.Path(), w.Status, w.Size, req.Header.Get("User-Agent"), clientAddr(c))
 		return nil
 	}
 }
 
-// record counts a response in the metrics and writes its access log
-// line; route is the route pattern that answered.
-func (s *server) record(ctx context.Context, start time.Time, d time.Duration, method, path, route string, status int, size int64, userAgent string) {
+// record counts a response in the metrics and the audience, and writes
+// its access log line; route is the route pattern that answered, client
+// the address as the limiter counts it. Both paths (net/http's and the
+// fast path) call it once per response.
+func (s *server) record(ctx context.Context, start time.Time, d time.Duration, method, path, route string, status int, size int64, userAgent string, client netip.Addr) {
 	rm := s.metrics.route(route)
 	rm.observe(status, size, d)
-	if rm.feed {
-		rm.observeSubscribers(userAgent)
+	if rm.audience >= 0 {
+		s.audience.Count(audience.Response{Feed: rm.audience, Time: start, Head: method == http.MethodHead, Status: status, Bytes: size, Client: client, UserAgent: userAgent})
 	}
 	if h := s.log.Handler(); s.accessLog && h.Enabled(ctx, slog.LevelInfo) {
 		// A record made here, without the caller's program counter,

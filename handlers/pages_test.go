@@ -20,6 +20,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
+	"github.com/morningpost/morningpost/handlers/audience"
 )
 
 // doc is a parsed page with helpers to find elements.
@@ -669,6 +670,12 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 		"tags": {
 			tagsPage{Page: srv.newPage(snap, "t", "/tags", ""), Tags: snap.Tags()},
 			tagsPage{Page: srv.newPage(empty, "t", "/tags", "")},
+		},
+		"audience": {
+			audiencePage{Page: srv.newPage(snap, "t", "/preview/audience", ""), Today: audience.Day{Date: "2026-12-01", Subscribers: 3},
+				ByFeed: []audienceFeed{{Path: "/feed.atom", Share: "50%"}}, Readers: []nameCount{{"newsboat", 3}}, Bots: []nameCount{{"Googlebot", 1}},
+				Charts: []chart{newChart("c", "C", []string{"a", "b"}, []chartPoint{{Date: "2026-12-01", Values: []int64{2, 1}}})}},
+			audiencePage{Page: srv.newPage(empty, "t", "/preview/audience", ""), Today: audience.Day{Date: "2026-12-01"}},
 		},
 		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}

@@ -92,8 +92,13 @@ func (s *server) writePreview(c echo.Context, name string, data any) error {
 	if err != nil {
 		return err
 	}
+	return writePrivate(c, hvHTML, body)
+}
+
+// writePrivate writes an editor's response: never stored, never indexed.
+func writePrivate(c echo.Context, contentType []string, body []byte) error {
 	h := c.Response().Header()
-	h["Content-Type"] = hvHTML
+	h["Content-Type"] = contentType
 	h["Content-Security-Policy"] = hvPreviewCSP
 	h["Referrer-Policy"] = hvReferrer
 	h["X-Content-Type-Options"] = hvNosniff

@@ -280,31 +280,6 @@ func TestMetrics(t *testing.T) {
 	}
 }
 
-func TestSubscriberReport(t *testing.T) {
-	cases := []struct {
-		ua   string
-		agg  string
-		n    int
-		isOK bool
-	}{
-		{"Feedly/1.0 (+http://www.feedly.com/fetcher.html; 123 subscribers; feed-id=x)", "feedly", 123, true},
-		{"Feedbin feed-id:1373711 - 142 subscribers", "feedbin", 142, true},
-		{"Mozilla/5.0 (compatible; theoldreader.com; 4 subscribers; feed-id=y)", "theoldreader", 4, true},
-		{"Feedly/1.0 (+http://www.feedly.com/fetcher.html; 1 subscriber; feed-id=x)", "feedly", 1, true},
-		{"Evil 99999999999999 subscribers", "", 0, false},
-		{"Miniflux/2.0", "", 0, false},
-		{"subscribers", "", 0, false},
-		{" subscribers", "", 0, false},
-		{"x subscribers", "", 0, false},
-	}
-	for _, c := range cases {
-		agg, n, ok := subscriberReport(c.ua)
-		if agg != c.agg || n != c.n || ok != c.isOK {
-			t.Errorf("%q: %q %d %v, want %q %d %v", c.ua, agg, n, ok, c.agg, c.n, c.isOK)
-		}
-	}
-}
-
 func TestAccessLogHasNoSecrets(t *testing.T) {
 	ts := newServerWith(t, func(d *Deps) { d.AccessLog = true })
 	ts.get("/feed.atom?token=SECRET1&x=1", 200, "Authorization", "Bearer SECRET2", "Cookie", "preview=SECRET3")

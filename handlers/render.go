@@ -29,9 +29,11 @@ type templates struct {
 }
 
 // pageNames are the page templates in templates/, each defining "main".
-var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries", "sources", "tag", "tags"}
+var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries", "sources", "tag", "tags", "audience"}
 
 var funcs = template.FuncMap{
+	// The audience's numbers (chart.go): 12,345; 1.2 MB; 3 Sep 2026.
+	"thousands": thousands, "byteSize": byteSize, "dayLabelYear": func(d string) string { return dayLabel(d, true) },
 	// longDate is the dateline's date: Saturday, 25 April 2026.
 	"longDate": func(t time.Time) string { return t.Format("Monday, 2 January 2006") },
 	// shortDate is a list's date: 25 April 2026.

@@ -60,6 +60,8 @@ func (s *server) routes(e *echo.Echo) {
 	get("/preview/issues/:number/:slug", s.previewArticle, s.requirePreview)
 	get("/preview/entries/:number", s.previewEntries, s.requirePreview)
 	get("/preview/events", s.previewEvents, s.requirePreview)
+	get("/preview/audience", s.previewAudience, s.requirePreview)
+	get("/preview/audience.json", s.previewAudienceJSON, s.requirePreview)
 	get("/sources", s.sourcesIndex, s.requirePreview)
 	for _, f := range feed.Formats {
 		get(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
