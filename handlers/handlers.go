@@ -96,6 +96,7 @@ type server struct {
 	accessLog      bool
 	sitemapMax     int // URLs in one sitemap; more make /sitemap.xml an index
 	audience       *audience.Counter
+	realClock      bool // now is time.Now
 }
 
 // New returns the server with every route registered. It fails when a
@@ -160,7 +161,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 	}
 	s.sources.Store(d.Sources)
 	if s.now == nil {
-		s.now = time.Now
+		s.now, s.realClock = time.Now, true
 	}
 	s.limiter = newLimiter(d.RateLimit, s.now)
 	if s.metrics == nil {

@@ -39,7 +39,11 @@ func (s *server) record(ctx context.Context, start time.Time, d time.Duration, m
 	rm := s.metrics.route(route)
 	rm.observe(status, size, d)
 	if rm.audience >= 0 {
-		s.audience.Count(audience.Response{Feed: rm.audience, Time: start, Head: method == http.MethodHead, Status: status, Bytes: size, Client: client, UserAgent: userAgent})
+		at := start // read from the server's clock, unless a test set its own
+		if !s.realClock {
+			at = s.now()
+		}
+		s.audience.Count(audience.Response{Feed: rm.audience, Time: at, Head: method == http.MethodHead, Status: status, Bytes: size, Client: client, UserAgent: userAgent})
 	}
 	if h := s.log.Handler(); s.accessLog && h.Enabled(ctx, slog.LevelInfo) {
 		// A record made here, without the caller's program counter,

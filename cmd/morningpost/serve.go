@@ -35,7 +35,7 @@ type serveConfig struct {
 	content   string
 	baseURL   string
 	logFormat string
-	data      string // folder of the upstream store
+	data      string // folder of the store: the audience, upstream sources
 	// previewToken opens the editor's desk (/preview); empty: closed.
 	previewToken string
 	// Abuse control and logging (observe.go).
@@ -59,7 +59,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", ":8080"), "`address` to listen on (env MORNINGPOST_ADDR)")
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
-	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store, used when morningpost.yaml lists sources (env MORNINGPOST_DATA)")
+	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store: the audience's counts, and upstream sources when morningpost.yaml lists any (env MORNINGPOST_DATA)")
 	fs.StringVar(&cfg.previewToken, "preview-token", getenv("MORNINGPOST_PREVIEW_TOKEN"), "`token` that opens the editor's private preview at /preview; off when empty (env MORNINGPOST_PREVIEW_TOKEN)")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
 	if err := observeFlags(fs, &cfg, getenv); err != nil {
@@ -116,6 +116,11 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// shutdown starts; Shutdown would otherwise wait for them in vain.
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
+	aud, audDB, err := openAudience(ctx, cfg.data)
+	if err != nil {
+		return err
+	}
+	defer audDB.Close()
 	h, err := handlers.NewServer(handlers.Deps{
 		Content:      live,
 		Feeds:        feed.NewCache(feedCacheBytes),
@@ -129,10 +134,15 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		Metrics:        metrics,
 		MetricsPrivate: cfg.metricsAddr != "",
 		AccessLog:      cfg.accessLog,
+		Audience:       aud,
 	})
 	if err != nil {
 		return err
 	}
+	// The audience's counts are written every minute, and at every
+	// return once the last response is counted.
+	stopAudience := runAudience(h)
+	defer stopAudience()
 
 	// Upstream sources: the store and the background poller. They stop
 	// after the HTTP server, and on every return; polls in flight finish
@@ -197,6 +207,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if msrv != nil {
 		_ = msrv.Shutdown(sctx)
 	}
+	stopAudience() // every response is counted: the last minute's counts are written
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
