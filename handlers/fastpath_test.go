@@ -543,10 +543,12 @@ func BenchmarkFastPath(b *testing.B) {
 			}
 			buf := []byte(raw + "\r\n")
 			b.ReportAllocs()
+			stop := cpuPerOp(b)
 			for b.Loop() {
 				req, _ := parseFastRequest(buf, h.routes)
 				l.answer(fc, &req)
 			}
+			stop()
 			if want := map[string]string{"gzip": " 200 ", "304": " 304 "}[bc.name]; !bytes.Contains(fc.out, []byte(want)) {
 				b.Fatalf("answered %s", fc.out)
 			}

@@ -110,6 +110,14 @@ func newClock(t time.Time) *clock { c := &clock{}; c.set(t); return c }
 // startServer runs the real server on 127.0.0.1:0 until the test ends.
 func startServer(t *testing.T, cfg serveConfig) string {
 	t.Helper()
+	base, _ := startStoppable(t, cfg)
+	return base
+}
+
+// startStoppable is startServer, with a stop that shuts the server down
+// gracefully before the test ends (it may be called more than once).
+func startStoppable(t *testing.T, cfg serveConfig) (base string, stop func()) {
+	t.Helper()
 	cfg.addr = "127.0.0.1:0"
 	if cfg.data == "" {
 		cfg.data = t.TempDir() // the sample reads a source; its store must not land in the source tree
@@ -120,26 +128,30 @@ func startServer(t *testing.T, cfg serveConfig) string {
 	logs := &syncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- runServer(ctx, cfg, logs) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server: %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("server: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("server did not shut down")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("server did not shut down")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	select {
 	case a := <-addr:
-		return "http://" + a
+		return "http://" + a, stop
 	case err := <-done:
 		t.Fatalf("server did not start: %v\n%s", err, logs)
 	case <-time.After(10 * time.Second):
 		t.Fatalf("server did not start:\n%s", logs)
 	}
-	return ""
+	return "", stop
 }
 
 func get(t *testing.T, method, url string, header ...string) (*http.Response, []byte) {

@@ -2,9 +2,11 @@ package audience
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"hash/maphash"
 	"log/slog"
+	"math/bits"
 	"net/http"
 	"net/netip"
 	"sync"
@@ -188,13 +190,7 @@ func (c *Counter) Count(r Response) {
 	if d == nil || t >= d.end {
 		d = c.rotate(r.Time)
 	}
-	var h maphash.Hash
-	h.SetSeed(d.seed)
-	a := r.Client.As16()
-	_, _ = h.Write(a[:])
-	_ = h.WriteByte(byte(r.Feed))
-	_, _ = h.WriteString(r.UserAgent)
-	sum := h.Sum64()
+	sum := readerHash(d.seed, r.Feed, r.Client, r.UserAgent)
 
 	v, known := d.seen[sum]
 	if !known {
@@ -239,6 +235,23 @@ func (c *Counter) Count(r Response) {
 	if known || len(d.seen) < c.maxExact {
 		d.seen[sum] = v
 	}
+}
+
+// readerHash is the keyed hash of a reader of a feed: the User-Agent
+// hashed with the day's key, mixed with the address and the feed (the
+// mix of wyhash: a 128-bit product folded), so nothing about the address
+// can be learnt from it without the key.
+func readerHash(seed maphash.Seed, feed int, addr netip.Addr, ua string) uint64 {
+	a := addr.As16()
+	hi := binary.LittleEndian.Uint64(a[:8])
+	lo := binary.LittleEndian.Uint64(a[8:])
+	k := maphash.String(seed, ua)
+	return mix(k^hi^0xa0761d6478bd642f, mix(k^lo^0xe7037ed1a0b428db, k^uint64(feed)^0x8ebc6af09c88c6e3))
+}
+
+func mix(a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	return hi ^ lo
 }
 
 // report records an aggregator's figure: the latest for its feed id.

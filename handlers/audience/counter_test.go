@@ -358,3 +358,15 @@ func TestPrune(t *testing.T) {
 		t.Errorf("after pruning: %+v", rows)
 	}
 }
+
+// BenchmarkCount is what counting adds to each response of a reader
+// seen before that day (the common case: polls).
+func BenchmarkCount(b *testing.B) {
+	c := NewCounter(Options{Feeds: feeds})
+	r := Response{Feed: 0, Time: time.Now(), Status: 304, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "Mozilla/5.0 (compatible; Miniflux/2.0.50; +https://miniflux.app)"}
+	c.Count(r)
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Count(r)
+	}
+}
