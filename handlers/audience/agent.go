@@ -140,9 +140,6 @@ var agents = []Agent{
 	{Name: Other, Kind: Reader},
 }
 
-// Agents returns the table, in the order it is searched.
-func Agents() []Agent { return agents }
-
 // otherAgent is the index of Other in agents.
 var otherAgent = func() int {
 	for i, a := range agents {
@@ -184,7 +181,7 @@ const maxScan = 512
 
 // Parsed is what a User-Agent says.
 type Parsed struct {
-	Agent int // index in Agents()
+	Agent int // index in the agents table
 	// Reported is the subscriber figure the User-Agent reports ("123
 	// subscribers", "5 readers"), capped at MaxReported; -1 when none.
 	Reported int64

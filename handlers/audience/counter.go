@@ -74,6 +74,10 @@ type Counter struct {
 	idSeed    maphash.Seed // aggregators' feed ids, which are no one's address
 	onReport  func(feed, label string, subscribers int64)
 
+	// flushing is held by Flush while it writes and by History while it
+	// reads, so a page never misses counts on their way to the store.
+	flushing sync.Mutex
+
 	mu         sync.Mutex
 	day        *dayState     // nil until the first response
 	pending    map[Key]Tally // counted, not yet written
@@ -355,6 +359,8 @@ func (c *Counter) collect(d *dayState, into map[Key]Tally, reset bool) {
 // transaction. When the write fails, the counts are kept for the next.
 // A day that has ended is closed first, its key dropped.
 func (c *Counter) Flush(ctx context.Context) error {
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
 	now := c.now()
 	c.mu.Lock()
 	if c.day != nil && now.UnixNano() >= c.day.end {

@@ -37,11 +37,6 @@ type FeedDay struct {
 // MaxDays is the longest history History returns.
 const MaxDays = DefaultKeep
 
-// Today is the current day's date in the site's time zone.
-func (c *Counter) Today() string {
-	return c.now().In(c.location()).Format(time.DateOnly)
-}
-
 // History returns the last n days (at most MaxDays), oldest first, the
 // last being today, with what is counted but not yet written. Leading
 // days with nothing counted are left out; today never is.
@@ -53,6 +48,8 @@ func (c *Counter) History(ctx context.Context, n int) ([]Day, error) {
 		dates[i] = time.Date(y, m, d-(n-1-i), 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	}
 	rows := map[Key]Tally{}
+	c.flushing.Lock()
+	defer c.flushing.Unlock()
 	if c.store != nil {
 		stored, err := c.store.Rows(ctx, dates[0], dates[n-1])
 		if err != nil {
