@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
+	"log/slog"
 
 	"github.com/morningpost/morningpost/handlers"
 	"github.com/morningpost/morningpost/handlers/audience"
@@ -11,13 +11,16 @@ import (
 
 // openAudience opens the audience's store: DATA/morningpost.db, the
 // file the upstream store uses, made whether or not the site reads
-// sources. Close the database after the last flush.
-func openAudience(ctx context.Context, dataDir string) (*audience.Store, *sql.DB, error) {
+// sources. Call close after the last flush. A store that cannot be
+// opened is logged and the site served all the same, counting in
+// memory only: readers come before the count of them.
+func openAudience(ctx context.Context, dataDir string, log *slog.Logger) (st *audience.Store, close func()) {
 	st, db, err := audience.OpenSQLite(ctx, dataDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("--data: %w", err)
+		log.Error("the audience is counted in memory only, and lost at exit", "error", fmt.Errorf("--data: %w", err))
+		return nil, func() {}
 	}
-	return st, db, nil
+	return st, func() { _ = db.Close() }
 }
 
 // runAudience writes the audience's counts every minute in the

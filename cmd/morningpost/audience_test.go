@@ -159,3 +159,21 @@ func TestBrowserAudience(t *testing.T) {
 	waitFor(t, ctx, "the audience page on a phone", `document.getElementById("today-subscribers")`, 10*time.Second)
 	check("phone")
 }
+
+// TestAudienceStoreUnavailable: a data folder that cannot be made does
+// not stop a site without sources: it is served, its audience counted in
+// memory.
+func TestAudienceStoreUnavailable(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	clk := newClock(time.Date(2026, 4, 25, 11, 0, 0, 0, time.UTC))
+	base := startServer(t, serveConfig{content: e2eContent(t), data: filepath.Join(file, "data"), now: clk.now, previewToken: audienceToken})
+	if resp, _ := get(t, "GET", base+"/feed.atom", "User-Agent", audienceReaders[0]); resp.StatusCode != 200 {
+		t.Fatalf("/feed.atom: %d", resp.StatusCode)
+	}
+	if d := audienceToday(t, base); d.Subscribers != 1 {
+		t.Errorf("in memory: %+v", d)
+	}
+}

@@ -116,11 +116,8 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// shutdown starts; Shutdown would otherwise wait for them in vain.
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	aud, audDB, err := openAudience(ctx, cfg.data)
-	if err != nil {
-		return err
-	}
-	defer audDB.Close()
+	aud, closeAudience := openAudience(ctx, cfg.data, log)
+	defer closeAudience()
 	h, err := handlers.NewServer(handlers.Deps{
 		Content:      live,
 		Feeds:        feed.NewCache(feedCacheBytes),
