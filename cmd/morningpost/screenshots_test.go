@@ -43,6 +43,7 @@ func TestScreenshots(t *testing.T) {
 		{"preview-desk", "/preview"},
 		{"preview-issue", "/preview/issues/88"},
 		{"preview-entries", "/preview/entries/87"},
+		{"preview-audience", "/preview/audience"},
 	}
 	shoot := func(name string, full bool) {
 		t.Helper()
