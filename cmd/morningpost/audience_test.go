@@ -132,7 +132,9 @@ func TestBrowserAudience(t *testing.T) {
 	clk.set(time.Date(2026, 4, 25, 11, 0, 0, 0, time.UTC))
 	pollAsReaders(t, base, "/feed.atom")
 	get(t, "GET", base+"/issues/feed.rss", "User-Agent", audienceReaders[0])
-	audienceUntil(t, base, func(d audienceDay) bool { return d.Feeds["/issues/feed.rss"].Requests == 1 && d.Feeds["/feed.atom"].Requests == 6 })
+	audienceUntil(t, base, func(d audienceDay) bool {
+		return d.Feeds["/issues/feed.rss"].Requests == 1 && d.Feeds["/feed.atom"].Requests == 6
+	})
 
 	do(t, ctx, "sign in", chromedp.Navigate(base+"/preview?token="+audienceToken))
 	do(t, ctx, "follow the desk's link", chromedp.Click(chromedp.CSS(`a[href="/preview/audience"]`)))
