@@ -1,6 +1,7 @@
 package audience
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -123,6 +124,31 @@ func FuzzParse(f *testing.F) {
 		}
 		if agents[p.Agent].Kind == Bot && p.Reported >= 0 {
 			t.Fatalf("a bot reports")
+		}
+	})
+}
+
+// FuzzCount: whatever a client sends, counting takes it: every response
+// is one request, and no figure exceeds its cap.
+func FuzzCount(f *testing.F) {
+	f.Add("Feedly/1.0 (1000000000000000000 subscribers; feed-id=\xff)", 304, false)
+	f.Add("newsboat/2.30", 200, true)
+	f.Add("\x00\xfe -1 readers 2 subscribers", 429, false)
+	f.Fuzz(func(t *testing.T, ua string, status int, head bool) {
+		c := NewCounter(Options{Feeds: []string{"/feed.atom"}})
+		for i := range 3 {
+			c.Count(Response{Feed: 0, Time: noon, Status: status, Head: head, Client: netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}), UserAgent: ua})
+		}
+		days, err := c.History(t.Context(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := days[0]
+		if d.Requests != 3 || d.Subscribers < 0 || d.Subscribers > max(3, MaxReported) {
+			t.Fatalf("%q %d: %+v", ua, status, d)
+		}
+		if (head || status != 200 && status != 304) && d.Subscribers != 0 {
+			t.Fatalf("%q %d head=%v: %d subscribers", ua, status, head, d.Subscribers)
 		}
 	})
 }
