@@ -66,7 +66,11 @@ func chartDesc(series []string, pts []chartPoint) string {
 		return "No days counted yet."
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d days, %s to %s.", len(pts), dayLabel(pts[0].Date, true), dayLabel(pts[len(pts)-1].Date, true))
+	if len(pts) == 1 {
+		fmt.Fprintf(&b, "1 day, %s.", dayLabel(pts[0].Date, true))
+	} else {
+		fmt.Fprintf(&b, "%d days, %s to %s.", len(pts), dayLabel(pts[0].Date, true), dayLabel(pts[len(pts)-1].Date, true))
+	}
 	for si, name := range series {
 		last := pts[len(pts)-1].Values[si]
 		hi, hiDate := int64(-1), ""
