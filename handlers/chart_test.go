@@ -1,0 +1,48 @@
+package handlers
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestChartNumbers(t *testing.T) {
+	for _, c := range []struct {
+		got, want string
+	}{
+		{thousands(0), "0"}, {thousands(999), "999"}, {thousands(1000), "1,000"}, {thousands(-1234567), "-1,234,567"},
+		{byteSize(999), "999 B"}, {byteSize(52920), "52.9 kB"}, {byteSize(3_400_000_000), "3.4 GB"},
+		{shortCount(950), "950"}, {shortCount(12_000), "12k"}, {shortCount(3_500_000), "3.5M"},
+		{percent(3, 7), "43%"}, {percent(0, 0), "—"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+	for v, want := range map[int64]int64{0: 1, 1: 1, 3: 5, 7: 10, 11: 20, 250: 500, 1003: 2000, 5000: 5000} {
+		if got := niceCeil(v); got != want {
+			t.Errorf("niceCeil(%d) = %d, want %d", v, got, want)
+		}
+	}
+}
+
+// A chart has a bar per day, each with its date and values as a title,
+// heights in proportion, and a title and description for screen readers.
+func TestDrawChart(t *testing.T) {
+	c := newChart("r", "Requests & 304s", []string{"requests", "304 not modified"}, []chartPoint{
+		{Date: "2026-11-30", Values: []int64{10, 5}},
+		{Date: "2026-12-01", Values: []int64{0, 0}},
+	})
+	svg := string(c.SVG)
+	contains(t, "chart", svg,
+		`<svg class="chart" id="chart-r" viewBox="0 0 480 200" role="img" aria-labelledby="chart-r-title chart-r-desc"`,
+		`<title id="chart-r-title">Requests &amp; 304s</title>`,
+		`<desc id="chart-r-desc">2 days, 30 Nov 2026 to 1 Dec 2026. Requests: 0 on the last day, highest 10 (30 Nov). 304 not modified: 0 on the last day, highest 5 (30 Nov).</desc>`,
+		`<title>30 Nov 2026: 10 requests, 5 304 not modified</title>`,
+		`height="166.00" fill="#1d3d6e"`, // 10 of 10: the whole plot
+		`height="83.00" fill="#d08c1e"`,  // 5 of 10: half
+		`height="0.00"`,                  // nothing on the last day
+	)
+	if n := strings.Count(svg, `<g class="bar">`); n != 2 {
+		t.Errorf("%d bars", n)
+	}
+}
