@@ -193,8 +193,7 @@ func (cc cacheCollector) Collect(ch chan<- prometheus.Metric) {
 // a scrape.
 type routeMetrics struct {
 	route, format string
-	feed          bool // a feed
-	audience      int  // the audience's index of a subscription feed (audience.Counter.Feed); -1 for other routes
+	audience      int // the audience's index of a subscription feed (audience.Counter.Feed); -1 for other routes
 	m             *Metrics
 	once          sync.Once
 	bytes         prometheus.Counter
@@ -202,8 +201,8 @@ type routeMetrics struct {
 	statuses      sync.Map // int -> prometheus.Counter
 }
 
-func (m *Metrics) newRoute(route, format string, isFeed bool) *routeMetrics {
-	return &routeMetrics{route: route, format: format, feed: isFeed, m: m, audience: -1}
+func (m *Metrics) newRoute(route, format string) *routeMetrics {
+	return &routeMetrics{route: route, format: format, m: m, audience: -1}
 }
 
 // observe counts one response of the route.
@@ -225,12 +224,12 @@ func (m *Metrics) bindRoutes(e *echo.Echo) {
 			continue
 		}
 		if _, f, ok := feed.ParsePath(r.Path); ok {
-			m.routes[r.Path] = m.newRoute(r.Path, string(f), true)
+			m.routes[r.Path] = m.newRoute(r.Path, string(f))
 		} else {
-			m.routes[r.Path] = m.newRoute(r.Path, routeFormat(r.Path), false)
+			m.routes[r.Path] = m.newRoute(r.Path, routeFormat(r.Path))
 		}
 	}
-	m.other = m.newRoute("unmatched", "none", false)
+	m.other = m.newRoute("unmatched", "none")
 }
 
 // route returns the metrics of a route pattern; unknown patterns (Echo

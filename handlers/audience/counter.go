@@ -250,7 +250,9 @@ func readerHash(seed maphash.Seed, feed int, addr netip.Addr, ua string) uint64 
 	hi := binary.LittleEndian.Uint64(a[:8])
 	lo := binary.LittleEndian.Uint64(a[8:])
 	k := maphash.String(seed, ua)
-	return mix(k^hi^0xa0761d6478bd642f, mix(k^lo^0xe7037ed1a0b428db, k^uint64(feed)^0x8ebc6af09c88c6e3))
+	// The feed goes into the low byte of the address's second half,
+	// which is 0 for IPv4 (as ::ffff:a.b.c.d) and IPv6 /64s alike.
+	return mix(k^hi^0xa0761d6478bd642f, k^lo^uint64(feed)^0xe7037ed1a0b428db)
 }
 
 func mix(a, b uint64) uint64 {
