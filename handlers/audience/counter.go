@@ -93,6 +93,7 @@ type dayState struct {
 	start, end int64 // Unix nanoseconds: [start, end)
 	seed       maphash.Seed
 	cells      []cell              // by feed*len(agents) + agent
+	sketches   map[int]*sketch     // by cell: readers beyond the exact set
 	seen       map[uint64]uint16   // keyed hashes of (feed, address, User-Agent): agent and flags
 	reports    map[reportKey]int64 // the latest figure per feed id
 }
@@ -103,11 +104,11 @@ type reportKey struct {
 }
 
 // cell is one feed and agent of the day. The counters hold what was
-// counted since the last flush.
+// counted since the last flush. It holds no pointer, so the garbage
+// collector never scans the day's cells.
 type cell struct {
 	requests, notModified, full, bytes int64
 	distinct                           int64 // new exact readers since the last flush
-	sketch                             *sketch
 	sketchFlushed                      int64 // the sketch's count at the last flush
 	reported, reportedAt               int64
 	reportDirty                        bool
@@ -227,10 +228,12 @@ func (c *Counter) Count(r Response) {
 			v |= seenCounted
 			ce.distinct++
 		} else {
-			if ce.sketch == nil {
-				ce.sketch = new(sketch)
+			sk := d.sketches[ci]
+			if sk == nil {
+				sk = new(sketch)
+				d.sketches[ci] = sk
 			}
-			ce.sketch.add(sum)
+			sk.add(sum)
 			return
 		}
 	case known:
@@ -311,13 +314,14 @@ func (c *Counter) rotate(t time.Time) *dayState {
 	y, m, dd := lt.Date()
 	start := time.Date(y, m, dd, 0, 0, 0, 0, loc)
 	d := &dayState{
-		date:    lt.Format(time.DateOnly),
-		start:   start.UnixNano(),
-		end:     time.Date(y, m, dd+1, 0, 0, 0, 0, loc).UnixNano(),
-		seed:    maphash.MakeSeed(),
-		cells:   make([]cell, len(c.feeds)*len(agents)),
-		seen:    map[uint64]uint16{},
-		reports: map[reportKey]int64{},
+		date:     lt.Format(time.DateOnly),
+		start:    start.UnixNano(),
+		end:      time.Date(y, m, dd+1, 0, 0, 0, 0, loc).UnixNano(),
+		seed:     maphash.MakeSeed(),
+		cells:    make([]cell, len(c.feeds)*len(agents)),
+		seen:     map[uint64]uint16{},
+		reports:  map[reportKey]int64{},
+		sketches: map[int]*sketch{},
 	}
 	c.day = d
 	clear(c.agentCache) // bounded per day, as the agents of a flood change
@@ -336,8 +340,8 @@ func (c *Counter) collect(d *dayState, into map[Key]Tally, reset bool) {
 			Bytes:       ce.bytes,
 			Distinct:    ce.distinct,
 		}
-		if ce.sketch != nil {
-			n := ce.sketch.count()
+		if sk := d.sketches[i]; sk != nil {
+			n := sk.count()
 			t.Distinct += max(n-ce.sketchFlushed, 0)
 			if reset {
 				ce.sketchFlushed = max(n, ce.sketchFlushed)
