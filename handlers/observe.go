@@ -43,7 +43,7 @@ func (s *server) record(ctx context.Context, start time.Time, d time.Duration, m
 		if !s.realClock {
 			at = s.now()
 		}
-		s.audience.Count(audience.Response{Feed: rm.audience, Time: at, Head: method == http.MethodHead, Status: status, Bytes: size, Client: client, UserAgent: userAgent})
+		s.audience.Count(&audience.Response{Feed: rm.audience, Time: at, Head: method == http.MethodHead, Status: status, Bytes: size, Client: client, UserAgent: userAgent})
 	}
 	if h := s.log.Handler(); s.accessLog && h.Enabled(ctx, slog.LevelInfo) {
 		// A record made here, without the caller's program counter,

@@ -137,7 +137,7 @@ func FuzzCount(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ua string, status int, head bool) {
 		c := NewCounter(Options{Feeds: []string{"/feed.atom"}})
 		for i := range 3 {
-			c.Count(Response{Feed: 0, Time: noon, Status: status, Head: head, Client: netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}), UserAgent: ua})
+			c.Count(&Response{Feed: 0, Time: noon, Status: status, Head: head, Client: netip.AddrFrom4([4]byte{192, 0, 2, byte(i)}), UserAgent: ua})
 		}
 		days, err := c.History(t.Context(), 1)
 		if err != nil {

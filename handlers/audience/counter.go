@@ -173,9 +173,10 @@ type Response struct {
 
 // The value of a seen hash: the agent's index, and flags.
 const (
-	seenAgent   = 0xff   // the agent's index
-	seenCounted = 1 << 8 // counted as a subscriber
-	seenReports = 1 << 9 // its User-Agent reports a figure
+	seenAgent   = 0xff    // the agent's index
+	seenCounted = 1 << 8  // counted as a subscriber
+	seenReports = 1 << 9  // its User-Agent reports a figure
+	seenBot     = 1 << 10 // a bot's: never a subscriber
 )
 
 // Count counts one response. Every response of a counted feed is a
@@ -184,7 +185,7 @@ const (
 // day. HEAD requests, other statuses and bots are never subscribers.
 // A client seen before that day costs a keyed hash and a map lookup,
 // and allocates nothing.
-func (c *Counter) Count(r Response) {
+func (c *Counter) Count(r *Response) {
 	if r.Feed < 0 || r.Feed >= len(c.feeds) {
 		return
 	}
@@ -204,12 +205,15 @@ func (c *Counter) Count(r Response) {
 		if p.Reported >= 0 {
 			v |= seenReports
 		}
+		if agents[p.Agent].Kind == Bot {
+			v |= seenBot
+		}
 	}
 	ci := r.Feed*len(agents) + int(v&seenAgent)
 	ce := &d.cells[ci]
 	ce.requests++
 	ce.bytes += max(r.Bytes, 0)
-	subscriber := !r.Head && agents[v&seenAgent].Kind != Bot
+	subscriber := !r.Head && v&seenBot == 0
 	switch r.Status {
 	case http.StatusNotModified:
 		ce.notModified++

@@ -43,7 +43,7 @@ func counterAt(t *testing.T, now time.Time, st *Store, opts ...func(*Options)) (
 
 // poll counts one response of feed at the counter's clock.
 func poll(c *Counter, clk *clock, feed, addr, ua string, status int, head bool, size int64) {
-	c.Count(Response{Feed: c.Feed(feed), Time: clk.t, Head: head, Status: status, Bytes: size, Client: netip.MustParseAddr(addr), UserAgent: ua})
+	c.Count(&Response{Feed: c.Feed(feed), Time: clk.t, Head: head, Status: status, Bytes: size, Client: netip.MustParseAddr(addr), UserAgent: ua})
 }
 
 func today(t *testing.T, c *Counter) Day {
@@ -89,7 +89,7 @@ func TestCountingRules(t *testing.T) {
 	poll(c, clk, "/feed.atom", "192.0.2.13", "Mozilla/5.0+(compatible; UptimeRobot/2.0; http://www.uptimerobot.com/)", 304, false, 0)
 	// Another feed counts apart; a path that is no subscription feed not at all.
 	poll(c, clk, "/feed.rss", "192.0.2.1", newsboat, 200, false, 500)
-	c.Count(Response{Feed: c.Feed("/issues/87"), Time: clk.t, Status: 200, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: newsboat})
+	c.Count(&Response{Feed: c.Feed("/issues/87"), Time: clk.t, Status: 200, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: newsboat})
 
 	d := today(t, c)
 	if d.Date != "2026-12-01" {
@@ -189,8 +189,8 @@ func TestFlood(t *testing.T) {
 	const n = 20_000
 	for i := range n {
 		addr := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
-		c.Count(Response{Feed: 0, Time: clk.t, Status: 200, Client: addr, UserAgent: "Scanner/" + strconv.Itoa(i%3)})
-		c.Count(Response{Feed: 0, Time: clk.t, Status: 304, Client: addr, UserAgent: "Scanner/" + strconv.Itoa(i%3)}) // again: once
+		c.Count(&Response{Feed: 0, Time: clk.t, Status: 200, Client: addr, UserAgent: "Scanner/" + strconv.Itoa(i%3)})
+		c.Count(&Response{Feed: 0, Time: clk.t, Status: 304, Client: addr, UserAgent: "Scanner/" + strconv.Itoa(i%3)}) // again: once
 	}
 	if len(c.day.seen) > 500 {
 		t.Errorf("%d hashes kept, bound 500", len(c.day.seen))
@@ -207,8 +207,8 @@ func TestFlood(t *testing.T) {
 func TestCountAllocatesNothing(t *testing.T) {
 	c, clk := counterAt(t, noon, nil)
 	r := Response{Feed: 0, Time: clk.t, Status: 304, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "newsboat/2.30.1 (Linux x86_64)"}
-	c.Count(r)
-	if n := testing.AllocsPerRun(100, func() { c.Count(r) }); n != 0 {
+	c.Count(&r)
+	if n := testing.AllocsPerRun(100, func() { c.Count(&r) }); n != 0 {
 		t.Errorf("Count allocates %v times per response", n)
 	}
 }
@@ -318,7 +318,7 @@ func TestRun(t *testing.T) {
 			}
 			return n
 		}
-		c.Count(Response{Feed: 0, Time: time.Now(), Status: 200, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "newsboat"})
+		c.Count(&Response{Feed: 0, Time: time.Now(), Status: 200, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "newsboat"})
 		if n := stored(); n != 0 {
 			t.Fatalf("written on the request path: %d", n)
 		}
@@ -327,7 +327,7 @@ func TestRun(t *testing.T) {
 		if n := stored(); n != 1 {
 			t.Errorf("after a minute, %d requests stored", n)
 		}
-		c.Count(Response{Feed: 0, Time: time.Now(), Status: 304, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "newsboat"})
+		c.Count(&Response{Feed: 0, Time: time.Now(), Status: 304, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "newsboat"})
 		cancel()
 		<-done
 		if n := stored(); n != 2 {
@@ -364,9 +364,9 @@ func TestPrune(t *testing.T) {
 func BenchmarkCount(b *testing.B) {
 	c := NewCounter(Options{Feeds: feeds})
 	r := Response{Feed: 0, Time: time.Now(), Status: 304, Client: netip.MustParseAddr("192.0.2.1"), UserAgent: "Mozilla/5.0 (compatible; Miniflux/2.0.50; +https://miniflux.app)"}
-	c.Count(r)
+	c.Count(&r)
 	b.ReportAllocs()
 	for b.Loop() {
-		c.Count(r)
+		c.Count(&r)
 	}
 }
