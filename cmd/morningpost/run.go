@@ -33,6 +33,11 @@ Usage:
   morningpost new-issue [--content DIR] [--data DIR] [--from-sources]
       Scaffold the next issue as a draft; with --from-sources, draft tools
       of the week and weekend reading from the freshest upstream items.
+  morningpost export [--content DIR] [--base-url URL] [--data DIR] [--at RFC3339] OUTDIR
+      Write every public page, feed, archive and asset as static files
+      under OUTDIR, with .gz and .br siblings, file times equal to their
+      Last-Modified, and _nginx.conf, _headers and _redirects to serve
+      them as serve does. Exporting again writes only what changed.
   morningpost help
       Print this help.
 
@@ -78,6 +83,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = sourcesCmd(ctx, rest, getenv, stdout, stderr)
 	case "new-issue":
 		err = newIssue(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		err = exportCmd(ctx, rest, getenv, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "morningpost: unknown command %q\n\n%s", cmd, usage)
 		return 2

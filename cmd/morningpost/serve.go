@@ -9,10 +9,8 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"time"
 
-	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers"
 )
@@ -85,27 +83,8 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var base *url.URL
-	if cfg.baseURL != "" {
-		u, err := url.Parse(cfg.baseURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--base-url %q must be an absolute http(s) URL", cfg.baseURL)
-		}
-		base = u
-	}
-	fsys, err := contentFS(cfg.content)
+	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again")
 	if err != nil {
-		return err
-	}
-	live, err := content.NewLive(fsys, content.LiveOptions{BaseURL: base, Logger: log, Now: cfg.now})
-	if err != nil {
-		var ps content.Problems
-		if errors.As(err, &ps) {
-			for _, p := range ps {
-				fmt.Fprintln(stderr, p)
-			}
-			return fmt.Errorf("content has %d problem%s; fix them (morningpost check) and start again", len(ps), plural(len(ps)))
-		}
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/upstream"
+	"github.com/morningpost/morningpost/handlers"
+	"github.com/morningpost/morningpost/handlers/export"
+)
+
+// exportConfig is what "morningpost export" was asked to do.
+type exportConfig struct {
+	content string
+	baseURL string
+	data    string
+	at      time.Time // the moment exported: what is public then
+	out     string
+	// progress shows a progress line on stderr (a terminal).
+	progress bool
+}
+
+func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	limitMemory(getenv)
+	fs := flags("export", "[--content DIR] [--base-url URL] [--data DIR] [--at RFC3339] OUTDIR", stderr)
+	var cfg exportConfig
+	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
+	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
+	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store, as serve uses it (env MORNINGPOST_DATA)")
+	at := fs.String("at", "", "export what is public at this `time` (RFC 3339, e.g. 2026-04-26T06:00:00Z) instead of now")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	cfg.out = fs.Arg(0)
+	cfg.at = time.Now()
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			fmt.Fprintf(stderr, "--at %q: want an RFC 3339 time such as 2026-04-26T06:00:00Z\n", *at)
+			return errUsage
+		}
+		cfg.at = t
+	}
+	cfg.progress = isTerminal(stderr)
+	return runExport(ctx, cfg, stdout, stderr)
+}
+
+// runExport writes the site as it is public at cfg.at into cfg.out.
+func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) error {
+	start := time.Now()
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	now := func() time.Time { return cfg.at }
+	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out)
+	if err != nil {
+		return err
+	}
+	h, err := handlers.NewServer(handlers.Deps{
+		Content: live,
+		Feeds:   feed.NewCache(feedCacheBytes),
+		Now:     now,
+		Logger:  log,
+	})
+	if err != nil {
+		return err
+	}
+	site := live.Content().Site
+	if len(site.Sources) > 0 && site.SourcesPublic {
+		// The combined feed of the sources is public: export it as the
+		// store holds it (serve polls; the export does not).
+		store, err := upstream.Open(ctx, cfg.data)
+		if err != nil {
+			return fmt.Errorf("upstream sources: %w", err)
+		}
+		defer store.Close()
+		h.SetSources(store)
+	}
+	snap := live.At(cfg.at)
+	siteURL, err := url.Parse(site.URL("/"))
+	if err != nil {
+		return fmt.Errorf("base URL: %w", err)
+	}
+	opts := export.Options{
+		Handler:  h,
+		Base:     siteURL,
+		Roots:    exportRoots(),
+		Skip:     notExported,
+		Fallback: newestChange(snap),
+	}
+	if cfg.progress {
+		opts.Progress = func(p export.Progress) {
+			fmt.Fprintf(stderr, "\rexporting: %d documents, %d to go, %d files written ", p.Documents, p.Pending, p.Wrote)
+		}
+	}
+	res, err := export.Export(ctx, cfg.out, opts)
+	if cfg.progress {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	if err != nil {
+		return err
+	}
+	for i, l := range res.Broken {
+		if i == 5 {
+			fmt.Fprintf(stderr, "  … and %d more\n", len(res.Broken)-i)
+			break
+		}
+		if i == 0 {
+			fmt.Fprintf(stderr, "%d link%s to the site answer 404 (not exported):\n", len(res.Broken), plural(len(res.Broken)))
+		}
+		fmt.Fprintf(stderr, "  %s (linked from %s)\n", l.To, l.From)
+	}
+	for _, u := range res.Unexportable {
+		fmt.Fprintf(stderr, "not exported: %s answers other bytes than the same path without its query, which a file cannot hold\n", u)
+	}
+	if res.HeaderRules > 100 {
+		fmt.Fprintf(stderr, "note: _headers has %d rules; Cloudflare Pages reads only the first 100 (Netlify reads all)\n", res.HeaderRules)
+	}
+	fmt.Fprintf(stdout, "exported %d documents as of %s to %s: %d files, wrote %d, kept %d, removed %d (%.1fs)\n",
+		res.Documents, cfg.at.UTC().Format(time.RFC3339), cfg.out, res.Files, res.Wrote, res.Kept, res.Removed, time.Since(start).Seconds())
+	if snap.Next.IsZero() {
+		fmt.Fprintln(stdout, "no issue is scheduled")
+	} else {
+		fmt.Fprintf(stdout, "next publication: %s (in %s); export again then\n",
+			snap.Next.UTC().Format(time.RFC3339), snap.Next.Sub(cfg.at).Round(time.Minute))
+	}
+	return nil
+}
+
+// exportRoots are where the crawl starts; everything else is found by
+// following links from them, so URLs added to the site are exported
+// without a change here. A root that answers 404 (the sitemap of a site
+// without one, the sources' feed when it is private) is left out.
+func exportRoots() []string {
+	roots := []string{"/", "/issues", "/feeds", "/feeds.opml", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/icon.png"}
+	for _, spec := range feed.Specs() {
+		for _, f := range feed.Formats {
+			roots = append(roots, spec.Path(f))
+		}
+	}
+	for _, f := range feed.Formats {
+		roots = append(roots, feed.SourcesPath(f))
+	}
+	return roots
+}
+
+// notExported are URLs that are never part of an export even when a
+// page links to them: the editor's desk, the sources' page, health and
+// metrics, which describe a running server.
+func notExported(p string) bool {
+	switch {
+	case p == "/preview" || strings.HasPrefix(p, "/preview/"),
+		p == "/sources", p == "/healthz", p == "/metrics":
+		return true
+	}
+	return false
+}
+
+// newestChange is the time of the newest change of what is public: the
+// time of documents the server sends without Last-Modified (pages), when
+// they are new or changed.
+func newestChange(snap *content.Snapshot) time.Time {
+	var t time.Time
+	for _, iss := range snap.Issues {
+		if m := iss.Modified(); m.After(t) {
+			t = m
+		}
+	}
+	if t.IsZero() {
+		t = time.Unix(0, 0)
+	}
+	return t.UTC()
+}
+
+// openLive loads the content folder (the sample when empty) for serving
+// at baseURL (base_url when empty), published by the clock now. Content problems are printed to
+// stderr, one path:line: message a line, and the error says what follows
+// (then).
+func openLive(dir, baseURL string, now func() time.Time, log *slog.Logger, stderr io.Writer, then string) (fs.FS, *content.Live, error) {
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	fsys, err := contentFS(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	live, err := content.NewLive(fsys, content.LiveOptions{BaseURL: base, Logger: log, Now: now})
+	if err != nil {
+		var ps content.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(stderr, p)
+			}
+			return nil, nil, fmt.Errorf("content has %d problem%s; %s", len(ps), plural(len(ps)), then)
+		}
+		return nil, nil, err
+	}
+	return fsys, live, nil
+}
+
+// parseBaseURL checks --base-url: empty, or an absolute http(s) URL.
+func parseBaseURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--base-url %q must be an absolute http(s) URL", s)
+	}
+	return u, nil
+}
+
+// isTerminal reports whether w is a terminal, where a progress line
+// that rewrites itself makes sense.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,449 @@
+// Package export writes a site as static files: every public URL its
+// handler answers, found by crawling from a few roots, each as a file
+// with its gzip and brotli siblings and a modification time equal to the
+// Last-Modified the handler sends, plus the configuration that makes
+// nginx, Netlify or Cloudflare Pages answer with the same headers.
+//
+// The files come from the very handler the server runs, called in
+// process, so the export holds the same bytes as the server sends and
+// picks up new URLs (pages, feeds, images) without a list kept by hand:
+// whatever a page or feed links to, on the same site, is exported.
+//
+// An export into a folder that holds an earlier one is incremental: a
+// file whose bytes are unchanged is not written and keeps its time;
+// files of URLs that went away are removed. Every write is a temporary
+// file renamed into place, so a server reading the folder meanwhile
+// never sees half a file.
+package export
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/morningpost/morningpost/feed"
+)
+
+// Options say what to export and how.
+type Options struct {
+	// Handler answers the site's URLs, as the server would.
+	Handler http.Handler
+	// Base is the site's absolute URL: absolute links under it are the
+	// site's own and are followed.
+	Base *url.URL
+	// Roots are the paths the crawl starts from, such as "/" and
+	// "/feeds.opml"; a root answering 404 is left out silently.
+	Roots []string
+	// Skip reports paths never exported even when linked (editor's
+	// pages, health and metrics); nil skips nothing.
+	Skip func(path string) bool
+	// Fallback is the time given to a document served without
+	// Last-Modified when it is new or its bytes changed (see docTime).
+	Fallback time.Time
+	// Workers fetch and write in parallel; GOMAXPROCS when zero.
+	Workers int
+	// Progress, when set, is called now and then while the export runs.
+	Progress func(Progress)
+}
+
+// Progress is how far an export has come.
+type Progress struct {
+	Documents int // documents exported so far
+	Pending   int // URLs found but not yet fetched
+	Wrote     int // files written so far
+}
+
+// Result sums up an export.
+type Result struct {
+	Documents int // URLs exported
+	Files     int // files in the export, configuration included
+	Wrote     int // files written (new, changed, or given a new time)
+	Kept      int // files left as they were
+	Removed   int // files of URLs that no longer exist
+	// Broken are links to the site that answered 404: they point
+	// nowhere on the server either.
+	Broken []Link
+	// Unexportable are URLs with a query string whose body differs
+	// from the URL without it: files cannot hold both.
+	Unexportable []string
+	// HeaderRules is the number of rules in _headers (Cloudflare Pages
+	// reads at most 100).
+	HeaderRules int
+}
+
+// Link is a link found in From that points at To.
+type Link struct{ From, To string }
+
+// document is one exported URL: what the server configuration needs to
+// answer it as the handler does.
+type document struct {
+	path     string      // URL path, without query
+	file     string      // slash-separated path of its file under the folder
+	page     bool        // an HTML page, stored as file with .html
+	header   http.Header // the headers a server must add (see configHeaders)
+	variants []variant   // the same bytes under a query string, with other headers
+	modified time.Time
+	gzip     bool // has .gz and .br siblings
+}
+
+// variant is a URL with a query string that answers the same bytes as
+// its path alone, with some other headers (a versioned style sheet is
+// cached for a year).
+type variant struct {
+	query  string
+	header http.Header
+}
+
+// fetched is what one crawl step found.
+type fetched struct {
+	target  string // path and query asked for
+	status  int
+	doc     *document  // nil for a query variant or a failure
+	variant *variant   // set for a URL with a query
+	sum     [32]byte   // hash of the body, to compare a variant with its path
+	links   []string   // site URLs the body links to
+	counts  writeCount // files written and kept
+	err     error
+}
+
+type writeCount struct{ wrote, kept int }
+
+// Export writes the site into dir, returning what it did. dir must be
+// empty, missing, or hold an earlier export.
+func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
+	if opts.Handler == nil || opts.Base == nil {
+		return nil, errors.New("export: Options.Handler and Options.Base are required")
+	}
+	out, err := openFolder(dir)
+	if err != nil {
+		return nil, err
+	}
+	x := &exporter{opts: opts, out: out}
+	if x.opts.Workers <= 0 {
+		x.opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	res, docs, err := x.crawl(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.writeConfig(docs, res); err != nil {
+		return nil, err
+	}
+	removed, err := out.finish()
+	if err != nil {
+		return nil, err
+	}
+	res.Removed = removed
+	res.Files = len(out.files)
+	res.Wrote, res.Kept = out.wrote, out.kept
+	return res, nil
+}
+
+type exporter struct {
+	opts Options
+	out  *folder
+}
+
+// crawl fetches every URL reachable from the roots, writing each
+// document's files as it goes.
+func (x *exporter) crawl(ctx context.Context) (*Result, []*document, error) {
+	res := &Result{}
+	seen := map[string]bool{}
+	var pending []string
+	from := map[string]string{} // where a URL was first linked from
+	add := func(target, src string) {
+		if seen[target] {
+			return
+		}
+		p, _, _ := strings.Cut(target, "?")
+		if x.opts.Skip != nil && x.opts.Skip(p) {
+			return
+		}
+		seen[target] = true
+		from[target] = src
+		pending = append(pending, target)
+	}
+	for _, r := range x.opts.Roots {
+		add(r, "")
+	}
+	docs := map[string]*document{}
+	sums := map[string][32]byte{}
+	type pendingVariant struct {
+		path string
+		v    *variant
+		sum  [32]byte
+	}
+	var variants []pendingVariant
+
+	results := make(chan fetched)
+	inflight := 0
+	var firstErr error
+	last := time.Now()
+	for len(pending) > 0 || inflight > 0 {
+		for firstErr == nil && ctx.Err() == nil && len(pending) > 0 && inflight < x.opts.Workers {
+			t := pending[0]
+			pending = pending[1:]
+			inflight++
+			go func() { results <- x.fetch(t) }()
+		}
+		if inflight == 0 {
+			break
+		}
+		f := <-results
+		inflight--
+		if firstErr == nil {
+			firstErr = ctx.Err()
+		}
+		switch {
+		case f.err != nil:
+			if firstErr == nil {
+				firstErr = f.err
+			}
+			continue
+		case f.status == http.StatusNotFound:
+			if src := from[f.target]; src != "" {
+				res.Broken = append(res.Broken, Link{From: src, To: f.target})
+			}
+			continue
+		}
+		p, _, _ := strings.Cut(f.target, "?")
+		if f.variant != nil {
+			variants = append(variants, pendingVariant{p, f.variant, f.sum})
+			add(p, f.target)
+		} else {
+			docs[p] = f.doc
+			sums[p] = f.sum
+		}
+		for _, l := range f.links {
+			add(l, p)
+		}
+		if x.opts.Progress != nil && time.Since(last) > 100*time.Millisecond {
+			last = time.Now()
+			x.opts.Progress(Progress{Documents: len(docs), Pending: len(pending) + inflight, Wrote: x.out.wroteSoFar()})
+		}
+	}
+	if firstErr != nil {
+		return nil, nil, firstErr
+	}
+	for _, pv := range variants {
+		d := docs[pv.path]
+		if d == nil || sums[pv.path] != pv.sum || d.page {
+			res.Unexportable = append(res.Unexportable, pv.path+"?"+pv.v.query)
+			continue
+		}
+		d.variants = append(d.variants, *pv.v)
+	}
+	list := make([]*document, 0, len(docs))
+	for _, d := range docs {
+		slices.SortFunc(d.variants, func(a, b variant) int { return strings.Compare(a.query, b.query) })
+		list = append(list, d)
+	}
+	slices.SortFunc(list, func(a, b *document) int { return strings.Compare(a.path, b.path) })
+	slices.SortFunc(res.Broken, func(a, b Link) int { return strings.Compare(a.To+a.From, b.To+b.From) })
+	slices.Sort(res.Unexportable)
+	res.Documents = len(list)
+	if x.opts.Progress != nil {
+		x.opts.Progress(Progress{Documents: len(docs), Wrote: x.out.wroteSoFar()})
+	}
+	return res, list, nil
+}
+
+// get asks the handler for target with an Accept-Encoding.
+func (x *exporter) get(target, acceptEncoding string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.Host = x.opts.Base.Host
+	req.Header.Set("Accept-Encoding", acceptEncoding)
+	req.RemoteAddr = "127.0.0.1:1"
+	w := httptest.NewRecorder()
+	x.opts.Handler.ServeHTTP(w, req)
+	return w
+}
+
+// fetch gets one URL and, for a path without query, writes its files.
+func (x *exporter) fetch(target string) fetched {
+	f := fetched{target: target}
+	w := x.get(target, "identity")
+	f.status = w.Code
+	switch {
+	case w.Code == http.StatusNotFound:
+		return f
+	case w.Code != http.StatusOK:
+		f.err = fmt.Errorf("export: GET %s: the server answered %d", target, w.Code)
+		return f
+	}
+	h := w.Result().Header
+	body := w.Body.Bytes()
+	if enc := h.Get("Content-Encoding"); enc != "" && enc != "identity" {
+		f.err = fmt.Errorf("export: GET %s: %s bytes to a client that asked for identity", target, enc)
+		return f
+	}
+	f.sum = sum(body)
+	f.links = x.links(target, h.Get("Content-Type"), body)
+	p, query, _ := strings.Cut(target, "?")
+	if query != "" {
+		f.variant = &variant{query: query, header: configHeaders(h)}
+		return f
+	}
+	d := &document{path: p, header: configHeaders(h)}
+	d.page = isHTML(h.Get("Content-Type"))
+	d.file = fileName(p, d.page)
+	if lm := h.Get("Last-Modified"); lm != "" {
+		t, err := http.ParseTime(lm)
+		if err != nil {
+			f.err = fmt.Errorf("export: GET %s: Last-Modified %q: %w", target, lm, err)
+			return f
+		}
+		d.modified = t
+	}
+	var gz, br []byte
+	if compressible(h.Get("Content-Type")) {
+		d.gzip = true
+		var err error
+		if gz, err = x.encoded(target, h, body, "gzip"); err == nil {
+			br, err = x.encoded(target, h, body, "br")
+		}
+		if err != nil {
+			f.err = fmt.Errorf("export: %s: %w", target, err)
+			return f
+		}
+	}
+	d.modified, f.err = x.out.putDocument(d.file, body, gz, br, d.modified, x.opts.Fallback)
+	f.doc = d
+	return f
+}
+
+// encoded is body in encoding enc ("gzip" or "br"): the handler's bytes
+// when it compresses this document itself (it says Vary:
+// Accept-Encoding and answers with that encoding), else compressed here
+// as the handler compresses feeds.
+func (x *exporter) encoded(target string, h http.Header, body []byte, enc string) ([]byte, error) {
+	if varies(h) {
+		w := x.get(target, enc)
+		if w.Code != http.StatusOK {
+			return nil, fmt.Errorf("GET with Accept-Encoding: %s answered %d", enc, w.Code)
+		}
+		if w.Result().Header.Get("Content-Encoding") == enc {
+			return w.Body.Bytes(), nil
+		}
+	}
+	return compress(body, enc)
+}
+
+func varies(h http.Header) bool {
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), "Accept-Encoding") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// configHeaders are the response headers a static server must add to
+// answer as the handler does: all but those the server derives from the
+// file and the request itself (length, validators, encoding, Vary, date).
+func configHeaders(h http.Header) http.Header {
+	out := http.Header{}
+	for k, v := range h {
+		switch k {
+		case "Date", "Content-Length", "Content-Encoding", "Etag", "Last-Modified", "Vary",
+			"Accept-Ranges", "Transfer-Encoding", "Connection":
+			continue
+		}
+		out[k] = slices.Clone(v)
+	}
+	return out
+}
+
+// fileName is where the document at URL path p is stored: its path,
+// except that a page is p.html ("/" is index.html, "/a/" a/index.html),
+// so that /issues and /issues/87 can both be files. Static hosts serve
+// p.html at p.
+func fileName(p string, page bool) string {
+	name := strings.TrimPrefix(p, "/")
+	switch {
+	case !page:
+		return name
+	case name == "" || strings.HasSuffix(name, "/"):
+		return name + "index.html"
+	}
+	return name + ".html"
+}
+
+func isHTML(contentType string) bool {
+	t, _, _ := mime.ParseMediaType(contentType)
+	return t == "text/html"
+}
+
+// compressible reports whether a type gains from gzip: text, XML, JSON,
+// JavaScript, SVG.
+func compressible(contentType string) bool {
+	t, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case strings.HasPrefix(t, "text/"),
+		strings.HasSuffix(t, "+xml"), strings.HasSuffix(t, "/xml"),
+		strings.HasSuffix(t, "+json"), strings.HasSuffix(t, "/json"),
+		strings.Contains(t, "javascript"), t == "image/svg+xml":
+		return true
+	}
+	return false
+}
+
+// sitePath turns a link found in a document at src into a site path with
+// query, or "" when it leaves the site.
+func (x *exporter) sitePath(src, link string) string {
+	link = strings.TrimSpace(link)
+	if link == "" || strings.HasPrefix(link, "#") {
+		return ""
+	}
+	ref, err := url.Parse(link)
+	if err != nil {
+		return ""
+	}
+	base := *x.opts.Base
+	basePath := strings.TrimSuffix(base.Path, "/")
+	srcURL := base
+	srcURL.Path = basePath + src
+	u := srcURL.ResolveReference(ref)
+	if u.Scheme != base.Scheme && !(u.Scheme == "http" || u.Scheme == "https") {
+		return ""
+	}
+	if !strings.EqualFold(u.Host, base.Host) || (u.Scheme != "http" && u.Scheme != "https") {
+		return ""
+	}
+	p := u.Path
+	if basePath != "" {
+		if p != basePath && !strings.HasPrefix(p, basePath+"/") {
+			return ""
+		}
+		p = strings.TrimPrefix(p, basePath)
+	}
+	if p == "" {
+		p = "/"
+	}
+	p = path.Clean(p) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(p, "/") && p != "/"]
+	if u.RawQuery != "" {
+		return p + "?" + u.RawQuery
+	}
+	return p
+}
+
+func sum(b []byte) [32]byte { return sha256.Sum256(b) }
+
+func compress(b []byte, enc string) ([]byte, error) {
+	if enc == "br" {
+		return feed.Brotli(b)
+	}
+	return feed.Gzip(b)
+}
