@@ -1,15 +1,12 @@
 package feed
 
 import (
-	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"sync/atomic"
 	"time"
 
-	"github.com/andybalholm/brotli"
 	gocache "github.com/patrickmn/go-cache"
 	"golang.org/x/sync/singleflight"
 
@@ -78,41 +75,6 @@ func Compressed(contentType string, b []byte) (*Response, error) {
 func body(b []byte) Body {
 	sum := sha256.Sum256(b)
 	return Body{Bytes: b, ETag: `"` + hex.EncodeToString(sum[:])[:20] + `"`}
-}
-
-// gzipBytes compresses b. The header has no name and no time, so the same
-// input gives the same bytes.
-func gzipBytes(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := zw.Write(b); err != nil {
-		return nil, err
-	}
-	if err := zw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// brotliLevel trades render time for size. Measured on feeds: levels 7
-// to 9 cost two to four times level 6 for under 1% smaller output;
-// level 11 is 20-100 times slower for about 18% smaller. Renders happen
-// once per content change, but a slow one delays every waiting request.
-const brotliLevel = 6
-
-func brotliBytes(b []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	bw := brotli.NewWriterLevel(&buf, brotliLevel)
-	if _, err := bw.Write(b); err != nil {
-		return nil, err
-	}
-	if err := bw.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // Cache holds rendered feeds, keyed by snapshot key, feed and format, so

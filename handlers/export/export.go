@@ -309,8 +309,15 @@ func (x *exporter) fetch(target string) fetched {
 	if compressible(h.Get("Content-Type")) {
 		d.gzip = true
 		var err error
-		if gz, err = x.encoded(target, h, body, "gzip"); err == nil {
-			br, err = x.encoded(target, h, body, "br")
+		if !varies(h) {
+			// Compressed here: an unchanged file's siblings were
+			// compressed from the same bytes by the same code.
+			gz, br = x.out.siblings(d.file, body)
+		}
+		if gz == nil {
+			if gz, err = x.encoded(target, h, body, "gzip"); err == nil {
+				br, err = x.encoded(target, h, body, "br")
+			}
 		}
 		if err != nil {
 			f.err = fmt.Errorf("export: %s: %w", target, err)

@@ -123,6 +123,25 @@ func (f *folder) docTime(name string, body []byte, fallback time.Time) time.Time
 	return fallback
 }
 
+// siblings returns the .gz and .br files of name from the last export
+// when name holds body already; nil when it does not, or one is missing.
+func (f *folder) siblings(name string, body []byte) (gz, br []byte) {
+	full := filepath.Join(f.root, filepath.FromSlash(name))
+	if !f.previous[name] {
+		return nil, nil
+	}
+	old, err := os.ReadFile(full)
+	if err != nil || !bytes.Equal(old, body) {
+		return nil, nil
+	}
+	gz, err1 := os.ReadFile(full + ".gz")
+	br, err2 := os.ReadFile(full + ".br")
+	if err1 != nil || err2 != nil {
+		return nil, nil
+	}
+	return gz, br
+}
+
 // putFile writes one file that is not a document (the servers'
 // configuration), timed like a document without Last-Modified.
 func (f *folder) putFile(name string, b []byte, fallback time.Time) error {

@@ -1,0 +1,34 @@
+package feed
+
+import (
+	"bytes"
+	"compress/gzip"
+	"testing"
+
+	"github.com/andybalholm/brotli"
+)
+
+// Compressing the same bytes gives the same bytes, whatever was
+// compressed before (gzip writers are reused): the ETags of feeds and the static export's .gz and
+// .br files depend on it.
+func TestCompressorsReusedGiveSameBytes(t *testing.T) {
+	for _, n := range []int{300000, 10, 5000, 0, 70000} {
+		in := bytes.Repeat([]byte("The quick brown fox <p>jumps</p> over 87 lazy dogs. "), n/50+1)[:n]
+		var want bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&want, gzip.BestCompression)
+		zw.Write(in)
+		zw.Close()
+		var wantBr bytes.Buffer
+		bw := brotli.NewWriterLevel(&wantBr, brotliLevel)
+		bw.Write(in)
+		bw.Close()
+		for range 2 {
+			if got, err := Gzip(in); err != nil || !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("gzip of %d bytes: differs from a new writer's (%v)", n, err)
+			}
+			if got, err := Brotli(in); err != nil || !bytes.Equal(got, wantBr.Bytes()) {
+				t.Fatalf("brotli of %d bytes: differs from a new writer's (%v)", n, err)
+			}
+		}
+	}
+}
