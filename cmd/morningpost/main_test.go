@@ -164,7 +164,13 @@ func get(t *testing.T, method, url string, header ...string) (*http.Response, []
 		req.Header.Set(header[i], header[i+1])
 	}
 	// A bare transport: no transparent gzip, so encodings are seen as sent.
-	resp, err := (&http.Transport{DisableCompression: true}).RoundTrip(req)
+	return roundTrip(t, &http.Transport{DisableCompression: true}, req)
+}
+
+// roundTrip sends req through rt and reads the whole response.
+func roundTrip(t *testing.T, rt http.RoundTripper, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
