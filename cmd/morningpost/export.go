@@ -125,6 +125,9 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	for _, u := range res.Unexportable {
 		fmt.Fprintf(stderr, "not exported: %s answers other bytes than the same path without its query, which a file cannot hold\n", u)
 	}
+	if res.Advanced > 0 {
+		fmt.Fprintf(stderr, "note: %d document%s changed while the Last-Modified the server sends did not; their files are dated a second past the last export, so readers see the change\n", res.Advanced, plural(res.Advanced))
+	}
 	if res.HeaderRules > 100 {
 		fmt.Fprintf(stderr, "note: _headers has %d rules; Cloudflare Pages reads only the first 100 (Netlify reads all)\n", res.HeaderRules)
 	}

@@ -129,6 +129,12 @@ func TestExportIncremental(t *testing.T) {
 	if !after["issues/87/weekend-warriors.html"].After(before["issues/87/weekend-warriors.html"]) {
 		t.Errorf("the edited article's page kept its time %v", after["issues/87/weekend-warriors.html"])
 	}
+	// The feeds hold the new text while serve's Last-Modified stays at
+	// the issue's: their files still move forward, or nginx's
+	// validators (time and size) could stay the same.
+	if !after["feed.atom"].After(before["feed.atom"]) || after["feed.atom.gz"] != after["feed.atom"] {
+		t.Errorf("the feed, changed, kept its time %v", after["feed.atom"])
+	}
 	if !after["robots.txt"].Equal(before["robots.txt"]) {
 		t.Error("robots.txt, unchanged, was given a new time")
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // The files an export writes for the servers, beside the documents.
@@ -35,7 +36,7 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	if err != nil {
 		return err
 	}
-	if _, err := x.out.putDocument(notFoundName, body, gz, br, x.opts.Fallback, x.opts.Fallback); err != nil {
+	if _, err := x.out.putDocument(notFoundName, body, gz, br, time.Time{}, x.opts.Fallback); err != nil {
 		return err
 	}
 

@@ -76,6 +76,11 @@ type Result struct {
 	// Unexportable are URLs with a query string whose body differs
 	// from the URL without it: files cannot hold both.
 	Unexportable []string
+	// Advanced are documents whose bytes changed since the last export
+	// while the Last-Modified the server sends did not move: their files
+	// were given a time one second past the last export's, so that
+	// caches and readers see the change.
+	Advanced int
 	// HeaderRules is the number of rules in _headers (Cloudflare Pages
 	// reads at most 100).
 	HeaderRules int
@@ -146,6 +151,7 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	res.Removed = removed
 	res.Files = len(out.files)
 	res.Wrote, res.Kept = out.wrote, out.kept
+	res.Advanced = int(out.advanced.Load())
 	return res, nil
 }
 

@@ -32,6 +32,7 @@ type folder struct {
 
 	wrote, kept int
 	wroteNow    atomic.Int64
+	advanced    atomic.Int64 // documents whose time was moved past their Last-Modified
 }
 
 // openFolder makes dir if needed. A folder that is not empty must hold
@@ -76,17 +77,14 @@ func validName(name string) bool {
 func (f *folder) wroteSoFar() int { return int(f.wroteNow.Load()) }
 
 // putDocument writes a document's file and its compressed siblings (nil
-// when it has none), all with one modification time: modified, or, when
-// zero, the time docTime decides. It returns that time.
+// when it has none), all with one modification time, which docTime
+// decides from modified (the document's Last-Modified; zero when it has
+// none). It returns that time.
 func (f *folder) putDocument(name string, body, gz, br []byte, modified, fallback time.Time) (time.Time, error) {
 	if !validName(name) || name == manifestName {
 		return time.Time{}, fmt.Errorf("export: no file can be named %q", name)
 	}
-	t := modified
-	if t.IsZero() {
-		t = f.docTime(name, body, fallback)
-	}
-	t = t.Truncate(time.Second)
+	t := f.docTime(name, body, modified, fallback)
 	// The siblings first: a server that sees the new file finds its
 	// compressed forms already there.
 	if br != nil {
@@ -102,25 +100,39 @@ func (f *folder) putDocument(name string, body, gz, br []byte, modified, fallbac
 	return t, f.put(name, body, t)
 }
 
-// docTime is the time of a document the server sends no Last-Modified
-// for: the time its file already has when the bytes are unchanged, else
-// fallback (the content's newest change), and, when the file had other
-// bytes with a time at or after that, one second past its time, so a
-// change always moves the time, and with it nginx's Last-Modified and
-// ETag, forward.
-func (f *folder) docTime(name string, body []byte, fallback time.Time) time.Time {
+// docTime is the time of a document's files. It is the document's
+// Last-Modified; for a document without one, fallback (the content's
+// newest change), except that an unchanged file keeps its time. And a
+// change always moves the time forward: when the file had other bytes
+// and a time at or past the one chosen, the time is one second past the
+// file's, so nginx's Last-Modified and ETag (time and size) move with
+// the bytes even where the server's Last-Modified did not (counted in
+// advanced).
+func (f *folder) docTime(name string, body []byte, modified, fallback time.Time) time.Time {
+	t := modified
+	if t.IsZero() {
+		t = fallback
+	}
+	t = t.Truncate(time.Second)
 	full := filepath.Join(f.root, filepath.FromSlash(name))
 	fi, err := os.Stat(full)
 	if err != nil || !fi.Mode().IsRegular() {
-		return fallback
+		return t
 	}
-	if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, body) {
-		return fi.ModTime()
+	old := fi.ModTime()
+	if b, err := os.ReadFile(full); err == nil && bytes.Equal(b, body) {
+		if modified.IsZero() || !old.Before(t) {
+			return old
+		}
+		return t
 	}
-	if !fi.ModTime().Before(fallback) {
-		return fi.ModTime().Truncate(time.Second).Add(time.Second)
+	if old.Before(t) {
+		return t
 	}
-	return fallback
+	if !modified.IsZero() {
+		f.advanced.Add(1)
+	}
+	return old.Truncate(time.Second).Add(time.Second)
 }
 
 // siblings returns the .gz and .br files of name from the last export
