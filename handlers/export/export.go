@@ -413,8 +413,11 @@ func compressible(contentType string) bool {
 	return false
 }
 
-// sitePath turns a link found in a document at src into a site path with
-// query, or "" when it leaves the site.
+// sitePath turns a link found in the document at site path src into a
+// site path with query, or "" when it leaves the site. Absolute links
+// are the site's when they are under the base URL (whose path, if any, a
+// proxy in front strips); relative ones are resolved against src, as the
+// handler's own pages write them.
 func (x *exporter) sitePath(src, link string) string {
 	link = strings.TrimSpace(link)
 	if link == "" || strings.HasPrefix(link, "#") {
@@ -424,28 +427,32 @@ func (x *exporter) sitePath(src, link string) string {
 	if err != nil {
 		return ""
 	}
-	base := *x.opts.Base
-	basePath := strings.TrimSuffix(base.Path, "/")
-	srcURL := base
-	srcURL.Path = basePath + src
-	u := srcURL.ResolveReference(ref)
-	if u.Scheme != base.Scheme && !(u.Scheme == "http" || u.Scheme == "https") {
-		return ""
-	}
-	if !strings.EqualFold(u.Host, base.Host) || (u.Scheme != "http" && u.Scheme != "https") {
-		return ""
-	}
-	p := u.Path
-	if basePath != "" {
-		if p != basePath && !strings.HasPrefix(p, basePath+"/") {
+	var u *url.URL
+	if ref.Scheme != "" || ref.Host != "" {
+		base := x.opts.Base
+		u = base.ResolveReference(ref)
+		if (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, base.Host) {
 			return ""
 		}
-		p = strings.TrimPrefix(p, basePath)
+		prefix := strings.TrimSuffix(base.Path, "/")
+		if prefix != "" {
+			if u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/") {
+				return ""
+			}
+			u.Path = strings.TrimPrefix(u.Path, prefix)
+		}
+	} else {
+		u = (&url.URL{Path: src}).ResolveReference(ref)
 	}
+	p := u.Path
 	if p == "" {
 		p = "/"
 	}
-	p = path.Clean(p) + map[bool]string{true: "/", false: ""}[strings.HasSuffix(p, "/") && p != "/"]
+	if clean := path.Clean(p); strings.HasSuffix(p, "/") && clean != "/" {
+		p = clean + "/"
+	} else {
+		p = clean
+	}
 	if u.RawQuery != "" {
 		return p + "?" + u.RawQuery
 	}
