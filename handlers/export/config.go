@@ -298,6 +298,9 @@ func (n *node) each(f func(*document)) {
 // location writes one location block serving documents like d: exact
 // for d alone, else for the folder it opens.
 func location(b *strings.Builder, head string, d *document, types map[string]string, exact bool) error {
+	if strings.ContainsAny(d.file, "$") {
+		return fmt.Errorf("export: %s: nginx cannot name the file %s (a $ in a path)", d.path, d.file)
+	}
 	fmt.Fprintf(b, "\n%s {\n", head)
 	typed := types[d.ext()] != ""
 	if !typed {
