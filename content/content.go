@@ -173,6 +173,13 @@ type Article struct {
 	Updated    time.Time // zero unless the front matter says; see Modified
 	Image      *Image    // the lead image (image:), one of the issue's Images; nil if none
 	ImageAlt   string    // its alt text (image_alt:)
+	// Pinned is the front matter's published: time, zero unless given;
+	// it overrides every other rule of Published.
+	Pinned time.Time
+
+	// published is when the article went public, set on the copies a
+	// Snapshot holds (see Content.At); zero on loaded articles.
+	published time.Time
 
 	images map[string]bool // names of the issue's images the article shows
 	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots
@@ -243,15 +250,31 @@ func (a *Article) URLPath() string {
 	return fmt.Sprintf("/issues/%d/%s", a.Issue.Number, a.Slug)
 }
 
-// Published is when the article goes public: its issue's publication time.
-func (a *Article) Published() time.Time { return a.Issue.PublishAt }
+// Published is when the article went public: the published: key when
+// the front matter has one; else, for an article that was in its issue
+// when the issue went out, the issue's anchor less one second for each
+// article before it in reading order (so that readers sorting newest
+// first show the lead, the deep dives, then the columns in order); else,
+// for an article added to an issue already out, the moment it first
+// became public, as the record says (see Record). An article of a loaded
+// Content, not of a Snapshot, is dated at its issue's anchor.
+func (a *Article) Published() time.Time {
+	switch {
+	case !a.Pinned.IsZero():
+		return a.Pinned
+	case !a.published.IsZero():
+		return a.published
+	}
+	return a.Issue.Anchor()
+}
 
 // Modified is the latest of publication and the front matter's updated time.
 func (a *Article) Modified() time.Time {
-	if a.Updated.After(a.Issue.PublishAt) {
+	p := a.Published()
+	if a.Updated.After(p) {
 		return a.Updated
 	}
-	return a.Issue.PublishAt
+	return p
 }
 
 // Issue is one issue of the newsletter.
@@ -275,6 +298,10 @@ type Issue struct {
 	// a draft article leaves it as it was (Snapshot.Version).
 	publicSum string
 
+	// anchor is when the issue's entries are dated (see Anchor), set on
+	// the copies a Snapshot holds.
+	anchor time.Time
+
 	Metrics  *Metrics
 	Tools    *List
 	Reading  *List
@@ -283,6 +310,22 @@ type Issue struct {
 
 	noteImages map[string]bool // names of the images the editor's note shows
 }
+
+// Anchor is the instant the issue's entries are dated from: its
+// publication time, plus sameTimeStride for every issue of lower number
+// published at the same time, so that two issues with the same date
+// never share an instant. The issue's entry and its lists are dated at
+// the anchor; its articles count down from it (see Article.Published).
+func (i *Issue) Anchor() time.Time {
+	if !i.anchor.IsZero() {
+		return i.anchor
+	}
+	return i.PublishAt
+}
+
+// sameTimeStride separates the anchors of issues published at the same
+// time: more than the articles of any real issue, counted in seconds.
+const sameTimeStride = time.Minute
 
 // Site returns the site the issue belongs to.
 func (i *Issue) Site() *Site { return i.site }
@@ -303,9 +346,10 @@ func (i *Issue) Title() string {
 	return fmt.Sprintf("%s — Issue #%d, %s", i.site.Title, i.Number, i.Date.Format("Monday 2 January 2006"))
 }
 
-// Modified is the latest change of the issue or any of its articles.
+// Modified is the latest change of the issue or any of its articles
+// (an article added later, too).
 func (i *Issue) Modified() time.Time {
-	m := i.PublishAt
+	m := i.Anchor()
 	if i.Updated.After(m) {
 		m = i.Updated
 	}

@@ -133,6 +133,8 @@ don't rename published articles.
 	                                         Atom link rel="enclosure", JSON Feed "image")
 	image_alt: Safetensors adoption, week … required with image:; what the picture shows, for readers
 	                                         who cannot see it
+	published: 2026-04-25T10:15:00+01:00     optional; when the article went public, for feeds; use it
+	                                         only to pin a time (see "When entries are dated")
 	---
 	The body, in Markdown (CommonMark with GitHub tables, strikethrough and
 	autolinks). Raw HTML is not passed through. Links may be relative to the
@@ -162,6 +164,25 @@ that is not the image its name says (a JPEG named .png), a reference to a
 file that does not exist and a picture without alt text are errors. SVG
 files need width and height (or a viewBox) on their <svg> element; they
 are served so that they can run no script.
+
+# When entries are dated
+
+Feed entries carry the moment they went public and their last change,
+and readers sort by them. An issue's articles are dated from the issue's
+publication time in reading order: the lead at that time, each article
+after it one second earlier (the deep dives, then the columns), so a
+reader listing newest first shows them as the issue prints them. Two
+issues with the same date and time are a minute apart, the higher number
+later.
+
+An article dropped into an issue that is already out (a late column, or
+one whose draft: true is removed) is dated when it first became public,
+not back-dated to the issue's time; its issue's entry shows the change as
+updated. Nothing on disk says when that was, so the server remembers it
+in its store (SQLite under --data, or PostgreSQL with --database-url):
+restarts and every server sharing the store give it the same date. A
+fresh store, and morningpost check, date every article by its files
+alone. To set the time yourself, give the article a published: time.
 
 # Strictness
 

@@ -24,6 +24,7 @@ type Live struct {
 	fsys    fs.FS
 	baseURL *url.URL
 	log     *slog.Logger
+	record  Record
 	now     func() time.Time
 
 	cur      atomic.Pointer[Content]
@@ -47,28 +48,42 @@ type LiveOptions struct {
 	// --base-url flag), e.g. when the site is served behind a proxy.
 	BaseURL *url.URL
 	Logger  *slog.Logger
+	// Record, when set, dates entries by when they first became public
+	// (see Record); every load is dated by it as soon as it is served.
+	Record Record
 	// Now is the clock that says which issues are published, for the
-	// rule that a reload never takes every one away; time.Now when nil.
+	// rule that a reload never takes every one away, and the moment a
+	// load is dated at; time.Now when nil.
 	Now func() time.Time
 }
 
 // NewLive loads fsys. It fails when the first load fails: there is no
 // last good content to fall back on yet.
 func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
-	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, now: opts.Now, subs: map[chan Event]struct{}{}}
+	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, record: opts.Record, now: opts.Now, subs: map[chan Event]struct{}{}}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
 	if l.now == nil {
 		l.now = time.Now
 	}
-	l.ld = &loader{baseURL: opts.BaseURL}
+	l.ld = &loader{baseURL: opts.BaseURL, record: opts.Record}
 	c, err := l.ld.load(fsys)
 	if err != nil {
 		return nil, err
 	}
-	l.cur.Store(c)
+	l.serve(c)
 	return l, nil
+}
+
+// serve makes c the content served. With a record, what is public now
+// is dated at once: an article dropped into a published issue is dated
+// by its arrival, not by the first request that happens to see it.
+func (l *Live) serve(c *Content) {
+	if l.record != nil {
+		c.At(l.now())
+	}
+	l.cur.Store(c)
 }
 
 // Content returns the content being served.
@@ -176,7 +191,7 @@ func (l *Live) reload(c *Content, err error) error {
 		if old := l.cur.Load(); old == nil || old.Version != c.Version {
 			l.log.Info("content reloaded", "version", c.Version, "issues", len(c.Issues))
 		}
-		l.cur.Store(c)
+		l.serve(c)
 		l.problems = nil
 	}
 	ev := Event{Version: l.cur.Load().Version, Problems: l.problems}

@@ -431,6 +431,7 @@ type articleFile struct {
 	Updated    string   `yaml:"updated,omitempty"`
 	Image      string   `yaml:"image,omitempty"`
 	ImageAlt   string   `yaml:"image_alt,omitempty"`
+	Published  string   `yaml:"published,omitempty"`
 }
 
 // UnmarshalYAML lets an author be written as a bare name.
@@ -581,6 +582,11 @@ func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
 }
 
 func updatedTime(s string, site *Site, doc *yaml.Node, p problems) time.Time {
+	return timeKey("updated", s, site, doc, p)
+}
+
+// timeKey reads the time of front matter key (updated:, published:).
+func timeKey(key, s string, site *Site, doc *yaml.Node, p problems) time.Time {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}
@@ -593,7 +599,7 @@ func updatedTime(s string, site *Site, doc *yaml.Node, p problems) time.Time {
 			return t
 		}
 	}
-	p.add(lineOf(doc, "updated"), "updated %q is not a time such as 2026-04-25T09:30:00+01:00 or 2026-04-25 09:30", s)
+	p.add(lineOf(doc, key), "%s %q is not a time such as 2026-04-25T09:30:00+01:00 or 2026-04-25 09:30", key, s)
 	return time.Time{}
 }
 
@@ -674,6 +680,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 		}
 	}
 	a.Updated = updatedTime(f.Updated, site, doc, p)
+	a.Pinned = timeKey("published", f.Published, site, doc, p)
 	a.body = &lazyBody{src: Clean(string(body))}
 	a.images = checkImages(a.body.src, bodyLine(yml), iss, p)
 	leadImage(a, f.Image, f.ImageAlt, doc, p)

@@ -30,6 +30,7 @@ import (
 // their time zone, publication time and default author from it.
 type loader struct {
 	baseURL *url.URL // replaces the site's base_url when set
+	record  Record   // dates the snapshots of every Content made (see Record)
 
 	siteSum [sha256.Size]byte
 	site    *Site // nil unless the site file was read and parsed
@@ -350,7 +351,7 @@ func (l *loader) assemble() (*Content, error) {
 
 	h := sha256.New()
 	h.Write(l.siteSum[:])
-	c := &Content{Site: l.site}
+	c := &Content{Site: l.site, record: l.record}
 	seen := map[int]string{}
 	for _, name := range names {
 		f := l.folders[name]

@@ -31,7 +31,7 @@ func (c *Content) Preview() *Snapshot {
 	}
 	// c.Issues is newest first, the order of a public snapshot.
 	for _, iss := range c.Issues {
-		s.add(iss, true)
+		s.add(c, iss, true)
 	}
 	c.preview = s
 	return s

@@ -20,6 +20,12 @@ type Content struct {
 	Version string   // hash of every file read: same files, same version
 
 	steps []time.Time // distinct publication times of non-draft issues, ascending
+	// ranks counts, per issue number, the issues of lower number
+	// published at the same time (see Issue.Anchor).
+	ranks map[int]int
+	// record remembers when entries first became public; nil: every
+	// entry is dated by its files alone (see Record).
+	record Record
 
 	// cur is the snapshot last asked for: the common case, a request for
 	// what is public now, reads it without a lock.
@@ -44,6 +50,20 @@ func (c *Content) index() {
 	}
 	sort.Slice(c.steps, func(i, j int) bool { return c.steps[i].Before(c.steps[j]) })
 	c.snaps = map[int]*Snapshot{}
+	c.ranks = map[int]int{}
+	byTime := map[int64][]int{}
+	for _, iss := range c.Issues {
+		t := iss.PublishAt.UnixNano()
+		byTime[t] = append(byTime[t], iss.Number)
+	}
+	for _, numbers := range byTime {
+		if len(numbers) > 1 {
+			sort.Ints(numbers)
+			for i, n := range numbers {
+				c.ranks[n] = i
+			}
+		}
+	}
 }
 
 // Issue returns issue n, public or not, or nil.
@@ -82,7 +102,11 @@ type Snapshot struct {
 	// Next is when the next scheduled issue goes public; zero if none is scheduled.
 	Next time.Time
 
-	step     int // publication steps passed (snapshots made by At)
+	step int // publication steps passed (snapshots made by At)
+	// retryAt, when set, is when At builds the snapshot again: the
+	// record could not be read or written, and its dates are this
+	// server's own until it can.
+	retryAt  time.Time
 	articles []*Article
 	byNumber map[int]*Issue
 
@@ -94,14 +118,14 @@ type Snapshot struct {
 // once per publication step and shared.
 func (c *Content) At(now time.Time) *Snapshot {
 	step := sort.Search(len(c.steps), func(i int) bool { return c.steps[i].After(now) })
-	if s := c.cur.Load(); s != nil && s.step == step {
+	if s := c.cur.Load(); s != nil && s.step == step && !s.stale(now) {
 		return s
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s, ok := c.snaps[step]
-	if !ok {
-		s = c.build(step)
+	if !ok || s.stale(now) {
+		s = c.build(step, now)
 		if len(c.snaps) >= maxSnapshots {
 			for other := range c.snaps {
 				delete(c.snaps, other) // any other step: it is rebuilt if asked for again
@@ -114,9 +138,12 @@ func (c *Content) At(now time.Time) *Snapshot {
 	return s
 }
 
-// build makes the snapshot of publication step step: the issues published
-// at or before the step's time, each holding only its public articles.
-func (c *Content) build(step int) *Snapshot {
+func (s *Snapshot) stale(now time.Time) bool { return !s.retryAt.IsZero() && !now.Before(s.retryAt) }
+
+// build makes the snapshot of publication step step, taken at now: the
+// issues published at or before the step's time, each holding only its
+// public articles, dated (see Record).
+func (c *Content) build(step int, now time.Time) *Snapshot {
 	s := &Snapshot{
 		step:     step,
 		Site:     c.Site,
@@ -134,7 +161,7 @@ func (c *Content) build(step int) *Snapshot {
 		if iss.Draft || step == 0 || iss.PublishAt.After(cutoff) {
 			continue
 		}
-		s.add(iss, false)
+		s.add(c, iss, false)
 	}
 	h := sha256.New()
 	if c.Site != nil {
@@ -144,6 +171,7 @@ func (c *Content) build(step int) *Snapshot {
 		fmt.Fprintf(h, "\x00%d\x00%s", iss.Number, iss.publicSum)
 	}
 	s.Version = hex.EncodeToString(h.Sum(nil))[:16]
+	c.date(s, now)
 	return s
 }
 
@@ -151,10 +179,11 @@ func (c *Content) build(step int) *Snapshot {
 // draft, holding copies of its articles that point at the copy. Draft
 // articles are left out, unless drafts is set: then they are kept, their
 // draft flag cleared. The loaded issue and articles are never changed.
-func (s *Snapshot) add(iss *Issue, drafts bool) {
+func (s *Snapshot) add(c *Content, iss *Issue, drafts bool) {
 	pub := *iss
 	pub.Draft = false
 	pub.Articles = nil
+	pub.anchor = iss.PublishAt.Add(time.Duration(c.ranks[iss.Number]) * sameTimeStride)
 	for _, a := range iss.Articles {
 		if a.Draft && !drafts {
 			continue
@@ -164,6 +193,7 @@ func (s *Snapshot) add(iss *Issue, drafts bool) {
 		cp.Issue = &pub
 		pub.Articles = append(pub.Articles, &cp)
 	}
+	countDown(&pub, nil)
 	s.Issues = append(s.Issues, &pub)
 	s.byNumber[pub.Number] = &pub
 	s.articles = append(s.articles, pub.Articles...)

@@ -135,6 +135,7 @@ func (fi *feedIndex) buildArchive(snap *content.Snapshot, s Spec, i int) *Doc {
 	d := newDoc(snap, s)
 	site := snap.Site
 	d.Feed.Title += " (" + pi.period.Title() + ")"
+	d.Feed.Image.Title = d.Feed.Title // RSS wants the image titled as the channel
 	d.archive = true
 	for _, f := range Formats {
 		d.self[f] = site.URL(s.ArchivePath(pi.period, f))
@@ -277,10 +278,9 @@ func newIndex(snap *content.Snapshot) *index {
 	names := make([][]byte, len(issues))
 	for i, iss := range issues {
 		periods[i] = periodOf(iss.PublishAt, site.Location)
-		names[i] = append(strconv.AppendInt(nil, int64(iss.Number), 10), "\x00"+iss.Version+"\x00"...)
+		names[i] = issueName(iss)
 	}
-	// Everything a document's bytes depend on besides its issues.
-	common := strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String()}, "\x00")
+	common := commonKey(snap)
 	ix := &index{}
 	for _, s := range Specs() {
 		fi := &feedIndex{byPeriod: map[Period]int{}}
@@ -325,6 +325,27 @@ func newIndex(snap *content.Snapshot) *index {
 		ix.feeds = append(ix.feeds, fi)
 	}
 	return ix
+}
+
+// commonKey is everything a document's bytes depend on besides its
+// issues. A preview snapshot never shares a key with a public one.
+func commonKey(snap *content.Snapshot) string {
+	site := snap.Site
+	return strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String(), strconv.FormatBool(strings.HasPrefix(snap.Key, content.PreviewKeyPrefix))}, "\x00")
+}
+
+// issueName is what an issue's entries are made of, for document keys:
+// its number, the version of its files and the times its entries are
+// dated, which come from the record as well as the files.
+func issueName(iss *content.Issue) []byte {
+	b := strconv.AppendInt(nil, int64(iss.Number), 10)
+	b = append(b, "\x00"+iss.Version+"\x00"...)
+	b = strconv.AppendInt(b, iss.Anchor().Unix(), 10)
+	for _, a := range iss.Articles {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, a.Published().Unix(), 10)
+	}
+	return append(b, 0)
 }
 
 // keys finishes a document's hash with what names it, one key per format.
@@ -397,7 +418,7 @@ func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (
 	pi := fi.periods[i]
 	info := Archive{Period: p, Entries: pi.entries, Closed: i > 0}
 	key := pi.keys[formatSlot(f)]
-	r, err := c.get(key, f, func() *Doc { return fi.buildArchive(snap, s, i) })
+	r, err := c.get(key, s.ArchivePath(p, f), f, func() *Doc { return fi.buildArchive(snap, s, i) })
 	if err != nil {
 		return nil, Archive{}, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
 	}

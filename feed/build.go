@@ -91,16 +91,22 @@ func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 	site := snap.Site
 	b := builder{site: site, root: mustParse(site.URL("/"))}
 	d := newDoc(snap, s)
+	var newest *content.Issue // of the first entry
 	for _, iss := range sortedIssues(snap) {
 		if limit >= 0 && len(d.Entries) >= limit {
 			break
 		}
 		addEntries(d, &b, iss, s, limit)
+		if newest == nil && len(d.Entries) > 0 {
+			newest = iss
+		}
 	}
 
-	if len(d.Entries) > 0 && limit >= 0 && s.Kind != TagFeed { // tag feeds have no archives
-		// The newest archive holds the newest entry (RFC 5005 §4).
-		p := periodOf(d.Entries[0].Item.Created, site.Location)
+	if newest != nil && limit >= 0 && s.Kind != TagFeed { // tag feeds have no archives
+		// The newest archive holds the newest entry (RFC 5005 §4): the
+		// month of its issue, where archives file it, whenever it was
+		// added.
+		p := periodOf(newest.PublishAt, site.Location)
 		d.links.prev = site.URL(s.archiveBase(p))
 	}
 	d.finish()
@@ -148,8 +154,35 @@ func emptyDoc(site *content.Site, title, desc, home, id string, path func(Format
 	return d
 }
 
-// finish sets the feed's updated time: the newest change of any entry.
+// finish gives every entry its own published and updated instants and
+// sets the feed's updated time: the newest change of any entry.
+//
+// Entries are dated apart already (content.Article.Published counts
+// down an issue's articles, and issues of one time have anchors apart);
+// what may still coincide is what the files pin, such as two articles
+// given one updated: time. Such an entry, the later in feed order, is
+// moved back by whole seconds until its instants are its own, so that
+// readers can sort the feed and validators find no duplicate.
 func (d *Doc) finish() {
+	created := make(map[int64]bool, len(d.Entries))
+	updated := make(map[int64]bool, len(d.Entries))
+	for _, e := range d.Entries {
+		it := e.Item
+		for created[it.Created.Unix()] {
+			it.Created = it.Created.Add(-time.Second)
+		}
+		created[it.Created.Unix()] = true
+		if it.Updated.Before(it.Created) {
+			it.Updated = it.Created
+		}
+		for updated[it.Updated.Unix()] {
+			it.Updated = it.Updated.Add(-time.Second)
+		}
+		updated[it.Updated.Unix()] = true
+		if it.Updated.Before(it.Created) {
+			it.Created = it.Updated // still its own: every earlier one was taken from created
+		}
+	}
 	for _, e := range d.Entries {
 		if e.Item.Updated.After(d.Feed.Updated) {
 			d.Feed.Updated = e.Item.Updated
@@ -290,7 +323,7 @@ func (b *builder) issue(iss *content.Issue) Entry {
 			Author:      b.author(b.site.Author),
 			Description: summary,
 			Content:     w.String(),
-			Created:     iss.PublishAt,
+			Created:     iss.Anchor(),
 			Updated:     iss.Modified(),
 		},
 		AuthorURL:  authorURL(b.site.Author),
@@ -311,7 +344,7 @@ func (b *builder) list(iss *content.Issue, l *content.List) Entry {
 		}
 		summary = text(strings.Join(names, "; "))
 	}
-	updated := iss.PublishAt
+	updated := iss.Anchor()
 	if iss.Updated.After(updated) {
 		updated = iss.Updated
 	}
@@ -324,7 +357,7 @@ func (b *builder) list(iss *content.Issue, l *content.List) Entry {
 			Author:      b.author(b.site.Author),
 			Description: summary,
 			Content:     w.String(),
-			Created:     iss.PublishAt,
+			Created:     iss.Anchor(),
 			Updated:     updated,
 		},
 		AuthorURL:  authorURL(b.site.Author),

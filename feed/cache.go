@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -93,6 +94,10 @@ type Cache struct {
 	budget int64
 	now    func() time.Time
 	ix     indexes // document keys and archive periods of recent snapshots
+	stamps Stamps  // nil: Last-Modified is the newest change of the entries
+
+	mu      sync.Mutex
+	current map[string]string // document path -> key of its newest rendering
 
 	hits, misses, renders, evictions atomic.Uint64
 	renderNanos                      atomic.Int64
@@ -118,14 +123,29 @@ type cached struct {
 	used atomic.Int64 // last use, UnixNano, for eviction
 }
 
+// Stamps records when the bytes of each document last changed, so that
+// a document's Last-Modified moves forward whenever its bytes change,
+// and never back, on every server sharing the record (store.Ledger).
+type Stamps interface {
+	// Modified returns the Last-Modified of the document at path whose
+	// bytes have the ETag etag; floor is the newest change of its
+	// entries, the time for a document never seen before.
+	Modified(path, etag string, floor time.Time) time.Time
+}
+
+// UseStamps makes the cache date every rendering by st. Call it before
+// the cache is used.
+func (c *Cache) UseStamps(st Stamps) { c.stamps = st }
+
 // NewCache returns a cache holding at most maxBytes of responses (all
 // encodings counted). A response larger than the whole budget is served
 // but not kept.
 func NewCache(maxBytes int64) *Cache {
 	return &Cache{
-		store:  gocache.New(cacheTTL, time.Minute),
-		budget: maxBytes,
-		now:    time.Now,
+		store:   gocache.New(cacheTTL, time.Minute),
+		budget:  maxBytes,
+		now:     time.Now,
+		current: map[string]string{},
 	}
 }
 
@@ -142,7 +162,7 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	} else {
 		key = c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
 	}
-	r, err := c.get(key, f, func() *Doc { return Build(snap, s) })
+	r, err := c.get(key, s.Path(f), f, func() *Doc { return Build(snap, s) })
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
 	}
@@ -150,9 +170,14 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 }
 
 // get returns the response cached under key, or builds and renders it
-// in format f, once however many ask at the same time. The only errors
-// are render errors.
-func (c *Cache) get(key string, f Format, build func() *Doc) (*Response, error) {
+// in format f, once however many ask at the same time, as the document
+// at path. The only errors are render errors.
+//
+// A path keeps only its newest rendering: bytes that come back (an edit
+// undone) are rendered and stamped again, so their Last-Modified is
+// later than that of the bytes they replace, never the older one they
+// had before.
+func (c *Cache) get(key, path string, f Format, build func() *Doc) (*Response, error) {
 	if r := c.lookup(key); r != nil {
 		c.hits.Add(1)
 		return r, nil
@@ -168,7 +193,16 @@ func (c *Cache) get(key string, f Format, build func() *Doc) (*Response, error) 
 		if err != nil {
 			return nil, err
 		}
+		if c.stamps != nil {
+			r.LastModified = c.stamps.Modified(path, r.Identity.ETag, r.LastModified)
+		}
 		c.renders.Add(1)
+		c.mu.Lock()
+		if old, ok := c.current[path]; ok && old != key {
+			c.store.Delete(old)
+		}
+		c.current[path] = key
+		c.mu.Unlock()
 		c.insert(key, r)
 		return r, nil
 	})

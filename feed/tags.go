@@ -2,8 +2,6 @@ package feed
 
 import (
 	"crypto/sha256"
-	"strconv"
-	"strings"
 
 	"github.com/morningpost/morningpost/content"
 )
@@ -37,11 +35,9 @@ func tagKeys(snap *content.Snapshot, s Spec) [3]string {
 			n++
 			if a.Issue != last {
 				last = a.Issue
-				h.Write([]byte(strconv.Itoa(a.Issue.Number) + "\x00" + a.Issue.Version + "\x00"))
+				h.Write(issueName(a.Issue)) // with its entries' dates
 			}
 		}
 	}
-	site := snap.Site
-	common := strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String()}, "\x00")
-	return keys(h, common, s.String(), "feed")
+	return keys(h, commonKey(snap), s.String(), "feed")
 }

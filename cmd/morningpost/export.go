@@ -64,7 +64,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	now := func() time.Time { return cfg.at }
-	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out)
+	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out, content.LiveOptions{})
 	if err != nil {
 		return err
 	}
@@ -191,7 +191,8 @@ func newestChange(snap *content.Snapshot) time.Time {
 // at baseURL (base_url when empty), published by the clock now. Content problems are printed to
 // stderr, one path:line: message a line, and the error says what follows
 // (then).
-func openLive(dir, baseURL string, now func() time.Time, log *slog.Logger, stderr io.Writer, then string) (fs.FS, *content.Live, error) {
+// extra gives the options only serve has (Record, WebSubHubs).
+func openLive(dir, baseURL string, now func() time.Time, log *slog.Logger, stderr io.Writer, then string, extra content.LiveOptions) (fs.FS, *content.Live, error) {
 	base, err := parseBaseURL(baseURL)
 	if err != nil {
 		return nil, nil, err
@@ -200,7 +201,8 @@ func openLive(dir, baseURL string, now func() time.Time, log *slog.Logger, stder
 	if err != nil {
 		return nil, nil, err
 	}
-	live, err := content.NewLive(fsys, content.LiveOptions{BaseURL: base, Logger: log, Now: now})
+	extra.BaseURL, extra.Logger, extra.Now = base, log, now
+	live, err := content.NewLive(fsys, extra)
 	if err != nil {
 		var ps content.Problems
 		if errors.As(err, &ps) {

@@ -11,6 +11,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers"
 )
@@ -33,7 +35,10 @@ type serveConfig struct {
 	content   string
 	baseURL   string
 	logFormat string
-	data      string // folder of the store: the audience, upstream sources
+	data      string // folder of the SQLite store: the audience, upstream sources, first-public record
+	// databaseURL, when set, is the PostgreSQL store shared by a fleet;
+	// then nothing is written under data.
+	databaseURL string
 	// previewToken opens the editor's desk (/preview); empty: closed.
 	previewToken string
 	// Abuse control and logging (observe.go).
@@ -57,7 +62,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", ":8080"), "`address` to listen on (env MORNINGPOST_ADDR)")
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
-	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store: the audience's counts, and upstream sources when morningpost.yaml lists any (env MORNINGPOST_DATA)")
+	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store: the audience's counts, upstream sources, and when each entry first became public (env MORNINGPOST_DATA)")
+	databaseFlag(fs, &cfg.databaseURL, getenv)
 	fs.StringVar(&cfg.previewToken, "preview-token", getenv("MORNINGPOST_PREVIEW_TOKEN"), "`token` that opens the editor's private preview at /preview; off when empty (env MORNINGPOST_PREVIEW_TOKEN)")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
 	if err := observeFlags(fs, &cfg, getenv); err != nil {
@@ -83,7 +89,14 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again")
+	// The store: what every restart and every replica must agree on.
+	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ledger := store.NewLedger(db, cfg.now, log)
+	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", content.LiveOptions{Record: ledger})
 	if err != nil {
 		return err
 	}
@@ -97,9 +110,11 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	defer endStreams()
 	aud, closeAudience := openAudience(ctx, cfg.data, log)
 	defer closeAudience()
+	feeds := feed.NewCache(feedCacheBytes)
+	feeds.UseStamps(ledger)
 	h, err := handlers.NewServer(handlers.Deps{
 		Content:      live,
-		Feeds:        feed.NewCache(feedCacheBytes),
+		Feeds:        feeds,
 		Now:          cfg.now,
 		Logger:       log,
 		PreviewToken: cfg.previewToken,
@@ -123,7 +138,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// Upstream sources: the store and the background poller. They stop
 	// after the HTTP server, and on every return; polls in flight finish
 	// before the store closes.
-	pollerDone, err := startSources(ctx, cfg, live, fsys, h, metrics, log)
+	pollerDone, err := startSources(ctx, cfg, db, live, fsys, h, metrics, log)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers"
 )
@@ -34,19 +35,34 @@ func upstreamSources(site *content.Site) []upstream.Source {
 	return out
 }
 
-// openSources opens the store in dataDir and a poller over the site's
-// sources, reading file: sources from fsys.
-func openSources(ctx context.Context, dataDir string, fsys fs.FS, site *content.Site, log *slog.Logger, onResult func(upstream.Result)) (*upstream.Store, *upstream.Poller, error) {
-	store, err := upstream.Open(ctx, dataDir)
+// databaseFlag adds --database-url to fs.
+func databaseFlag(fs *flag.FlagSet, url *string, getenv func(string) string) {
+	fs.StringVar(url, "database-url", getenv("MORNINGPOST_DATABASE_URL"), "PostgreSQL `URL` of the store a fleet shares (postgres://user:password@host/db); then nothing is written under --data (env MORNINGPOST_DATABASE_URL)")
+}
+
+// openStore opens the store: PostgreSQL at databaseURL when set, else
+// SQLite in dataDir.
+func openStore(ctx context.Context, dataDir, databaseURL string) (*store.DB, error) {
+	db, err := store.Open(ctx, store.Options{Dir: dataDir, URL: databaseURL})
 	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return db, nil
+}
+
+// openSources opens the store and a poller over the site's sources,
+// reading file: sources from fsys.
+func openSources(ctx context.Context, dataDir, databaseURL string, fsys fs.FS, site *content.Site, log *slog.Logger, onResult func(upstream.Result)) (*upstream.Store, *upstream.Poller, error) {
+	st, err := upstream.OpenStore(ctx, store.Options{Dir: dataDir, URL: databaseURL})
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: %w", err)
+	}
+	p, err := upstream.NewPoller(ctx, st, upstreamSources(site), upstream.Options{FS: fsys, Logger: log, OnResult: onResult})
+	if err != nil {
+		st.Close()
 		return nil, nil, err
 	}
-	p, err := upstream.NewPoller(ctx, store, upstreamSources(site), upstream.Options{FS: fsys, Logger: log, OnResult: onResult})
-	if err != nil {
-		store.Close()
-		return nil, nil, err
-	}
-	return store, p, nil
+	return st, p, nil
 }
 
 // startSources opens the upstream store and polls the site's sources in
@@ -54,25 +70,21 @@ func openSources(ctx context.Context, dataDir string, fsys fs.FS, site *content.
 // channel returned. A site that reads no sources yet opens no store (and
 // makes no data folder); when a reload of a content folder adds the first
 // source, the store opens then, and h serves /sources from it.
-func startSources(ctx context.Context, cfg serveConfig, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, log *slog.Logger) (<-chan struct{}, error) {
+func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, log *slog.Logger) (<-chan struct{}, error) {
 	done := make(chan struct{})
 	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
 		metrics.ObservePoll(r.Source, pollResult(r))
 	}}
 	open := func() (*upstream.Store, error) {
-		store, err := upstream.Open(ctx, cfg.data)
-		if err != nil {
-			return nil, fmt.Errorf("upstream sources: %w", err)
-		}
-		h.SetSources(store)
-		log.Info("polling upstream sources", "sources", len(live.Content().Site.Sources), "store", store.Path())
-		return store, nil
+		st := upstream.New(db)
+		h.SetSources(st)
+		log.Info("polling upstream sources", "sources", len(live.Content().Site.Sources), "store", st.Path())
+		return st, nil
 	}
-	run := func(store *upstream.Store) {
-		polled := pollSources(ctx, live, store, opts, log)
+	run := func(st *upstream.Store) {
+		polled := pollSources(ctx, live, st, opts, log)
 		go func() {
 			<-polled
-			store.Close()
 			close(done)
 		}()
 	}
@@ -178,6 +190,8 @@ func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs := flags("sources poll", "[--content DIR] [--data DIR]", stderr)
 	dir := fs.String("content", getenv("MORNINGPOST_CONTENT"), "content `folder` whose morningpost.yaml lists the sources (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	data := fs.String("data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store (env MORNINGPOST_DATA)")
+	var databaseURL string
+	databaseFlag(fs, &databaseURL, getenv)
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
@@ -185,11 +199,11 @@ func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	store, p, err := openSources(ctx, *data, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
+	st, p, err := openSources(ctx, *data, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
+	defer st.Close()
 	if len(p.Sources()) == 0 {
 		fmt.Fprintln(stdout, "no sources: add some under sources: in morningpost.yaml")
 		return nil
@@ -231,6 +245,8 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 	dir := fs.String("content", getenv("MORNINGPOST_CONTENT"), "content `folder` to add the issue to (env MORNINGPOST_CONTENT)")
 	data := fs.String("data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store (env MORNINGPOST_DATA)")
 	fromSources := fs.Bool("from-sources", false, "poll the sources, then draft tools of the week and weekend reading from their freshest items")
+	var databaseURL string
+	databaseFlag(fs, &databaseURL, getenv)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -243,15 +259,15 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	d := content.NextDraft(c, time.Now())
 	if *fromSources {
-		store, p, err := openSources(ctx, *data, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
+		st, p, err := openSources(ctx, *data, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
 			return err
 		}
-		defer store.Close()
+		defer st.Close()
 		for _, r := range p.PollAll(ctx) {
 			fmt.Fprintln(stderr, "source", r)
 		}
-		if d.Tools, d.Reading, err = draftLists(ctx, store); err != nil {
+		if d.Tools, d.Reading, err = draftLists(ctx, st); err != nil {
 			return err
 		}
 	}

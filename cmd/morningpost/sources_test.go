@@ -121,6 +121,11 @@ func TestServeFirstSourceWithoutRestart(t *testing.T) {
 	if code, _ := status(); code != 404 {
 		t.Fatalf("/sources of a site without sources: %d, want 404", code)
 	}
+	// The store is there from the start: it records when entries first
+	// became public, sources or not.
+	if _, err := os.Stat(filepath.Join(data, "morningpost.db")); err != nil {
+		t.Errorf("store of a site without sources: %v", err)
+	}
 	write(t, dir, "morningpost.yaml", bare+"sources:\n"+list)
 	deadline := time.Now().Add(15 * time.Second)
 	for {

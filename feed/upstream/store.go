@@ -5,20 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+	"github.com/morningpost/morningpost/content/store"
 )
 
 // DBFile is the name of the database inside the data directory.
-const DBFile = "morningpost.db"
-
-// schemaVersion is stored in PRAGMA user_version. Bump it and add a
-// migration step in migrate when the schema changes.
-const schemaVersion = 2
+const DBFile = store.DBFile
 
 // Item is one entry of an upstream feed, cleaned and ready to show.
 //
@@ -97,124 +91,53 @@ type SourceState struct {
 	Items int
 }
 
-// Store keeps items and poll state in SQLite (pure Go, WAL mode) in a data
-// directory. It is safe for concurrent use, and for use by several
-// processes on the same directory (writers wait on each other through
-// busy_timeout).
+// Store keeps items and poll state in the store (content/store): SQLite
+// (pure Go, WAL mode) in a data folder, or PostgreSQL shared by a fleet.
+// It is safe for concurrent use, and for use by several processes on the
+// same database (SQLite writers wait on each other through busy_timeout).
 type Store struct {
-	db   *sql.DB
-	path string
+	db    *store.DB
+	owned bool // Close closes db
 }
 
-// Open opens (creating if needed) the store in dir, as dir/morningpost.db.
+// Open opens (creating if needed) the SQLite store in dir, as
+// dir/morningpost.db.
 func Open(ctx context.Context, dir string) (*Store, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
-	}
-	path := filepath.Join(dir, DBFile)
-	// WAL: readers never block the writer. synchronous(NORMAL) in WAL mode
-	// loses nothing committed when the process dies (kill -9); only a power
-	// cut can lose the last transactions. busy_timeout: concurrent writers
-	// wait instead of failing. _txlock=immediate: a write transaction takes
-	// the write lock at BEGIN, so two of them cannot deadlock upgrading.
-	dsn := path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(ON)&_txlock=immediate"
-	db, err := sql.Open("sqlite", dsn)
+	return OpenStore(ctx, store.Options{Dir: dir})
+}
+
+// OpenStore opens the store opts name, SQLite or PostgreSQL; Close
+// closes it.
+func OpenStore(ctx context.Context, opts store.Options) (*Store, error) {
+	db, err := store.Open(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		return nil, err
 	}
-	s := &Store{db: db, path: path}
-	if err := s.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	return s, nil
+	return &Store{db: db, owned: true}, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// New returns the upstream store kept in db, which the caller closes.
+func New(db *store.DB) *Store { return &Store{db: db} }
 
-// Path is the database file.
-func (s *Store) Path() string { return s.path }
-
-const schema = `
-CREATE TABLE IF NOT EXISTS sources (
-	name              TEXT PRIMARY KEY,
-	url               TEXT NOT NULL DEFAULT '',
-	section           TEXT NOT NULL DEFAULT '',
-	feed_title        TEXT NOT NULL DEFAULT '',
-	feed_link         TEXT NOT NULL DEFAULT '',
-	etag              TEXT NOT NULL DEFAULT '',
-	last_modified     TEXT NOT NULL DEFAULT '',
-	last_poll         INTEGER NOT NULL DEFAULT 0,
-	last_success      INTEGER NOT NULL DEFAULT 0,
-	next_poll         INTEGER NOT NULL DEFAULT 0,
-	last_result       TEXT NOT NULL DEFAULT '',
-	last_error        TEXT NOT NULL DEFAULT '',
-	error_streak      INTEGER NOT NULL DEFAULT 0,
-	retry_after_until INTEGER NOT NULL DEFAULT 0,
-	ttl               INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS items (
-	id           TEXT PRIMARY KEY,
-	source       TEXT NOT NULL,
-	dedup_key    TEXT NOT NULL,
-	guid         TEXT NOT NULL DEFAULT '',
-	title        TEXT NOT NULL DEFAULT '',
-	link         TEXT NOT NULL DEFAULT '',
-	author       TEXT NOT NULL DEFAULT '',
-	published    INTEGER NOT NULL DEFAULT 0,
-	updated      INTEGER NOT NULL DEFAULT 0,
-	content_html TEXT NOT NULL DEFAULT '',
-	summary      TEXT NOT NULL DEFAULT '',
-	fetched_at   INTEGER NOT NULL,
-	sort_time    INTEGER NOT NULL,
-	UNIQUE (source, dedup_key)
-);
-CREATE INDEX IF NOT EXISTS items_by_source_time ON items (source, sort_time DESC);
-CREATE INDEX IF NOT EXISTS items_by_time ON items (sort_time DESC);
-`
-
-func (s *Store) migrate(ctx context.Context) error {
-	var v int
-	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
-		return err
+// Close closes the database when Open opened it.
+func (s *Store) Close() error {
+	if s.owned {
+		return s.db.Close()
 	}
-	if v > schemaVersion {
-		return fmt.Errorf("database schema version %d is newer than this program's %d", v, schemaVersion)
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, schema); err != nil {
-		return fmt.Errorf("create schema: %w", err)
-	}
-	if v == 1 { // version 2 added sources.ttl
-		if _, err := tx.ExecContext(ctx, "ALTER TABLE sources ADD COLUMN ttl INTEGER NOT NULL DEFAULT 0"); err != nil {
-			return fmt.Errorf("migrate to version 2: %w", err)
-		}
-	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return nil
 }
 
-// Times are stored as Unix nanoseconds, 0 for the zero time.
-func toDB(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
+// Path names the database: its file, or PostgreSQL's host and database.
+func (s *Store) Path() string { return s.db.String() }
 
-func fromDB(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
-	}
-	return time.Unix(0, n).UTC()
-}
+// DB is the database the store is kept in.
+func (s *Store) DB() *store.DB { return s.db }
+
+// Times are stored as the store stores them (store.Nanos).
+var (
+	toDB   = store.Nanos
+	fromDB = store.Time
+)
 
 // ItemQuery selects items for [Store.Items].
 type ItemQuery struct {
@@ -410,7 +333,7 @@ func (s *Store) savePoll(ctx context.Context, rec pollRecord) (int, error) {
 	return n, nil
 }
 
-func savePollTx(ctx context.Context, tx *sql.Tx, rec pollRecord) (int, error) {
+func savePollTx(ctx context.Context, tx *store.Tx, rec pollRecord) (int, error) {
 	st, src := rec.state, rec.source
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO sources (name, url, section, feed_title, feed_link, etag, last_modified,

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	dbstore "github.com/morningpost/morningpost/content/store"
 )
 
 // mutableFeed serves whatever body it currently holds.
@@ -241,11 +243,11 @@ func TestStoreFileAndWAL(t *testing.T) {
 		t.Fatalf("db file %s: %v", store.Path(), err)
 	}
 	var mode string
-	if err := store.db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
+	if err := store.db.QueryRowContext(t.Context(), "PRAGMA journal_mode").Scan(&mode); err != nil || mode != "wal" {
 		t.Errorf("journal_mode = %q, %v", mode, err)
 	}
 	var timeout int
-	if err := store.db.QueryRow("PRAGMA busy_timeout").Scan(&timeout); err != nil || timeout <= 0 {
+	if err := store.db.QueryRowContext(t.Context(), "PRAGMA busy_timeout").Scan(&timeout); err != nil || timeout <= 0 {
 		t.Errorf("busy_timeout = %d, %v", timeout, err)
 	}
 	// Reopening an existing store is fine (CREATE ... IF NOT EXISTS).
@@ -322,8 +324,12 @@ func TestMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Exec("ALTER TABLE sources DROP COLUMN ttl; PRAGMA user_version = 1"); err != nil {
-		t.Fatal(err)
+	// A store made before schema_migrations, at user_version 1.
+	for _, stmt := range []string{"ALTER TABLE sources DROP COLUMN ttl", "DROP TABLE schema_migrations",
+		"DROP TABLE first_public", "DROP TABLE documents", "DROP TABLE leases", "PRAGMA user_version = 1"} {
+		if _, err := s.db.ExecContext(t.Context(), stmt); err != nil {
+			t.Fatal(stmt, err)
+		}
 	}
 	s.Close()
 	s = openStore(t, dir)
@@ -331,8 +337,8 @@ func TestMigrateFromVersion1(t *testing.T) {
 		t.Errorf("after migration: %v", err)
 	}
 	var v int
-	s.db.QueryRow("PRAGMA user_version").Scan(&v)
-	if v != schemaVersion {
+	s.db.QueryRowContext(t.Context(), "PRAGMA user_version").Scan(&v)
+	if v != dbstore.SchemaVersion() {
 		t.Errorf("user_version = %d", v)
 	}
 }

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Migration is one step of the schema, applied once, in order of
+// Version, on both engines.
+//
+// To change the schema, append a Migration with the next Version and
+// the statements that make the change; never edit one already released.
+// Write standard SQL both SQLite and PostgreSQL accept: TEXT, BIGINT
+// (times are Unix nanoseconds, 0 for none), INTEGER for small numbers,
+// PRIMARY KEY and UNIQUE constraints, CREATE INDEX IF NOT EXISTS, and
+// ALTER TABLE … ADD COLUMN … NOT NULL DEFAULT …. Statements are
+// separated by semicolons; none may hold one in a string.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations is the schema, oldest first.
+var Migrations = []Migration{
+	{1, "upstream sources and items", `
+CREATE TABLE IF NOT EXISTS sources (
+	name              TEXT PRIMARY KEY,
+	url               TEXT NOT NULL DEFAULT '',
+	section           TEXT NOT NULL DEFAULT '',
+	feed_title        TEXT NOT NULL DEFAULT '',
+	feed_link         TEXT NOT NULL DEFAULT '',
+	etag              TEXT NOT NULL DEFAULT '',
+	last_modified     TEXT NOT NULL DEFAULT '',
+	last_poll         BIGINT NOT NULL DEFAULT 0,
+	last_success      BIGINT NOT NULL DEFAULT 0,
+	next_poll         BIGINT NOT NULL DEFAULT 0,
+	last_result       TEXT NOT NULL DEFAULT '',
+	last_error        TEXT NOT NULL DEFAULT '',
+	error_streak      INTEGER NOT NULL DEFAULT 0,
+	retry_after_until BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS items (
+	id           TEXT PRIMARY KEY,
+	source       TEXT NOT NULL,
+	dedup_key    TEXT NOT NULL,
+	guid         TEXT NOT NULL DEFAULT '',
+	title        TEXT NOT NULL DEFAULT '',
+	link         TEXT NOT NULL DEFAULT '',
+	author       TEXT NOT NULL DEFAULT '',
+	published    BIGINT NOT NULL DEFAULT 0,
+	updated      BIGINT NOT NULL DEFAULT 0,
+	content_html TEXT NOT NULL DEFAULT '',
+	summary      TEXT NOT NULL DEFAULT '',
+	fetched_at   BIGINT NOT NULL,
+	sort_time    BIGINT NOT NULL,
+	UNIQUE (source, dedup_key)
+);
+CREATE INDEX IF NOT EXISTS items_by_source_time ON items (source, sort_time DESC);
+CREATE INDEX IF NOT EXISTS items_by_time ON items (sort_time DESC)`},
+	{2, "the RSS ttl of each source", `
+ALTER TABLE sources ADD COLUMN ttl BIGINT NOT NULL DEFAULT 0`},
+	{3, "when entries first became public and documents last changed", `
+CREATE TABLE IF NOT EXISTS first_public (
+	entry TEXT PRIMARY KEY,
+	at    BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+	path     TEXT PRIMARY KEY,
+	hash     TEXT NOT NULL,
+	modified BIGINT NOT NULL
+)`},
+	{4, "leases: one holder of a task per fleet", `
+CREATE TABLE IF NOT EXISTS leases (
+	name   TEXT PRIMARY KEY,
+	holder TEXT NOT NULL,
+	until  BIGINT NOT NULL
+)`},
+}
+
+// SchemaVersion is the version of the newest migration.
+func SchemaVersion() int { return Migrations[len(Migrations)-1].Version }
+
+// migrationLock is the PostgreSQL advisory lock held while migrating, so
+// that servers of a fleet starting together migrate once.
+const migrationLock = 0x6d70_6d69 // "mpmi"
+
+// migrate applies the migrations db has not had, in one transaction.
+func (db *DB) migrate(ctx context.Context) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if db.engine == PostgreSQL {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(?)", int64(migrationLock)); err != nil {
+			return fmt.Errorf("lock for migration: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := tx.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(applied) == 0 && db.engine == SQLite {
+		// Stores made before schema_migrations counted their version in
+		// PRAGMA user_version (1: sources and items; 2: ttl).
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return err
+		}
+		for i := 1; i <= v && i <= 2; i++ {
+			applied[i] = true
+			if err := record(ctx, tx, Migrations[i-1]); err != nil {
+				return err
+			}
+		}
+	}
+	for v := range applied {
+		if v > SchemaVersion() {
+			return fmt.Errorf("%w (schema version %d; this one knows %d)", ErrNewer, v, SchemaVersion())
+		}
+	}
+	for _, m := range Migrations {
+		if applied[m.Version] {
+			continue
+		}
+		for _, stmt := range strings.Split(m.SQL, ";") {
+			if strings.TrimSpace(stmt) == "" {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Name, err)
+			}
+		}
+		if err := record(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	if db.engine == SQLite {
+		// Older morningposts read user_version and refuse a newer schema.
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", SchemaVersion())); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+func record(ctx context.Context, tx *Tx, m Migration) error {
+	_, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+		m.Version, m.Name, time.Now().UnixNano())
+	return err
+}
+
+// Applied lists the versions of the migrations db has had, ascending.
+func (db *DB) Applied(ctx context.Context) ([]int, error) {
+	rows, err := db.QueryContext(ctx, "SELECT version FROM schema_migrations ORDER BY version")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
