@@ -84,6 +84,9 @@ type Site struct {
 
 	Sources       []Source // upstream feeds
 	SourcesPublic bool     // serve the combined sources feed without a token
+	// WebSubHubs are the URLs of the WebSub hubs subscription feeds name
+	// and are announced to (websub_hubs:, MORNINGPOST_WEBSUB_HUBS).
+	WebSubHubs []string
 
 	// Version is a hash of morningpost.yaml: it changes whenever the
 	// file does. With the issues' versions it names everything a feed

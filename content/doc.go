@@ -55,6 +55,8 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	    max_age:  2160h                                  optional; items first seen longer ago are dropped (at least 24h)
 	    section:  tools                                  optional hint: tools or reading
 	sources_public: false                                serve /sources/feed.* without the preview token
+	websub_hubs:                                         WebSub hubs told of every change of a subscription feed
+	  - https://pubsubhubbub.appspot.com/                (optional; absolute http(s) URLs)
 
 Durations are written as Go durations: 90s, 5m, 1h, 36h.
 

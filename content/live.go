@@ -55,6 +55,9 @@ type LiveOptions struct {
 	// rule that a reload never takes every one away, and the moment a
 	// load is dated at; time.Now when nil.
 	Now func() time.Time
+	// WebSubHubs, when not nil, replaces the websub_hubs of
+	// morningpost.yaml (MORNINGPOST_WEBSUB_HUBS); check them with HubURL.
+	WebSubHubs []string
 }
 
 // NewLive loads fsys. It fails when the first load fails: there is no
@@ -67,7 +70,7 @@ func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
 	if l.now == nil {
 		l.now = time.Now
 	}
-	l.ld = &loader{baseURL: opts.BaseURL, record: opts.Record}
+	l.ld = &loader{baseURL: opts.BaseURL, hubs: opts.WebSubHubs, record: opts.Record}
 	c, err := l.ld.load(fsys)
 	if err != nil {
 		return nil, err

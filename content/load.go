@@ -205,6 +205,7 @@ type siteFile struct {
 	StaleWhileRevalidate string       `yaml:"stale_while_revalidate"`
 	Sources              []sourceFile `yaml:"sources"`
 	SourcesPublic        bool         `yaml:"sources_public"`
+	WebSubHubs           []string     `yaml:"websub_hubs"`
 }
 
 type sourceFile struct {
@@ -303,6 +304,14 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 		} else {
 			s.FeedLength = *f.FeedLength
 		}
+	}
+	for i, h := range f.WebSubHubs {
+		u, err := HubURL(h)
+		if err != nil {
+			p.add(lineOf(doc, "websub_hubs", strconv.Itoa(i)), "websub_hubs: %v", err)
+			continue
+		}
+		s.WebSubHubs = append(s.WebSubHubs, u)
 	}
 	s.CacheMaxAge = duration(f.CacheMaxAge, 5*time.Minute, doc, p, "cache_max_age")
 	s.StaleWhileRevalidate = duration(f.StaleWhileRevalidate, time.Hour, doc, p, "stale_while_revalidate")
@@ -579,6 +588,17 @@ func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
 		l.Items = append(l.Items, item)
 	}
 	return l
+}
+
+// HubURL checks the URL of a WebSub hub (websub_hubs:,
+// MORNINGPOST_WEBSUB_HUBS) and returns it as written, trimmed.
+func HubURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if s == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("hub %q must be an absolute http(s) URL such as https://pubsubhubbub.appspot.com/, without a fragment or credentials", s)
+	}
+	return s, nil
 }
 
 func updatedTime(s string, site *Site, doc *yaml.Node, p problems) time.Time {

@@ -31,6 +31,7 @@ import (
 type loader struct {
 	baseURL *url.URL // replaces the site's base_url when set
 	record  Record   // dates the snapshots of every Content made (see Record)
+	hubs    []string // replace the site's websub_hubs when not nil
 
 	siteSum [sha256.Size]byte
 	site    *Site // nil unless the site file was read and parsed
@@ -157,6 +158,9 @@ func (l *loader) readSite(fsys fs.FS) bool {
 	site := parseSite(b, fsys, &ps)
 	if l.baseURL != nil {
 		site.BaseURL = l.baseURL
+	}
+	if l.hubs != nil {
+		site.WebSubHubs = l.hubs
 	}
 	site.Version = hex.EncodeToString(sum[:8])
 	l.site, l.siteSum, l.sitePs, l.folders = site, sum, ps, nil

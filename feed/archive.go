@@ -331,7 +331,7 @@ func newIndex(snap *content.Snapshot) *index {
 // issues. A preview snapshot never shares a key with a public one.
 func commonKey(snap *content.Snapshot) string {
 	site := snap.Site
-	return strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String(), strconv.FormatBool(strings.HasPrefix(snap.Key, content.PreviewKeyPrefix))}, "\x00")
+	return strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String(), strconv.FormatBool(strings.HasPrefix(snap.Key, content.PreviewKeyPrefix)), strings.Join(site.WebSubHubs, " ")}, "\x00")
 }
 
 // issueName is what an issue's entries are made of, for document keys:

@@ -44,6 +44,8 @@ type Doc struct {
 	AuthorURL string
 
 	self map[Format]string // absolute URL of the feed in each format
+	// hubs are the WebSub hubs a subscription feed names (rel="hub").
+	hubs []string
 
 	// Archived feeds (RFC 5005): archive is set in archive documents;
 	// links are absolute URLs without the format's extension, "" when
@@ -61,6 +63,20 @@ type Entry struct {
 
 // Self returns the absolute URL of the feed in format f.
 func (d *Doc) Self(f Format) string { return d.self[f] }
+
+// Link is the value of the Link header of the feed in format f: its
+// WebSub hubs and its self URL (WebSub §4), or "" when it names no hub.
+func (d *Doc) Link(f Format) string {
+	if len(d.hubs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	for _, h := range d.hubs {
+		b.WriteString("<" + h + `>; rel="hub", `)
+	}
+	b.WriteString("<" + d.Self(f) + `>; rel="self"`)
+	return b.String()
+}
 
 // Entry returns the entry whose permanent ID is id, or nil.
 func (d *Doc) Entry(id string) *Entry {
@@ -102,6 +118,9 @@ func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 		}
 	}
 
+	if limit >= 0 {
+		d.hubs = site.WebSubHubs
+	}
 	if newest != nil && limit >= 0 && s.Kind != TagFeed { // tag feeds have no archives
 		// The newest archive holds the newest entry (RFC 5005 §4): the
 		// month of its issue, where archives file it, whenever it was

@@ -18,6 +18,8 @@ import (
 // once at render time, so serving a feed is writing bytes.
 type Response struct {
 	ContentType string
+	// Link is the Link header of a feed naming WebSub hubs, else "".
+	Link string
 	// LastModified is the newest change of any entry in the feed (its
 	// entries' Modified times), for Last-Modified; zero for a feed with
 	// no entries.
@@ -50,6 +52,7 @@ func NewResponse(d *Doc, f Format) (*Response, error) {
 		return nil, err
 	}
 	r.LastModified = d.Feed.Updated
+	r.Link = d.Link(f)
 	return r, nil
 }
 

@@ -128,7 +128,7 @@ type rssChannel struct {
 type rssAtomLink struct {
 	Href string `xml:"href,attr"`
 	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr"`
+	Type string `xml:"type,attr,omitempty"`
 }
 
 type rssItem struct {
@@ -152,6 +152,9 @@ func rssOf(d *Doc) *rssDoc {
 		RssFeed: ch,
 		Links:   []rssAtomLink{{Href: d.Self(RSS), Rel: "self", Type: RSS.mediaType()}},
 		Items:   make([]*rssItem, len(ch.Items)),
+	}
+	for _, h := range d.hubs {
+		out.Links = append(out.Links, rssAtomLink{Href: h, Rel: "hub"})
 	}
 	for _, l := range d.archiveLinks(RSS) {
 		out.Links = append(out.Links, rssAtomLink{Href: l.Href, Rel: l.Rel, Type: l.Type})
@@ -228,6 +231,9 @@ func atomOf(d *Doc) *atomFeed {
 		Generator: atomGenerator{URI: GeneratorURI, Version: GeneratorVersion, Name: Generator},
 		Entries:   make([]*atomEntry, len(af.Entries)),
 	}
+	for _, h := range d.hubs {
+		out.Links = append(out.Links, feeds.AtomLink{Href: h, Rel: "hub"})
+	}
 	out.Links = append(out.Links, d.archiveLinks(Atom)...)
 	if d.archive {
 		out.Archive, out.FH = &fhArchive{}, fhNamespace
@@ -271,6 +277,9 @@ func jsonOf(d *Doc) *jsonFeed {
 	if d.links.prev != "" {
 		// JSON Feed has no archive relations; next_url leads to older entries.
 		jf.NextUrl = d.links.prev + "." + string(JSON)
+	}
+	for _, h := range d.hubs {
+		jf.Hubs = append(jf.Hubs, &feeds.JSONHub{Type: "WebSub", Url: h})
 	}
 	jf.Language = d.Language
 	jf.Icon = d.Icon

@@ -330,6 +330,10 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 		out = append(out, "\r\nLast-Modified: "...)
 		out = append(out, p.lastModified[0]...)
 	}
+	if p.link != nil {
+		out = append(out, "\r\nLink: "...)
+		out = append(out, p.link[0]...)
+	}
 	out = append(out, "\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\nDate: "...)
 	out = appendDate(out, start)
 	if req.close {

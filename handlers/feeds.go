@@ -84,6 +84,9 @@ func (s *server) writeFeed(c echo.Context, p *preparedFeed, modified time.Time, 
 	if p.lastModified != nil {
 		h["Last-Modified"] = p.lastModified
 	}
+	if p.link != nil {
+		h["Link"] = p.link // WebSub discovery, on 304s too
+	}
 	if cacheControl != nil {
 		h["Cache-Control"] = cacheControl
 	}
@@ -119,6 +122,7 @@ func (s *server) writeFeed(c echo.Context, p *preparedFeed, modified time.Time, 
 type preparedFeed struct {
 	contentType  []string
 	lastModified []string // nil when the feed has no date
+	link         []string // WebSub hubs and self; nil when no hub is configured
 	cacheControl []string // when max-age is not capped by a publication
 	bodies       [3]preparedBody
 	// header holds the headers of a page (HTML, OPML, sitemap) besides
@@ -154,6 +158,9 @@ func prepareFeed(r *feed.Response, site *content.Site) *preparedFeed {
 	}
 	if !r.LastModified.IsZero() {
 		p.lastModified = []string{r.LastModified.UTC().Format(http.TimeFormat)}
+	}
+	if r.Link != "" {
+		p.link = []string{r.Link}
 	}
 	for enc, b := range map[encoding]feed.Body{encIdentity: r.Identity, encGzip: r.Gzip, encBrotli: r.Brotli} {
 		if b.Bytes == nil && enc != encIdentity {

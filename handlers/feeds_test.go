@@ -382,3 +382,36 @@ func BenchmarkFeedCached(b *testing.B) {
 		ts.e.ServeHTTP(w, req)
 	}
 }
+
+// WebSub discovery (§4): the hubs and the feed's self URL in a Link
+// header, on 200s and 304s, and only on subscription feeds.
+func TestFeedLinkHeaders(t *testing.T) {
+	fs := newFastServer(t, nil)
+	c := rawClient()
+	for _, addr := range []string{fs.plain, fs.fast} {
+		ok := fetch(t, c, http.MethodGet, "http://"+addr+"/sections/lead/feed.json")
+		want := `<https://hub.example/>; rel="hub", <https://hub2.example/websub>; rel="hub", <https://post.example/sections/lead/feed.json>; rel="self"`
+		if got := ok.header.Get("Link"); got != want {
+			t.Errorf("%s: Link %q, want %q", addr, got, want)
+		}
+		nm := fetch(t, c, http.MethodGet, "http://"+addr+"/sections/lead/feed.json", "If-None-Match", ok.header.Get("Etag"))
+		if nm.status != 304 || nm.header.Get("Link") != want {
+			t.Errorf("%s: 304 %d with Link %q", addr, nm.status, nm.header.Get("Link"))
+		}
+		for _, b := range []string{`"hubs":[{"type":"WebSub","url":"https://hub.example/"},{"type":"WebSub","url":"https://hub2.example/websub"}]`} {
+			if !strings.Contains(string(ok.body), b) {
+				t.Errorf("JSON Feed lacks %s", b)
+			}
+		}
+	}
+	atom := fetch(t, c, http.MethodGet, "http://"+fs.fast+"/feed.atom")
+	rss := fetch(t, c, http.MethodGet, "http://"+fs.fast+"/feed.rss")
+	if !strings.Contains(string(atom.body), `<link href="https://hub.example/" rel="hub"></link>`) ||
+		!strings.Contains(string(rss.body), `<atom:link href="https://hub.example/" rel="hub"></atom:link>`) {
+		t.Errorf("hub links missing:\n%s\n%s", atom.body[:1500], rss.body[:1500])
+	}
+	archive := fetch(t, c, http.MethodGet, "http://"+fs.plain+"/archive/2026/04/feed.atom")
+	if archive.status != 200 || archive.header.Get("Link") != "" || strings.Contains(string(archive.body), `rel="hub"`) {
+		t.Errorf("archive %d names hubs: %q", archive.status, archive.header.Get("Link"))
+	}
+}

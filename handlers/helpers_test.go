@@ -53,6 +53,7 @@ author:
   name: The Desk
 cache_max_age: 5m
 stale_while_revalidate: 1h
+websub_hubs: [https://hub.example/, https://hub2.example/websub]
 `),
 		"issues/86/issue.md": file(`---
 date: 2026-04-24

@@ -33,6 +33,7 @@ type Metrics struct {
 	duration    *prometheus.HistogramVec // route
 	subscribers *prometheus.GaugeVec     // feed, aggregator
 	polls       *prometheus.CounterVec   // source, result
+	websub      *prometheus.CounterVec   // hub, result
 
 	routes map[string]*routeMetrics // by route pattern; read-only once the server is built
 	other  *routeMetrics            // requests no route matched
@@ -65,8 +66,12 @@ func NewMetrics() *Metrics {
 			Name: pollsName,
 			Help: "Polls of upstream sources, by source and result: ok, not-modified, deferred or error.",
 		}, []string{"source", "result"}),
+		websub: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "morningpost_websub_pings_total",
+			Help: "WebSub publish requests to hubs, by hub and result: ok, retry (failed, tried again later) or failed (given up).",
+		}, []string{"hub", "result"}),
 	}
-	m.reg.MustRegister(m.requests, m.bytes, m.duration, m.subscribers, m.polls)
+	m.reg.MustRegister(m.requests, m.bytes, m.duration, m.subscribers, m.polls, m.websub)
 	// The runtime's and the process's metrics too, under our prefix
 	// (morningpost_go_goroutines, morningpost_process_resident_memory_bytes).
 	prometheus.WrapRegistererWithPrefix("morningpost_", m.reg).MustRegister(
@@ -125,6 +130,12 @@ const pollsName = "morningpost_upstream_polls_total"
 // "not-modified", "deferred" or "error".
 func (m *Metrics) ObservePoll(source, result string) {
 	m.polls.WithLabelValues(source, result).Inc()
+}
+
+// ObserveWebSub counts one publish request to a WebSub hub. result is
+// "ok", "retry" or "failed".
+func (m *Metrics) ObserveWebSub(hub, result string) {
+	m.websub.WithLabelValues(hub, result).Inc()
 }
 
 // Handler serves the metrics in the Prometheus exposition format.

@@ -54,6 +54,10 @@ Environment (flags win):
   MORNINGPOST_TRUSTED_PROXIES  CIDRs of proxies whose X-Forwarded-For is read
   MORNINGPOST_METRICS_ADDR     address to serve /metrics on instead of the
                                public one (default: on the public address)
+  MORNINGPOST_DATABASE_URL     PostgreSQL URL of the store a fleet shares
+                               (default: SQLite under MORNINGPOST_DATA)
+  MORNINGPOST_WEBSUB_HUBS      comma-separated WebSub hub URLs, replacing
+                               websub_hubs of morningpost.yaml
 
 Run "morningpost COMMAND --help" for a command's flags.
 `

@@ -47,6 +47,8 @@ type serveConfig struct {
 	accessLog      bool
 	// metricsAddr, when set, serves /metrics there instead of on addr.
 	metricsAddr string
+	// hubs, when not nil, replace websub_hubs (MORNINGPOST_WEBSUB_HUBS).
+	hubs []string
 
 	// Set by tests: the clock deciding what is published, and a callback
 	// told the address once the server listens.
@@ -77,6 +79,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fs.Usage()
 		return errUsage
 	}
+	hubs, err := hubsFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.hubs = hubs
 	return runServer(ctx, cfg, stderr)
 }
 
@@ -96,7 +103,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	}
 	defer db.Close()
 	ledger := store.NewLedger(db, cfg.now, log)
-	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", content.LiveOptions{Record: ledger})
+	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", content.LiveOptions{Record: ledger, WebSubHubs: cfg.hubs})
 	if err != nil {
 		return err
 	}
@@ -142,9 +149,11 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	pinged := startWebSub(ctx, cfg, live, feeds, metrics, log)
 	defer func() {
 		cancel()
 		<-pollerDone
+		pinged()
 	}()
 
 	ln, err := net.Listen("tcp", cfg.addr)
