@@ -81,6 +81,9 @@ type Site struct {
 
 	CacheMaxAge          time.Duration
 	StaleWhileRevalidate time.Duration
+	// StaleIfError is how long a cache may keep serving a response while
+	// the origin fails (RFC 5861): a fleet's CDN rides out an outage.
+	StaleIfError time.Duration
 
 	Sources       []Source // upstream feeds
 	SourcesPublic bool     // serve the combined sources feed without a token

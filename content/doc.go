@@ -46,6 +46,8 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	feed_length:  30                                     entries per subscription feed (default 30, 1–500)
 	cache_max_age: 5m                                    Cache-Control max-age of feeds and pages (default 5m)
 	stale_while_revalidate: 1h                           Cache-Control stale-while-revalidate (default 1h)
+	stale_if_error: 24h                                  Cache-Control stale-if-error: how long caches may serve
+	                                                     a response while morningpost fails (default 24h)
 	sources:                                             upstream feeds read as source material (optional)
 	  - name:     Trending models                        required, unique
 	    url:      https://example.org/feed.xml           required; http(s) URL, or file:path for a file

@@ -203,6 +203,7 @@ type siteFile struct {
 	FeedLength           *int         `yaml:"feed_length"`
 	CacheMaxAge          string       `yaml:"cache_max_age"`
 	StaleWhileRevalidate string       `yaml:"stale_while_revalidate"`
+	StaleIfError         string       `yaml:"stale_if_error"`
 	Sources              []sourceFile `yaml:"sources"`
 	SourcesPublic        bool         `yaml:"sources_public"`
 	WebSubHubs           []string     `yaml:"websub_hubs"`
@@ -315,6 +316,7 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 	}
 	s.CacheMaxAge = duration(f.CacheMaxAge, 5*time.Minute, doc, p, "cache_max_age")
 	s.StaleWhileRevalidate = duration(f.StaleWhileRevalidate, time.Hour, doc, p, "stale_while_revalidate")
+	s.StaleIfError = duration(f.StaleIfError, 24*time.Hour, doc, p, "stale_if_error")
 
 	names := map[string]bool{}
 	for i, sf := range f.Sources {

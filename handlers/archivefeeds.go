@@ -3,9 +3,12 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
 
@@ -20,7 +23,10 @@ import (
 // not "immutable": an editor may still correct an old issue (the
 // updated: key), and a correction should reach every cache within a
 // month; revalidating costs a 304.
-var hvArchiveCacheControl = []string{"public, max-age=2592000"}
+// Like every feed, it may be served stale while morningpost fails.
+func archiveCacheControl(site *content.Site) []string {
+	return []string{"public, max-age=2592000, stale-if-error=" + strconv.Itoa(int(site.StaleIfError/time.Second))}
+}
 
 // archiveFeed serves the archives of one feed in one format. Like feed,
 // a cache hit is a lookup and a write.
@@ -43,7 +49,7 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 		cc := pf.cacheControl
 		switch secs, capped := maxAge(snap, now); {
 		case info.Closed:
-			cc = hvArchiveCacheControl
+			cc = archiveCacheControl(snap.Site)
 		case capped:
 			// The open archive gains the next issue when it is published.
 			cc = []string{cacheControl(snap.Site, secs)}

@@ -90,7 +90,8 @@ func maxAge(snap *content.Snapshot, now time.Time) (secs int, capped bool) {
 // cacheControl is the Cache-Control value of a public response.
 func cacheControl(site *content.Site, maxAgeSecs int) string {
 	return "public, max-age=" + strconv.Itoa(maxAgeSecs) +
-		", stale-while-revalidate=" + strconv.Itoa(int(site.StaleWhileRevalidate/time.Second))
+		", stale-while-revalidate=" + strconv.Itoa(int(site.StaleWhileRevalidate/time.Second)) +
+		", stale-if-error=" + strconv.Itoa(int(site.StaleIfError/time.Second))
 }
 
 // acceptEncoding picks the encoding of a response from Accept-Encoding:

@@ -27,7 +27,7 @@ func TestFeedHeaders(t *testing.T) {
 				"Vary":                        "Accept-Encoding",
 				"X-Content-Type-Options":      "nosniff",
 				"Access-Control-Allow-Origin": "*",
-				"Cache-Control":               "public, max-age=300, stale-while-revalidate=3600",
+				"Cache-Control":               "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400",
 				"Content-Length":              strconv.Itoa(rec.Body.Len()),
 			}
 			for k, v := range want {
@@ -236,10 +236,10 @@ func TestFeedCacheControlCappedByPublication(t *testing.T) {
 		now  time.Time
 		want string
 	}{
-		{testNow, "public, max-age=300, stale-while-revalidate=3600"},
-		{publish87.Add(-90*time.Second - 500*time.Millisecond), "public, max-age=90, stale-while-revalidate=3600"},
-		{publish87.Add(-time.Millisecond), "public, max-age=0, stale-while-revalidate=3600"},
-		{publish87, "public, max-age=300, stale-while-revalidate=3600"}, // nothing scheduled after 87
+		{testNow, "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400"},
+		{publish87.Add(-90*time.Second - 500*time.Millisecond), "public, max-age=90, stale-while-revalidate=3600, stale-if-error=86400"},
+		{publish87.Add(-time.Millisecond), "public, max-age=0, stale-while-revalidate=3600, stale-if-error=86400"},
+		{publish87, "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400"}, // nothing scheduled after 87
 	}
 	for _, tt := range tests {
 		ts.clock.Set(tt.now)

@@ -69,6 +69,8 @@ type Deps struct {
 	// Audience keeps the audience's counts (audience.go); nil: they are
 	// kept in memory only, and lost at exit.
 	Audience *audience.Store
+	// Store, when set, is reported by /healthz.
+	Store *StoreStatus
 }
 
 // server holds the dependencies and everything prepared once at New.
@@ -96,7 +98,8 @@ type server struct {
 	accessLog      bool
 	sitemapMax     int // URLs in one sitemap; more make /sitemap.xml an index
 	audience       *audience.Counter
-	realClock      bool // now is time.Now
+	realClock      bool         // now is time.Now
+	store          *StoreStatus // nil: /healthz says nothing of the store
 }
 
 // New returns the server with every route registered. It fails when a
@@ -154,6 +157,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		headers:   newHeaderCache(),
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
+		store:     d.Store,
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,

@@ -22,6 +22,10 @@ type health struct {
 	// Problems counts the content problems on disk now: 0 when what is
 	// served is what is on disk. What they are is for editors.
 	Problems int `json:"problems"`
+	// Store is the store's state, when the program reports it; while it
+	// is unreachable, Status is "degraded": pages and feeds are served
+	// from memory, polling is paused. Its error is for editors only.
+	Store *storeHealth `json:"store,omitempty"`
 }
 
 // editorHealth is /healthz for a request with the preview token: the
@@ -63,6 +67,15 @@ func (s *server) healthz(c echo.Context) error {
 		Articles: len(snap.Articles()),
 		Problems: len(problems),
 	}
+	st := s.store.get()
+	if st != nil {
+		if !st.Reachable {
+			h.Status = "degraded"
+		}
+		pub := *st
+		pub.Error, pub.Since = "", nil // may name the database's host
+		h.Store = &pub
+	}
 	hd := c.Response().Header()
 	var doc any = h
 	if s.preview != nil {
@@ -70,6 +83,7 @@ func (s *server) healthz(c echo.Context) error {
 		if s.preview.auth.authorized(c.Request()) {
 			eh := editorHealth{health: h, PublicVersion: snap.Version, Snapshot: snap.Key, Errors: []healthError{}}
 			eh.Version = cont.Version
+			eh.Store = st // with its error
 			if !snap.Next.IsZero() {
 				next := snap.Next.UTC()
 				eh.NextPublication = &next

@@ -95,7 +95,7 @@ func TestPages(t *testing.T) {
 				"X-Content-Type-Options":  "nosniff",
 				"Referrer-Policy":         "strict-origin-when-cross-origin",
 				"Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' https: data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-				"Cache-Control":           "public, max-age=300, stale-while-revalidate=3600",
+				"Cache-Control":           "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400",
 			} {
 				if h.Get(k) != v {
 					t.Errorf("%s = %q, want %q", k, h.Get(k), v)

@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store/storetest"
 )
 
@@ -130,5 +135,138 @@ func testReplicas(t *testing.T, cfg serveConfig) {
 	rb, _ := waitFeed(t, two+"/feed.atom", "A late column, corrected")
 	if ra.Header.Get("ETag") != rb.Header.Get("ETag") || ra.Header.Get("Last-Modified") != rb.Header.Get("Last-Modified") {
 		t.Errorf("after an edit: %q %q and %q %q", ra.Header.Get("ETag"), ra.Header.Get("Last-Modified"), rb.Header.Get("ETag"), rb.Header.Get("Last-Modified"))
+	}
+}
+
+// sampleDir is the sample (which reads one file: source) as a folder.
+func sampleDir(t *testing.T) string {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, content.Sample()); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type healthDoc struct {
+	Status string `json:"status"`
+	Store  *struct {
+		Engine    string `json:"engine"`
+		Reachable bool   `json:"reachable"`
+		Error     string `json:"error"`
+		Polling   bool   `json:"polling"`
+	} `json:"store"`
+}
+
+func healthOf(t *testing.T, base string, header ...string) healthDoc {
+	t.Helper()
+	_, b := get(t, "GET", base+"/healthz", header...)
+	var h healthDoc
+	if err := json.Unmarshal(b, &h); err != nil || h.Store == nil {
+		t.Fatalf("/healthz %s: %v", b, err)
+	}
+	return h
+}
+
+// waitHealth polls /healthz until ok says it is as wanted.
+func waitHealth(t *testing.T, base, what string, ok func(healthDoc) bool) healthDoc {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h := healthOf(t, base)
+		if ok(h) {
+			return h
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: /healthz never said so: %+v %+v", what, h, *h.Store)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+var pollsRE = regexp.MustCompile(`(?m)^morningpost_upstream_polls_total\{[^}]*\} (\d+)$`)
+
+func pollsOf(t *testing.T, base string) int {
+	t.Helper()
+	_, b := get(t, "GET", base+"/metrics")
+	n := 0
+	for _, m := range pollsRE.FindAllSubmatch(b, -1) {
+		v, _ := strconv.Atoi(string(m[1]))
+		n += v
+	}
+	return n
+}
+
+// TestOnePollerPerFleet: two replicas on one PostgreSQL poll each source
+// once between them, both list its items, and when the polling one
+// stops the other takes over.
+func TestOnePollerPerFleet(t *testing.T) {
+	url := storetest.PostgresURL(t)
+	dir := sampleDir(t)
+	clk := newClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	cfg := serveConfig{content: dir, now: clk.now, databaseURL: url, leaseTerm: 600 * time.Millisecond, previewToken: "fleet-token"}
+	one, stopOne := startStoppable(t, cfg)
+	two := startServer(t, cfg)
+	waitHealth(t, one, "the first replica polls", func(h healthDoc) bool { return h.Store.Polling && h.Store.Engine == "postgresql" })
+	time.Sleep(time.Second) // more than a lease term: the second had its chances to poll
+	if h := healthOf(t, two); h.Store.Polling {
+		t.Error("both replicas poll")
+	}
+	if n1, n2 := pollsOf(t, one), pollsOf(t, two); n1+n2 != 1 {
+		t.Errorf("polls: %d and %d, want one between them", n1, n2)
+	}
+	for _, base := range []string{one, two} {
+		_, page := get(t, "GET", base+"/sources", "Authorization", "Bearer fleet-token")
+		if !bytes.Contains(page, []byte("huggingface.co")) {
+			t.Errorf("%s/sources lacks the source's items", base)
+		}
+	}
+	stopOne()
+	waitHealth(t, two, "the second replica takes over", func(h healthDoc) bool { return h.Store.Polling })
+	if n := pollsOf(t, two); n != 0 {
+		t.Errorf("the new poller polled %d times a source that is not due", n)
+	}
+}
+
+// TestPostgresLostWhileServing: readers keep getting feeds and pages,
+// polling pauses, /healthz says so; all resumes with the database.
+func TestPostgresLostWhileServing(t *testing.T) {
+	url, name, admin := storetest.Postgres(t)
+	clk := newClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+	base := startServer(t, serveConfig{content: sampleDir(t), now: clk.now, databaseURL: url, leaseTerm: 600 * time.Millisecond, previewToken: "lost-token"})
+	waitHealth(t, base, "polling", func(h healthDoc) bool { return h.Status == "ok" && h.Store.Reachable && h.Store.Polling })
+	r0, feed0 := get(t, "GET", base+"/feed.atom")
+
+	cut := func(allow bool) {
+		t.Helper()
+		if _, err := admin.ExecContext(t.Context(), fmt.Sprintf("ALTER DATABASE %s ALLOW_CONNECTIONS %v", name, allow)); err != nil {
+			t.Fatal(err)
+		}
+		if !allow {
+			if _, err := admin.ExecContext(t.Context(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cut(false)
+	h := waitHealth(t, base, "the store is lost", func(h healthDoc) bool { return !h.Store.Reachable })
+	if h.Status != "degraded" || h.Store.Polling || h.Store.Error != "" {
+		t.Errorf("while lost: %+v %+v (the error is for editors only)", h, *h.Store)
+	}
+	if e := healthOf(t, base, "Authorization", "Bearer lost-token"); !strings.Contains(e.Store.Error, name) {
+		t.Errorf("editors' /healthz: store error %q, want one naming the database", e.Store.Error)
+	}
+	for _, p := range []string{"/feed.atom", "/issues/feed.rss", "/", "/issues/87", "/archive/2026/04/feed.json"} {
+		if r, b := get(t, "GET", base+p); r.StatusCode != 200 || p == "/feed.atom" && (!bytes.Equal(b, feed0) || r.Header.Get("Last-Modified") != r0.Header.Get("Last-Modified")) {
+			t.Errorf("%s while the store is lost: %d", p, r.StatusCode)
+		}
+	}
+	cut(true)
+	waitHealth(t, base, "the store is back", func(h healthDoc) bool { return h.Status == "ok" && h.Store.Reachable && h.Store.Polling })
+}
+
+func TestPostgresUnreachableAtStart(t *testing.T) {
+	code, _, stderr := runCmd(t, nil, "serve", "--addr", "127.0.0.1:0", "--database-url", "postgres://mp:hunter2-secret@127.0.0.1:1/morningpost")
+	if code != 1 || !strings.Contains(stderr, "127.0.0.1:1") || strings.Contains(stderr, "hunter2") {
+		t.Errorf("exit %d, stderr %q: want 1 and the host, without the password", code, stderr)
 	}
 }

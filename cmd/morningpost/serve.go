@@ -49,6 +49,8 @@ type serveConfig struct {
 	metricsAddr string
 	// hubs, when not nil, replace websub_hubs (MORNINGPOST_WEBSUB_HUBS).
 	hubs []string
+	// leaseTerm is the term of the fleet's polling lease (default 30s).
+	leaseTerm time.Duration
 
 	// Set by tests: the clock deciding what is published, and a callback
 	// told the address once the server listens.
@@ -119,7 +121,9 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	defer closeAudience()
 	feeds := feed.NewCache(feedCacheBytes)
 	feeds.UseStamps(ledger)
+	status := handlers.NewStoreStatus(db.Engine().String())
 	h, err := handlers.NewServer(handlers.Deps{
+		Store:        status,
 		Content:      live,
 		Feeds:        feeds,
 		Now:          cfg.now,
@@ -145,10 +149,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// Upstream sources: the store and the background poller. They stop
 	// after the HTTP server, and on every return; polls in flight finish
 	// before the store closes.
-	pollerDone, err := startSources(ctx, cfg, db, live, fsys, h, metrics, log)
-	if err != nil {
-		return err
-	}
+	pollerDone := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log)
 	pinged := startWebSub(ctx, cfg, live, feeds, metrics, log)
 	defer func() {
 		cancel()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -65,64 +66,104 @@ func openSources(ctx context.Context, dataDir, databaseURL string, fsys fs.FS, s
 	return st, p, nil
 }
 
-// startSources opens the upstream store and polls the site's sources in
-// the background until ctx is done, then closes the store and closes the
-// channel returned. A site that reads no sources yet opens no store (and
-// makes no data folder); when a reload of a content folder adds the first
-// source, the store opens then, and h serves /sources from it.
-func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, log *slog.Logger) (<-chan struct{}, error) {
-	done := make(chan struct{})
+// pollLease names the lease of the server that polls the upstream
+// sources: one server of a fleet polls them, whoever holds it.
+const pollLease = "upstream-poller"
+
+// defaultLeaseTerm is how long the polling lease lasts without renewal:
+// a fleet's poller that dies is replaced within it, far within the
+// shortest poll interval (5m). It is renewed, and the store's health
+// checked, every third of it.
+const defaultLeaseTerm = 30 * time.Second
+
+// startSources polls the site's sources in the background until ctx is
+// done, while this server holds the fleet's polling lease, and closes
+// the channel returned once the polls in flight have finished. The
+// store is asked for the lease every third of its term, which is also
+// how status learns whether the store answers: while it does not, polling
+// pauses (feeds and pages are served from memory); it resumes when the
+// store answers and the lease is this server's again. A site that reads
+// no sources polls nothing until a reload adds the first one; h serves
+// /sources from the store on every server of the fleet.
+func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, status *handlers.StoreStatus, log *slog.Logger) <-chan struct{} {
 	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
 		metrics.ObservePoll(r.Source, pollResult(r))
 	}}
-	open := func() (*upstream.Store, error) {
-		st := upstream.New(db)
-		h.SetSources(st)
-		log.Info("polling upstream sources", "sources", len(live.Content().Site.Sources), "store", st.Path())
-		return st, nil
-	}
-	run := func(st *upstream.Store) {
-		polled := pollSources(ctx, live, st, opts, log)
-		go func() {
-			<-polled
-			close(done)
-		}()
-	}
-	switch {
-	case len(live.Content().Site.Sources) > 0:
-		store, err := open()
-		if err != nil {
-			return nil, err
+	st := upstream.New(db)
+	term := cmp.Or(cfg.leaseTerm, defaultLeaseTerm)
+	lease := store.NewLease(db, pollLease, term, nil)
+	var (
+		polling <-chan struct{} // while this server polls: closed when its polls end
+		stop    context.CancelFunc
+		failing bool
+	)
+	halt := func() {
+		if polling != nil {
+			stop()
+			<-polling
+			polling = nil
 		}
-		run(store)
-	case cfg.content != "": // a folder, which editors may give sources later
-		events, unsubscribe := live.Subscribe()
-		go func() {
-			for {
-				select {
-				case <-ctx.Done():
-					unsubscribe()
-					close(done)
-					return
-				case <-events:
-					if len(live.Content().Site.Sources) == 0 {
-						continue
-					}
-					store, err := open()
-					if err != nil {
-						log.Error("upstream sources not polled", "error", err)
-						continue // tried again at the next change
-					}
-					unsubscribe()
-					run(store)
-					return
-				}
-			}
-		}()
-	default:
-		close(done)
 	}
-	return done, nil
+	check := func() {
+		hasSources := len(live.Content().Site.Sources) > 0
+		if hasSources {
+			h.SetSources(st)
+		}
+		actx, cancel := context.WithTimeout(ctx, term/3)
+		held, err := lease.Acquire(actx)
+		cancel()
+		if ctx.Err() != nil {
+			return
+		}
+		switch {
+		case err != nil && !failing:
+			log.Error("store unreachable: serving from memory, polling paused", "store", db.String(), "error", err)
+		case err == nil && failing:
+			log.Info("store reachable again", "store", db.String())
+		}
+		failing = err != nil
+		lead := err == nil && held && hasSources
+		switch {
+		case lead && polling == nil:
+			var pctx context.Context
+			pctx, stop = context.WithCancel(ctx)
+			polling = pollSources(pctx, live, st, opts, log)
+			log.Info("polling upstream sources", "sources", len(live.Content().Site.Sources), "store", st.Path(), "lease", lease.Holder())
+		case !lead && polling != nil:
+			halt()
+			log.Info("upstream polling paused", "held_by_this_server", held, "store_error", err != nil)
+		}
+		if err != nil {
+			err = fmt.Errorf("%s: %w", db, err) // for editors: which store
+		}
+		status.Set(err, polling != nil, time.Now())
+	}
+	check() // before serving: the store lists the configured sources from the first request
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		events, unsubscribe := live.Subscribe()
+		defer unsubscribe()
+		tick := time.NewTicker(term / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				halt()
+				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				_ = lease.Release(rctx) // another server takes over at once
+				cancel()
+				return
+			case <-events:
+				if (len(live.Content().Site.Sources) > 0) == (polling != nil) {
+					continue // pollSources follows edits of sources: itself
+				}
+			case <-tick.C:
+			}
+			check()
+		}
+	}()
+	return done
 }
 
 // pollSources polls the site's sources in the background until ctx is

@@ -173,3 +173,42 @@ func TestRebindLeavesLiterals(t *testing.T) {
 		t.Errorf("got %q %d %v", s, n, err)
 	}
 }
+
+func TestLeaseOneHolderAndTakeover(t *testing.T) {
+	engines(t, func(t *testing.T, opts store.Options, open func() *store.DB) {
+		clk := &clock{}
+		clk.set(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+		a := store.NewLease(open(), "poller", 30*time.Second, clk.now)
+		b := store.NewLease(open(), "poller", 30*time.Second, clk.now)
+		acquire := func(l *store.Lease) bool {
+			t.Helper()
+			ok, err := l.Acquire(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ok
+		}
+		if !acquire(a) || acquire(b) {
+			t.Fatal("two holders, or none")
+		}
+		clk.add(20 * time.Second)
+		if !acquire(a) || acquire(b) { // renewed: b still waits
+			t.Fatal("a renewal lost the lease")
+		}
+		// a dies: its term runs out, and b takes over.
+		clk.add(31 * time.Second)
+		if !acquire(b) || acquire(a) {
+			t.Fatal("no takeover after the term ran out")
+		}
+		if h, _ := a.HeldBy(t.Context()); h != b.Holder() {
+			t.Errorf("held by %q, want %q", h, b.Holder())
+		}
+		// Released at shutdown: taken over at once.
+		if err := b.Release(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if !acquire(a) {
+			t.Error("a released lease was not taken over")
+		}
+	})
+}

@@ -10,6 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/morningpost/morningpost/content/store"
+	"github.com/morningpost/morningpost/content/store/storetest"
 )
 
 // testNow is the fake "now" of most tests: the morning of the sample issue.
@@ -35,9 +38,21 @@ func (c *clock) Advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// postgresByDir, when set, makes openStore open PostgreSQL instead.
+var postgresByDir map[string]string
+
 func openStore(t testing.TB, dir string) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), dir)
+	opts := store.Options{Dir: dir}
+	if postgresByDir != nil {
+		// TestStoreOnPostgreSQL: one database per folder, so that a
+		// reopened folder is the same store.
+		if postgresByDir[dir] == "" {
+			postgresByDir[dir] = storetest.PostgresURL(t)
+		}
+		opts.URL = postgresByDir[dir]
+	}
+	s, err := OpenStore(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -173,7 +173,8 @@ func (s *Store) Items(ctx context.Context, q ItemQuery) ([]Item, error) {
 		args = append(args, toDB(q.Since))
 	}
 	for _, w := range strings.Fields(q.Words) {
-		where = append(where, `(i.title LIKE ? ESCAPE '\' OR i.summary LIKE ? ESCAPE '\' OR i.author LIKE ? ESCAPE '\')`)
+		// LOWER: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+		where = append(where, `(LOWER(i.title) LIKE LOWER(?) ESCAPE '\' OR LOWER(i.summary) LIKE LOWER(?) ESCAPE '\' OR LOWER(i.author) LIKE LOWER(?) ESCAPE '\')`)
 		pat := "%" + likeEscaper.Replace(w) + "%"
 		args = append(args, pat, pat, pat)
 	}
@@ -288,9 +289,9 @@ func (s *Store) syncSources(ctx context.Context, sources []Source) error {
 			INSERT INTO sources (name, url, section) VALUES (?, ?, ?)
 			ON CONFLICT (name) DO UPDATE SET
 				section = excluded.section,
-				etag = CASE WHEN url = excluded.url THEN etag ELSE '' END,
-				last_modified = CASE WHEN url = excluded.url THEN last_modified ELSE '' END,
-				next_poll = CASE WHEN url = excluded.url THEN next_poll ELSE 0 END,
+				etag = CASE WHEN sources.url = excluded.url THEN sources.etag ELSE '' END,
+				last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
+				next_poll = CASE WHEN sources.url = excluded.url THEN sources.next_poll ELSE 0 END,
 				url = excluded.url`,
 			src.Name, src.URL, src.Section)
 		if err != nil {
@@ -387,7 +388,7 @@ func savePollTx(ctx context.Context, tx *store.Tx, rec pollRecord) (int, error) 
 			_, err = tx.ExecContext(ctx, `
 				UPDATE items SET guid = ?, title = ?, link = ?, author = ?, published = ?, updated = ?,
 					content_html = ?, summary = ?,
-					sort_time = CASE WHEN ? != 0 THEN ? WHEN ? != 0 THEN ? ELSE fetched_at END
+					sort_time = CASE WHEN CAST(? AS BIGINT) != 0 THEN CAST(? AS BIGINT) WHEN CAST(? AS BIGINT) != 0 THEN CAST(? AS BIGINT) ELSE fetched_at END
 				WHERE id = ?`,
 				it.GUID, it.Title, it.Link, it.Author, toDB(it.Published), toDB(it.Updated),
 				it.ContentHTML, it.Summary,

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	dbstore "github.com/morningpost/morningpost/content/store"
+	"github.com/morningpost/morningpost/content/store/storetest"
 )
 
 // mutableFeed serves whatever body it currently holds.
@@ -197,10 +198,7 @@ func TestRestartResume(t *testing.T) {
 	src := Source{Name: "s", URL: srv.URL, Interval: time.Hour}
 	clk := newClock()
 
-	store, err := Open(t.Context(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := openStore(t, dir)
 	p, _ := NewPoller(t.Context(), store, []Source{src}, Options{Now: clk.Now})
 	if r := pollOne(t, p); r.NewItems != 1 {
 		t.Fatalf("first poll: %+v", r)
@@ -398,5 +396,19 @@ func TestValidate(t *testing.T) {
 	}
 	if _, err := NewPoller(t.Context(), openStore(t, t.TempDir()), []Source{ok, ok}, Options{}); err == nil || !strings.Contains(err.Error(), "twice") {
 		t.Errorf("duplicate names: %v", err)
+	}
+}
+
+// TestStoreOnPostgreSQL runs the store's tests on PostgreSQL: the same
+// statements serve both engines.
+func TestStoreOnPostgreSQL(t *testing.T) {
+	storetest.PostgresURL(t) // skip here, not in each, when there is none
+	postgresByDir = map[string]string{}
+	defer func() { postgresByDir = nil }()
+	for name, test := range map[string]func(*testing.T){
+		"Dedup": TestDedup, "Retention": TestRetention, "Queries": TestStoreQueries,
+		"RestartResume": TestRestartResume, "FileSource": TestFileSource,
+	} {
+		t.Run(name, test)
 	}
 }

@@ -24,6 +24,15 @@ const DefaultServer = "postgres:///postgres?host=/var/run/postgresql"
 // reachable server the test is skipped, or fails under CI=true.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
+	url, _, _ := Postgres(t)
+	return url
+}
+
+// Postgres is PostgresURL that also returns the database's name and a
+// connection to the server's maintenance database, for tests that cut
+// the database off (ALTER DATABASE … ALLOW_CONNECTIONS false).
+func Postgres(t testing.TB) (url, name string, admin *sql.DB) {
+	t.Helper()
 	server := os.Getenv("MORNINGPOST_TEST_DATABASE_URL")
 	if server == "" {
 		server = DefaultServer
@@ -40,7 +49,7 @@ func PostgresURL(t testing.TB) string {
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	name := "morningpost_test_" + hex.EncodeToString(b)
+	name = "morningpost_test_" + hex.EncodeToString(b)
 	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
 		admin.Close()
 		t.Fatalf("create test database: %v", err)
@@ -53,7 +62,7 @@ func PostgresURL(t testing.TB) string {
 		}
 		admin.Close()
 	})
-	return withDatabase(t, server, name)
+	return withDatabase(t, server, name), name, admin
 }
 
 // withDatabase is the server URL naming database name instead.
