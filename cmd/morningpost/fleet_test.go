@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -63,6 +65,16 @@ func TestEveryChangeMovesLastModifiedOnEveryReplica(t *testing.T) {
 }
 
 func testReplicas(t *testing.T, cfg serveConfig) {
+	var mu sync.Mutex
+	pings := map[string]int{}
+	hub := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		mu.Lock()
+		pings[r.PostForm.Get("hub.url")]++
+		mu.Unlock()
+	}))
+	defer hub.Close()
+	cfg.hubs = []string{hub.URL}
 	dir := e2eContent(t)
 	// 2 June 2026, 09:00 BST: issues 1 and 2 are out.
 	clk := newClock(time.Date(2026, 6, 2, 8, 0, 0, 0, time.UTC))
@@ -128,13 +140,33 @@ func testReplicas(t *testing.T, cfg serveConfig) {
 		}
 	}
 
-	// An edit seen by both: both move on, to the same validators.
+	// An edit seen by both: both move on, to the same validators, and
+	// the hub hears of it once, from the fleet's leader.
+	mu.Lock()
+	clear(pings)
+	mu.Unlock()
 	clk.set(time.Date(2026, 6, 2, 15, 0, 0, 0, time.UTC))
 	write(t, dir, "issues/2/late.md", "---\ntitle: A late column, corrected\n---\nLate words.\n")
 	ra, _ := waitFeed(t, one+"/feed.atom", "A late column, corrected")
 	rb, _ := waitFeed(t, two+"/feed.atom", "A late column, corrected")
 	if ra.Header.Get("ETag") != rb.Header.Get("ETag") || ra.Header.Get("Last-Modified") != rb.Header.Get("Last-Modified") {
 		t.Errorf("after an edit: %q %q and %q %q", ra.Header.Get("ETag"), ra.Header.Get("Last-Modified"), rb.Header.Get("ETag"), rb.Header.Get("Last-Modified"))
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		n := pings["https://post.example/feed.atom"]
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // time for a second ping, which must not come
+	mu.Lock()
+	defer mu.Unlock()
+	if n := pings["https://post.example/feed.atom"]; n != 1 {
+		t.Errorf("the hub got %d pings for /feed.atom from two replicas, want 1: %v", n, pings)
 	}
 }
 
@@ -232,7 +264,8 @@ func TestOnePollerPerFleet(t *testing.T) {
 func TestPostgresLostWhileServing(t *testing.T) {
 	url, name, admin := storetest.Postgres(t)
 	clk := newClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
-	base := startServer(t, serveConfig{content: sampleDir(t), now: clk.now, databaseURL: url, leaseTerm: 600 * time.Millisecond, previewToken: "lost-token"})
+	dir := sampleDir(t)
+	base := startServer(t, serveConfig{content: dir, now: clk.now, databaseURL: url, leaseTerm: 600 * time.Millisecond, previewToken: "lost-token"})
 	waitHealth(t, base, "polling", func(h healthDoc) bool { return h.Status == "ok" && h.Store.Reachable && h.Store.Polling })
 	r0, feed0 := get(t, "GET", base+"/feed.atom")
 
@@ -259,6 +292,22 @@ func TestPostgresLostWhileServing(t *testing.T) {
 		if r, b := get(t, "GET", base+p); r.StatusCode != 200 || p == "/feed.atom" && (!bytes.Equal(b, feed0) || r.Header.Get("Last-Modified") != r0.Header.Get("Last-Modified")) {
 			t.Errorf("%s while the store is lost: %d", p, r.StatusCode)
 		}
+	}
+	// An edit while the store is lost reaches readers at once, its
+	// Last-Modified later than before.
+	clk.set(time.Date(2026, 5, 1, 13, 0, 0, 0, time.UTC))
+	lead, err := os.ReadFile(filepath.Join(dir, "issues/87/lead.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "issues/87/lead.md", strings.Replace(string(lead), `title: "`, `title: "Corrected `, 1))
+	edited := time.Now()
+	r1, _ := waitFeed(t, base+"/feed.atom", "Corrected The")
+	if d := time.Since(edited); d > 3*time.Second {
+		t.Errorf("the edit took %v to reach readers without the store", d)
+	}
+	if !lastModified(t, r1).After(lastModified(t, r0)) {
+		t.Errorf("Last-Modified %s after the edit, was %s", r1.Header.Get("Last-Modified"), r0.Header.Get("Last-Modified"))
 	}
 	cut(true)
 	waitHealth(t, base, "the store is back", func(h healthDoc) bool { return h.Status == "ok" && h.Store.Reachable && h.Store.Polling })

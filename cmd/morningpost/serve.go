@@ -149,8 +149,8 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// Upstream sources: the store and the background poller. They stop
 	// after the HTTP server, and on every return; polls in flight finish
 	// before the store closes.
-	pollerDone := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log)
-	pinged := startWebSub(ctx, cfg, live, feeds, metrics, log)
+	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log)
+	pinged := startWebSub(ctx, cfg, live, feeds, leading, metrics, log)
 	defer func() {
 		cancel()
 		<-pollerDone

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/morningpost/morningpost/content"
@@ -85,7 +86,10 @@ const defaultLeaseTerm = 30 * time.Second
 // store answers and the lease is this server's again. A site that reads
 // no sources polls nothing until a reload adds the first one; h serves
 // /sources from the store on every server of the fleet.
-func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, status *handlers.StoreStatus, log *slog.Logger) <-chan struct{} {
+//
+// leading reports whether this server holds the lease: the one server of
+// the fleet that also tells WebSub hubs of changes.
+func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, status *handlers.StoreStatus, log *slog.Logger) (done <-chan struct{}, leading func() bool) {
 	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
 		metrics.ObservePoll(r.Source, pollResult(r))
 	}}
@@ -96,6 +100,7 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 		polling <-chan struct{} // while this server polls: closed when its polls end
 		stop    context.CancelFunc
 		failing bool
+		leads   atomic.Bool
 	)
 	halt := func() {
 		if polling != nil {
@@ -122,6 +127,7 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 			log.Info("store reachable again", "store", db.String())
 		}
 		failing = err != nil
+		leads.Store(err == nil && held)
 		lead := err == nil && held && hasSources
 		switch {
 		case lead && polling == nil:
@@ -139,9 +145,9 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 		status.Set(err, polling != nil, time.Now())
 	}
 	check() // before serving: the store lists the configured sources from the first request
-	done := make(chan struct{})
+	finished := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(finished)
 		events, unsubscribe := live.Subscribe()
 		defer unsubscribe()
 		tick := time.NewTicker(term / 3)
@@ -163,7 +169,7 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 			check()
 		}
 	}()
-	return done
+	return finished, leads.Load
 }
 
 // pollSources polls the site's sources in the background until ctx is

@@ -35,12 +35,14 @@ func hubsFromEnv(getenv func(string) string) ([]string, error) {
 }
 
 // startWebSub tells the site's hubs of every change of a subscription
-// feed until ctx is done; the function returned waits for the pings
-// under way once ctx is done.
-func startWebSub(ctx context.Context, cfg serveConfig, live *content.Live, feeds *feed.Cache, metrics *handlers.Metrics, log *slog.Logger) (wait func()) {
+// feed until ctx is done, while leading says this server is the fleet's
+// one to; the function returned waits for the pings under way once ctx
+// is done.
+func startWebSub(ctx context.Context, cfg serveConfig, live *content.Live, feeds *feed.Cache, leading func() bool, metrics *handlers.Metrics, log *slog.Logger) (wait func()) {
 	p := websub.NewPublisher(ctx, websub.Options{
 		UserAgent: upstream.DefaultUserAgent,
 		Logger:    log,
+		Leading:   leading,
 		OnResult: func(r websub.Result) {
 			switch {
 			case r.Err == nil:

@@ -22,10 +22,14 @@ type Ledger struct {
 	now func() time.Time
 	log *slog.Logger
 
-	mu     sync.Mutex
-	loaded bool                 // first holds every record of the database, as of the first Recall
-	first  map[string]time.Time // entry ID -> first public (zero: with its issue)
-	docs   map[string]stamp     // document path -> its bytes and when they changed
+	mu sync.Mutex
+	// downUntil: the database failed; until then it is not asked, so
+	// that renders are dated at once from memory instead of each waiting
+	// for a timeout.
+	downUntil time.Time
+	loaded    bool                 // first holds every record of the database, as of the first Recall
+	first     map[string]time.Time // entry ID -> first public (zero: with its issue)
+	docs      map[string]stamp     // document path -> its bytes and when they changed
 }
 
 type stamp struct {
@@ -46,8 +50,33 @@ func NewLedger(db *DB, now func() time.Time, log *slog.Logger) *Ledger {
 	return &Ledger{db: db, now: now, log: log, first: map[string]time.Time{}, docs: map[string]stamp{}}
 }
 
-// ledgerTimeout bounds every question to the database.
-const ledgerTimeout = 5 * time.Second
+// ledgerTimeout bounds every question to the database; after a failure
+// it is left alone for ledgerPause.
+const (
+	ledgerTimeout = 5 * time.Second
+	ledgerPause   = 10 * time.Second
+)
+
+// ErrUnreachable is returned while the database is left alone after a
+// failure.
+var ErrUnreachable = errors.New("store: the database failed moments ago; not asked again yet")
+
+// available reports whether the database may be asked now; l.mu is held.
+func (l *Ledger) available() error {
+	if time.Now().Before(l.downUntil) {
+		return ErrUnreachable
+	}
+	return nil
+}
+
+// failed notes a failure of the database unless ctx ended first (the
+// caller gave up, which says nothing of the database); l.mu is held.
+func (l *Ledger) failed(err error) error {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		l.downUntil = time.Now().Add(ledgerPause)
+	}
+	return err
+}
 
 // batch bounds the rows of one statement (SQLite allows 32766 variables).
 const batch = 400
@@ -58,8 +87,11 @@ func (l *Ledger) Recall(ctx context.Context, keys []string) (map[string]time.Tim
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.loaded {
-		if err := l.loadAll(ctx); err != nil {
+		if err := l.available(); err != nil {
 			return nil, err
+		}
+		if err := l.loadAll(ctx); err != nil {
+			return nil, l.failed(err)
 		}
 		l.loaded = true
 	}
@@ -73,10 +105,15 @@ func (l *Ledger) Recall(ctx context.Context, keys []string) (map[string]time.Tim
 		}
 	}
 	// Another server may have recorded them since.
+	if len(missing) > 0 {
+		if err := l.available(); err != nil {
+			return nil, err
+		}
+	}
 	for len(missing) > 0 {
 		n := min(len(missing), batch)
 		if err := l.query(ctx, l.db, missing[:n], out); err != nil {
-			return nil, err
+			return nil, l.failed(err)
 		}
 		missing = missing[n:]
 	}
@@ -132,6 +169,14 @@ func (l *Ledger) query(ctx context.Context, q queryer, keys []string, out map[st
 func (l *Ledger) Remember(ctx context.Context, times map[string]time.Time) (map[string]time.Time, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if err := l.available(); err != nil {
+		return nil, err
+	}
+	out, err := l.remember(ctx, times)
+	return out, l.failed(err)
+}
+
+func (l *Ledger) remember(ctx context.Context, times map[string]time.Time) (map[string]time.Time, error) {
 	keys := make([]string, 0, len(times))
 	for k := range times {
 		keys = append(keys, k)
@@ -181,7 +226,12 @@ func (l *Ledger) Modified(path, etag string, floor time.Time) time.Time {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ledgerTimeout)
 	defer cancel()
-	st, err := l.stamp(ctx, path, etag, floor)
+	err := l.available()
+	var st stamp
+	if err == nil {
+		st, err = l.stamp(ctx, path, etag, floor)
+		err = l.failed(err)
+	}
 	if err != nil {
 		l.log.Warn("store: document not stamped; dated by this server alone", "path", path, "store", l.db.String(), "error", err)
 		st = next(prev, ok, etag, floor, l.now())

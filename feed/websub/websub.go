@@ -49,6 +49,10 @@ type Options struct {
 	Logger              *slog.Logger
 	// OnResult is told of every request, for metrics.
 	OnResult func(Result)
+	// Leading, when set, says whether this server is the one of its
+	// fleet that tells hubs of changes; the others see the same changes
+	// and stay silent, so each change is one request per hub and feed.
+	Leading func() bool
 }
 
 // Publisher sends publish pings. It is safe for concurrent use.
@@ -96,6 +100,10 @@ func NewPublisher(ctx context.Context, o Options) *Publisher {
 // already under way for a hub and feed is sent once more when it ends,
 // rather than twice at the same time.
 func (p *Publisher) Publish(hubs, feeds []string) {
+	if p.o.Leading != nil && !p.o.Leading() {
+		p.o.Logger.Debug("websub: another server of the fleet tells the hubs", "feeds", len(feeds))
+		return
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, h := range hubs {
