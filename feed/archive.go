@@ -418,7 +418,7 @@ func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (
 	pi := fi.periods[i]
 	info := Archive{Period: p, Entries: pi.entries, Closed: i > 0}
 	key := pi.keys[formatSlot(f)]
-	r, err := c.get(key, s.ArchivePath(p, f), f, func() *Doc { return fi.buildArchive(snap, s, i) })
+	r, err := c.get(key, f, func() (*Doc, string) { return fi.buildArchive(snap, s, i), s.ArchivePath(p, f) })
 	if err != nil {
 		return nil, Archive{}, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
 	}

@@ -165,7 +165,7 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	} else {
 		key = c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
 	}
-	r, err := c.get(key, s.Path(f), f, func() *Doc { return Build(snap, s) })
+	r, err := c.get(key, f, func() (*Doc, string) { return Build(snap, s), s.Path(f) })
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
 	}
@@ -173,14 +173,14 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 }
 
 // get returns the response cached under key, or builds and renders it
-// in format f, once however many ask at the same time, as the document
-// at path. The only errors are render errors.
+// in format f, once however many ask at the same time; build gives the
+// document and its path. The only errors are render errors.
 //
 // A path keeps only its newest rendering: bytes that come back (an edit
 // undone) are rendered and stamped again, so their Last-Modified is
 // later than that of the bytes they replace, never the older one they
 // had before.
-func (c *Cache) get(key, path string, f Format, build func() *Doc) (*Response, error) {
+func (c *Cache) get(key string, f Format, build func() (*Doc, string)) (*Response, error) {
 	if r := c.lookup(key); r != nil {
 		c.hits.Add(1)
 		return r, nil
@@ -191,7 +191,8 @@ func (c *Cache) get(key, path string, f Format, build func() *Doc) (*Response, e
 			return r, nil
 		}
 		start := time.Now()
-		r, err := NewResponse(build(), f)
+		d, path := build()
+		r, err := NewResponse(d, f)
 		c.renderNanos.Add(int64(time.Since(start)))
 		if err != nil {
 			return nil, err
