@@ -80,4 +80,15 @@ func TestServePingsHubOnEdit(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// Counted once the hub's answer is in.
+	for {
+		_, m := get(t, "GET", base+"/metrics")
+		if strings.Contains(string(m), `morningpost_websub_pings_total{hub="`+hub.URL+`/",result="ok"}`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("/metrics does not count the pings")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
