@@ -5,22 +5,30 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/handlers"
 	"github.com/morningpost/morningpost/handlers/audience"
 )
 
-// openAudience opens the audience's store: DATA/morningpost.db, the
-// file the upstream store uses, made whether or not the site reads
-// sources. Call close after the last flush. A store that cannot be
-// opened is logged and the site served all the same, counting in
-// memory only: readers come before the count of them.
-func openAudience(ctx context.Context, dataDir string, log *slog.Logger) (st *audience.Store, close func()) {
-	st, db, err := audience.OpenSQLite(ctx, dataDir)
-	if err != nil {
-		log.Error("the audience is counted in memory only, and lost at exit", "error", fmt.Errorf("--data: %w", err))
-		return nil, func() {}
+// openAudience is the audience's store in the server's store (SQLite
+// in DATA/morningpost.db, or PostgreSQL with --database-url), whether or
+// not the site reads sources. Without a store (db nil), or when its table
+// cannot be made, the site is served all the same, counting in memory
+// only: readers come before the count of them.
+func openAudience(ctx context.Context, db *store.DB, log *slog.Logger) *audience.Store {
+	if db == nil {
+		return nil
 	}
-	return st, func() { _ = db.Close() }
+	dialect := audience.SQLite
+	if db.Engine() == store.PostgreSQL {
+		dialect = audience.PostgreSQL
+	}
+	st := audience.NewStore(db.SQL(), dialect)
+	if err := st.Init(ctx); err != nil {
+		log.Error("the audience is counted in memory only, and lost at exit", "store", db.String(), "error", fmt.Errorf("audience: %w", err))
+		return nil
+	}
+	return st
 }
 
 // runAudience writes the audience's counts every minute in the

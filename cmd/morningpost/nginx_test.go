@@ -12,10 +12,10 @@ import (
 	"time"
 )
 
-// startNginx runs nginx with a config made of server blocks, under a
+// startNginxProxy runs nginx with a config made of server blocks, under a
 // prefix of its own, until the test ends; it returns the port nginx
 // listens on. Without nginx the test is skipped (failed under CI=true).
-func startNginx(t *testing.T, conf func(port int) string) int {
+func startNginxProxy(t *testing.T, conf func(port int) string) int {
 	t.Helper()
 	bin, err := exec.LookPath("nginx")
 	if err != nil {
@@ -89,7 +89,7 @@ func TestNginxCacheInFrontOfTwoReplicas(t *testing.T) {
 	clk := newClock(time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC))
 	cfg := serveConfig{content: dir, now: clk.now, data: t.TempDir(), rateLimit: 0}
 	one, two := startServer(t, cfg), startServer(t, cfg)
-	port := startNginx(t, func(port int) string {
+	port := startNginxProxy(t, func(port int) string {
 		return fmt.Sprintf(`proxy_cache_path cache keys_zone=mp:1m; # under the prefix
 	upstream morningpost { server %s; server %s; }
 	server {

@@ -99,15 +99,29 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	// The store: what every restart and every replica must agree on.
+	// PostgreSQL that cannot be reached stops the start; a data folder
+	// that cannot be opened does not stop a site without sources: it is
+	// served with entries dated by their files alone, nothing remembered.
 	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
+	if err != nil && cfg.databaseURL != "" {
+		return err
+	}
+	storeErr := err
+	opts := content.LiveOptions{WebSubHubs: cfg.hubs}
+	var ledger *store.Ledger
+	if storeErr != nil {
+		log.Error("store unavailable: entries are dated by their files alone and the audience counted in memory", "error", storeErr)
+	} else {
+		defer db.Close()
+		ledger = store.NewLedger(db, cfg.now, log)
+		opts.Record = ledger
+	}
+	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", opts)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	ledger := store.NewLedger(db, cfg.now, log)
-	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", content.LiveOptions{Record: ledger, WebSubHubs: cfg.hubs})
-	if err != nil {
-		return err
+	if db == nil && len(live.Content().Site.Sources) > 0 {
+		return fmt.Errorf("upstream sources need the store: %w", storeErr)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -117,11 +131,13 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// shutdown starts; Shutdown would otherwise wait for them in vain.
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	aud, closeAudience := openAudience(ctx, cfg.data, log)
-	defer closeAudience()
+	aud := openAudience(ctx, db, log)
 	feeds := feed.NewCache(feedCacheBytes)
-	feeds.UseStamps(ledger)
-	status := handlers.NewStoreStatus(db.Engine().String())
+	var status *handlers.StoreStatus
+	if db != nil {
+		feeds.UseStamps(ledger)
+		status = handlers.NewStoreStatus(db.Engine().String())
+	}
 	h, err := handlers.NewServer(handlers.Deps{
 		Store:        status,
 		Content:      live,
@@ -149,7 +165,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// Upstream sources: the store and the background poller. They stop
 	// after the HTTP server, and on every return; polls in flight finish
 	// before the store closes.
-	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log)
+	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log) // db nil: nothing to poll
 	pinged := startWebSub(ctx, cfg, live, feeds, leading, metrics, log)
 	defer func() {
 		cancel()

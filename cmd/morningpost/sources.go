@@ -90,6 +90,11 @@ const defaultLeaseTerm = 30 * time.Second
 // leading reports whether this server holds the lease: the one server of
 // the fleet that also tells WebSub hubs of changes.
 func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, status *handlers.StoreStatus, log *slog.Logger) (done <-chan struct{}, leading func() bool) {
+	if db == nil { // no store: nothing to poll into, and no fleet to lead
+		closed := make(chan struct{})
+		close(closed)
+		return closed, func() bool { return true }
+	}
 	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
 		metrics.ObservePoll(r.Source, pollResult(r))
 	}}
