@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers"
@@ -24,19 +25,25 @@ type exportConfig struct {
 	content string
 	baseURL string
 	data    string
-	at      time.Time // the moment exported: what is public then
-	out     string
+	// databaseURL is the PostgreSQL store a fleet shares, as serve uses it.
+	databaseURL string
+	// hubs, when not nil, replace websub_hubs (MORNINGPOST_WEBSUB_HUBS),
+	// as for serve: feeds name their hubs, so both must name the same.
+	hubs []string
+	at   time.Time // the moment exported: what is public then
+	out  string
 	// progress shows a progress line on stderr (a terminal).
 	progress bool
 }
 
 func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	limitMemory(getenv)
-	fs := flags("export", "[--content DIR] [--base-url URL] [--data DIR] [--at RFC3339] OUTDIR", stderr)
+	fs := flags("export", "[--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR", stderr)
 	var cfg exportConfig
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
 	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store, as serve uses it (env MORNINGPOST_DATA)")
+	databaseFlag(fs, &cfg.databaseURL, getenv)
 	at := fs.String("at", "", "export what is public at this `time` (RFC 3339, e.g. 2026-04-26T06:00:00Z) instead of now")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -46,6 +53,11 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 		return errUsage
 	}
 	cfg.out = fs.Arg(0)
+	hubs, err := hubsFromEnv(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.hubs = hubs
 	cfg.at = time.Now()
 	if *at != "" {
 		t, err := time.Parse(time.RFC3339, *at)
@@ -64,13 +76,34 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	now := func() time.Time { return cfg.at }
-	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out, content.LiveOptions{})
+	// The store serve uses: the record of when each entry first became
+	// public and when each document last changed, so the files' times are
+	// the Last-Modified serve sends. A data folder that cannot be opened
+	// (PostgreSQL is another matter) leaves the entries dated by their
+	// files alone, which is deterministic.
+	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
+	if err != nil {
+		if cfg.databaseURL != "" {
+			return err
+		}
+		log.Warn("store unavailable: entries are dated by their files alone", "error", err)
+		db = nil
+	}
+	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs}
+	feeds := feed.NewCache(feedCacheBytes)
+	if db != nil {
+		defer db.Close()
+		ledger := store.NewLedger(db, now, log)
+		liveOpts.Record = ledger
+		feeds.UseStamps(ledger)
+	}
+	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out, liveOpts)
 	if err != nil {
 		return err
 	}
 	h, err := handlers.NewServer(handlers.Deps{
 		Content: live,
-		Feeds:   feed.NewCache(feedCacheBytes),
+		Feeds:   feeds,
 		Now:     now,
 		Logger:  log,
 	})
@@ -81,12 +114,10 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	if len(site.Sources) > 0 && site.SourcesPublic {
 		// The combined feed of the sources is public: export it as the
 		// store holds it (serve polls; the export does not).
-		store, err := upstream.Open(ctx, cfg.data)
-		if err != nil {
-			return fmt.Errorf("upstream sources: %w", err)
+		if db == nil {
+			return fmt.Errorf("upstream sources need the store in %s", cfg.data)
 		}
-		defer store.Close()
-		h.SetSources(store)
+		h.SetSources(upstream.New(db))
 	}
 	snap := live.At(cfg.at)
 	siteURL, err := url.Parse(site.URL("/"))

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -50,12 +51,18 @@ func mtimes(t *testing.T, dir string) map[string]time.Time {
 	return m
 }
 
+// exportEnv keeps the store of an export to OUTDIR beside it (OUTDIR.data),
+// so exports again into one folder share their record, as a cron job's do.
+func exportEnv(out string) map[string]string {
+	return map[string]string{"MORNINGPOST_DATA": strings.TrimRight(out, "/") + ".data"}
+}
+
 var summaryLine = regexp.MustCompile(`exported (\d+) documents as of \S+ to \S+: (\d+) files, wrote (\d+), kept (\d+), removed (\d+)`)
 
 // exportOK runs export and returns its counts: files, wrote, kept, removed.
 func exportOK(t *testing.T, args ...string) (files, wrote, kept, removed int, stdout string) {
 	t.Helper()
-	code, out, errOut := runCmd(t, nil, append([]string{"export"}, args...)...)
+	code, out, errOut := runCmd(t, exportEnv(args[len(args)-1]), append([]string{"export"}, args...)...)
 	if code != 0 {
 		t.Fatalf("export %v: code %d\n%s%s", args, code, out, errOut)
 	}
@@ -203,7 +210,7 @@ func TestExportAt(t *testing.T) {
 	if removed != 0 {
 		t.Errorf("removed %d files at publication", removed)
 	}
-	if code, _, errOut := runCmd(t, nil, "export", "--at", "tomorrow", out); code != 2 || !strings.Contains(errOut, "RFC 3339") {
+	if code, _, errOut := runCmd(t, exportEnv(out), "export", "--at", "tomorrow", out); code != 2 || !strings.Contains(errOut, "RFC 3339") {
 		t.Errorf("--at tomorrow: code %d, %q", code, errOut)
 	}
 }
@@ -213,7 +220,7 @@ func TestExportInvalidContentWritesNothing(t *testing.T) {
 	write(t, dir, "issues/87/lead.md", "---\ntitle: T\nrating: ten\n---\n")
 	write(t, dir, "issues/87/issue.md", "---\ndate: 25 April\n---\n")
 	out := filepath.Join(t.TempDir(), "site")
-	code, stdout, stderr := runCmd(t, nil, "export", "--content", dir, out)
+	code, stdout, stderr := runCmd(t, exportEnv(out), "export", "--content", dir, out)
 	if code != 1 {
 		t.Fatalf("code %d, want 1\n%s%s", code, stdout, stderr)
 	}
@@ -229,10 +236,10 @@ func TestExportInvalidContentWritesNothing(t *testing.T) {
 	// A folder of other files is never exported into.
 	other := t.TempDir()
 	write(t, other, "notes.txt", "mine")
-	if code, _, errOut := runCmd(t, nil, "export", other); code != 1 || !strings.Contains(errOut, "holds no earlier export") {
+	if code, _, errOut := runCmd(t, exportEnv(other), "export", other); code != 1 || !strings.Contains(errOut, "holds no earlier export") {
 		t.Errorf("export into a folder of other files: code %d, %q", code, errOut)
 	}
-	if code, out, _ := runCmd(t, nil, "help"); code != 0 || !strings.Contains(out, "morningpost export [--content DIR] [--base-url URL] [--data DIR] [--at RFC3339] OUTDIR") {
+	if code, out, _ := runCmd(t, nil, "help"); code != 0 || !strings.Contains(out, "morningpost export [--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR") {
 		t.Errorf("help does not list export:\n%s", out)
 	}
 }
@@ -455,5 +462,53 @@ func TestExportServedByNginx(t *testing.T) {
 	}
 	if r, _ := fetch(ngx, "/healthz"); r.StatusCode != 404 {
 		t.Errorf("/healthz, a running server's, answers %d from the export", r.StatusCode)
+	}
+}
+
+// TestExportLateArticle: the export keeps the record serve keeps, so an
+// article dropped into an issue already out is dated when the export
+// first saw it, and the feed's file time (nginx's Last-Modified) moves
+// forward with it, as serve's Last-Modified does.
+func TestExportLateArticle(t *testing.T) {
+	dir := sampleFolder(t)
+	out := filepath.Join(t.TempDir(), "site")
+	exportOK(t, "--content", dir, "--at", "2026-04-26T08:00:00Z", out)
+	before, err := os.Stat(filepath.Join(out, "feed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "issues/87/late.md", "---\nsection: opinion\ntitle: A Late Column\nauthor: The Editor\n---\nWritten after the issue went out.\n")
+	exportOK(t, "--content", dir, "--at", "2026-04-27T09:30:00Z", out)
+	after, err := os.Stat(filepath.Join(out, "feed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.ModTime().After(before.ModTime()) {
+		t.Errorf("feed.json's time did not move forward: %v, then %v", before.ModTime(), after.ModTime())
+	}
+	body, err := os.ReadFile(filepath.Join(out, "feed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Items []struct {
+			ID        string `json:"id"`
+			Published string `json:"date_published"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, it := range doc.Items {
+		if strings.HasSuffix(it.ID, "/late") {
+			found = true
+			if p, _ := time.Parse(time.RFC3339, it.Published); !p.Equal(time.Date(2026, 4, 27, 9, 30, 0, 0, time.UTC)) {
+				t.Errorf("the late column is dated %s, want when the export first saw it", it.Published)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("the late column is not in feed.json:\n%s", body)
 	}
 }

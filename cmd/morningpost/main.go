@@ -7,7 +7,7 @@
 //	morningpost serve [--addr HOST:PORT] [--content DIR] [--base-url URL]
 //	morningpost init DIR
 //	morningpost check [--content DIR]
-//	morningpost export [--content DIR] [--base-url URL] [--at RFC3339] OUTDIR
+//	morningpost export [--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR
 //
 // Run "morningpost help" for every command and flag.
 package main

@@ -33,7 +33,7 @@ Usage:
   morningpost new-issue [--content DIR] [--data DIR] [--from-sources]
       Scaffold the next issue as a draft; with --from-sources, draft tools
       of the week and weekend reading from the freshest upstream items.
-  morningpost export [--content DIR] [--base-url URL] [--data DIR] [--at RFC3339] OUTDIR
+  morningpost export [--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR
       Write every public page, feed, archive and asset as static files
       under OUTDIR, with .gz and .br siblings, file times equal to their
       Last-Modified, and _nginx.conf, _headers and _redirects to serve
