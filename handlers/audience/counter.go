@@ -259,7 +259,20 @@ func readerHash(seed maphash.Seed, feed int, addr netip.Addr, ua string) uint64 
 	k := maphash.String(seed, ua)
 	// The feed goes into the low byte of the address's second half,
 	// which is 0 for IPv4 (as ::ffff:a.b.c.d) and IPv6 /64s alike.
-	return mix(k^hi^0xa0761d6478bd642f, k^lo^uint64(feed)^0xe7037ed1a0b428db)
+	return fmix(mix(k^hi^0xa0761d6478bd642f, k^lo^uint64(feed)^0xe7037ed1a0b428db))
+}
+
+// fmix is MurmurHash3's 64-bit finaliser. One folded product leaves
+// structure when only a few bits vary (IPv4 addresses in a range, one
+// User-Agent): the sketch picks registers by the top bits and needs
+// every bit of the hash to depend on every bit of the input.
+func fmix(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
 }
 
 func mix(a, b uint64) uint64 {

@@ -196,8 +196,8 @@ func TestFlood(t *testing.T) {
 		t.Errorf("%d hashes kept, bound 500", len(c.day.seen))
 	}
 	// The sketch's standard error is about 1.6%, and its hash key is
-	// random every day: 6% (nearly four standard errors) fails about once
-	// in ten thousand runs, where 3% failed about once in twenty.
+	// random every run: 6% is nearly four standard errors, where 3% (two)
+	// would fail one run in twenty.
 	got := today(t, c).Subscribers
 	if got < n*94/100 || got > n*106/100 {
 		t.Errorf("%d subscribers counted of %d", got, n)
