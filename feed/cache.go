@@ -92,12 +92,15 @@ func body(b []byte) Body {
 // again); hot entries are kept alive. The total size of cached responses
 // is held under a byte budget by evicting the least recently used.
 type Cache struct {
-	store  *gocache.Cache
-	group  singleflight.Group
-	budget int64
-	now    func() time.Time
-	ix     indexes // document keys and archive periods of recent snapshots
-	stamps Stamps  // nil: Last-Modified is the newest change of the entries
+	// identity is set for a cache whose responses hold only their
+	// identity bytes (see NewIdentityCache).
+	identity bool
+	store    *gocache.Cache
+	group    singleflight.Group
+	budget   int64
+	now      func() time.Time
+	ix       indexes // document keys and archive periods of recent snapshots
+	stamps   Stamps  // nil: Last-Modified is the newest change of the entries
 
 	mu      sync.Mutex
 	current map[string]string // document path -> key of its newest rendering
@@ -152,6 +155,29 @@ func NewCache(maxBytes int64) *Cache {
 	}
 }
 
+// NewIdentityCache returns a cache like NewCache whose responses hold
+// only their identity bytes: Gzip and Brotli are empty, and a handler
+// serving them sends identity to every client. It is for a caller that
+// asks each document once and compresses it itself with Gzip and Brotli,
+// which give the bytes a NewCache response holds, such as the static
+// export: it then compresses a document once, in parallel, and not at
+// all when the document is unchanged since the last export.
+func NewIdentityCache(maxBytes int64) *Cache {
+	c := NewCache(maxBytes)
+	c.identity = true
+	return c
+}
+
+// Identity reports whether the cache holds identity bytes only (see
+// NewIdentityCache).
+func (c *Cache) Identity() bool { return c.identity }
+
+// IdentityResponse is a response of bytes b made elsewhere without its
+// compressed forms, as a cache made by NewIdentityCache holds them.
+func IdentityResponse(contentType string, b []byte) *Response {
+	return &Response{ContentType: contentType, Identity: body(b)}
+}
+
 // Get returns feed s of snap in format f, rendering it if it is not cached.
 func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error) {
 	if !s.Valid() || !f.Valid() {
@@ -192,7 +218,7 @@ func (c *Cache) get(key string, f Format, build func() (*Doc, string)) (*Respons
 		}
 		start := time.Now()
 		d, path := build()
-		r, err := NewResponse(d, f)
+		r, err := c.render(d, f)
 		c.renderNanos.Add(int64(time.Since(start)))
 		if err != nil {
 			return nil, err
@@ -214,6 +240,21 @@ func (c *Cache) get(key string, f Format, build func() (*Doc, string)) (*Respons
 		return nil, err
 	}
 	return v.(*Response), nil
+}
+
+// render renders d in format f, compressed unless the cache holds
+// identity bytes only.
+func (c *Cache) render(d *Doc, f Format) (*Response, error) {
+	if !c.identity {
+		return NewResponse(d, f)
+	}
+	b, err := Render(d, f)
+	if err != nil {
+		return nil, err
+	}
+	r := IdentityResponse(f.ContentType(), b)
+	r.LastModified = d.Feed.Updated
+	return r, nil
 }
 
 func (c *Cache) lookup(key string) *Response {

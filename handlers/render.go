@@ -185,9 +185,12 @@ func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*prepa
 // preparePage compresses a page (or OPML, or a sitemap) as feeds are and
 // prepares its headers: contentType, and header besides.
 func (s *server) preparePage(site *content.Site, contentType string, body []byte, header http.Header) (*preparedFeed, error) {
-	r, err := feed.Compressed(contentType, body)
-	if err != nil {
-		return nil, err
+	r := feed.IdentityResponse(contentType, body)
+	if !s.feeds.Identity() {
+		var err error
+		if r, err = feed.Compressed(contentType, body); err != nil {
+			return nil, err
+		}
 	}
 	p := prepareFeed(r, site)
 	if s.preview != nil {

@@ -90,7 +90,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		db = nil
 	}
 	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs}
-	feeds := feed.NewCache(feedCacheBytes)
+	feeds := feed.NewIdentityCache(feedCacheBytes)
 	if db != nil {
 		defer db.Close()
 		ledger := store.NewLedger(db, now, log)
@@ -130,6 +130,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		Roots:    exportRoots(),
 		Skip:     notExported,
 		Fallback: newestChange(snap),
+		Identity: true,
 	}
 	if cfg.progress {
 		opts.Progress = func(p export.Progress) {

@@ -50,6 +50,13 @@ type Options struct {
 	// Fallback is the time given to a document served without
 	// Last-Modified when it is new or its bytes changed (see docTime).
 	Fallback time.Time
+	// Identity says the handler sends identity bytes to every client
+	// (its feed cache is made by feed.NewIdentityCache) and would
+	// otherwise compress as feed.Gzip and feed.Brotli do. The export then
+	// asks each URL once and compresses it itself, and not at all when
+	// its bytes equal the last export's: their .gz and .br files are
+	// kept, since the same bytes compress to the same bytes.
+	Identity bool
 	// Workers fetch and write in parallel; GOMAXPROCS when zero.
 	Workers int
 	// Progress, when set, is called now and then while the export runs.
@@ -315,7 +322,7 @@ func (x *exporter) fetch(target string) fetched {
 	if compressible(h.Get("Content-Type")) {
 		d.gzip = true
 		var err error
-		if !varies(h) {
+		if x.opts.Identity || !varies(h) {
 			// Compressed here: an unchanged file's siblings were
 			// compressed from the same bytes by the same code.
 			gz, br = x.out.siblings(d.file, body)
@@ -340,7 +347,7 @@ func (x *exporter) fetch(target string) fetched {
 // Accept-Encoding and answers with that encoding), else compressed here
 // as the handler compresses feeds.
 func (x *exporter) encoded(target string, h http.Header, body []byte, enc string) ([]byte, error) {
-	if varies(h) {
+	if varies(h) && !x.opts.Identity {
 		w := x.get(target, enc)
 		if w.Code != http.StatusOK {
 			return nil, fmt.Errorf("GET with Accept-Encoding: %s answered %d", enc, w.Code)

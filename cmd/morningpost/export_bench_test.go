@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// BenchmarkExport exports a generated archive of 300 issues into a new
+// folder (fresh) and into the folder of the last export, unchanged
+// (again). Each iteration is one whole export.
+func BenchmarkExport(b *testing.B) {
+	at := time.Date(2026, 4, 26, 6, 0, 0, 0, time.UTC)
+	src := b.TempDir()
+	if err := writeArchive(src, 300, at); err != nil {
+		b.Fatal(err)
+	}
+	cfg := exportConfig{content: src, data: b.TempDir(), at: at}
+	b.Run("fresh", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			cfg.out = filepath.Join(b.TempDir(), "site")
+			if err := runExport(context.Background(), cfg, io.Discard, io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("again", func(b *testing.B) {
+		cfg.out = filepath.Join(b.TempDir(), "site")
+		if err := runExport(context.Background(), cfg, io.Discard, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := runExport(context.Background(), cfg, io.Discard, io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
