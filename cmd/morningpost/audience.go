@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/handlers"
@@ -11,24 +9,15 @@ import (
 )
 
 // openAudience is the audience's store in the server's store (SQLite
-// in DATA/morningpost.db, or PostgreSQL with --database-url), whether or
-// not the site reads sources. Without a store (db nil), or when its table
-// cannot be made, the site is served all the same, counting in memory
-// only: readers come before the count of them.
-func openAudience(ctx context.Context, db *store.DB, log *slog.Logger) *audience.Store {
+// in DATA/morningpost.db, or PostgreSQL with --database-url; its table is
+// the store's migration 5), whether or not the site reads sources.
+// Without a store (db nil) the site is served all the same, counting in
+// memory only: readers come before the count of them.
+func openAudience(db *store.DB) *audience.Store {
 	if db == nil {
 		return nil
 	}
-	dialect := audience.SQLite
-	if db.Engine() == store.PostgreSQL {
-		dialect = audience.PostgreSQL
-	}
-	st := audience.NewStore(db.SQL(), dialect)
-	if err := st.Init(ctx); err != nil {
-		log.Error("the audience is counted in memory only, and lost at exit", "store", db.String(), "error", fmt.Errorf("audience: %w", err))
-		return nil
-	}
-	return st
+	return audience.NewStore(db)
 }
 
 // runAudience writes the audience's counts every minute in the

@@ -131,7 +131,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// shutdown starts; Shutdown would otherwise wait for them in vain.
 	streams, endStreams := context.WithCancel(context.Background())
 	defer endStreams()
-	aud := openAudience(ctx, db, log)
+	aud := openAudience(db)
 	feeds := feed.NewCache(feedCacheBytes)
 	var status *handlers.StoreStatus
 	if db != nil {

@@ -78,6 +78,20 @@ CREATE TABLE IF NOT EXISTS leases (
 	holder TEXT NOT NULL,
 	until  BIGINT NOT NULL
 )`},
+	{5, "the audience: counts per day, feed and reader", `
+CREATE TABLE IF NOT EXISTS audience_days (
+	day          TEXT NOT NULL,
+	feed         TEXT NOT NULL,
+	agent        TEXT NOT NULL,
+	requests     BIGINT NOT NULL DEFAULT 0,
+	not_modified BIGINT NOT NULL DEFAULT 0,
+	full_responses BIGINT NOT NULL DEFAULT 0,
+	bytes        BIGINT NOT NULL DEFAULT 0,
+	distinct_readers BIGINT NOT NULL DEFAULT 0,
+	reported     BIGINT NOT NULL DEFAULT 0,
+	reported_at  BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (day, feed, agent)
+)`},
 }
 
 // SchemaVersion is the version of the newest migration.

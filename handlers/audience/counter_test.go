@@ -11,6 +11,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/morningpost/morningpost/content/store"
 )
 
 var feeds = []string{"/feed.atom", "/feed.rss", "/issues/feed.atom"}
@@ -225,7 +227,7 @@ func TestPersistence(t *testing.T) {
 	addr := "203.0.113.77"
 
 	run := func(at time.Time, polls func(c *Counter, clk *clock)) {
-		st, db, err := OpenSQLite(t.Context(), dir)
+		st, db, err := openSQLite(t.Context(), dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,7 +255,7 @@ func TestPersistence(t *testing.T) {
 			t.Errorf("before the flush, with the stored rows: %+v", fd)
 		}
 	})
-	st, db, err := OpenSQLite(t.Context(), dir)
+	st, db, err := openSQLite(t.Context(), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +303,7 @@ func TestPersistence(t *testing.T) {
 func TestRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
-		st, db, err := OpenSQLite(context.Background(), dir)
+		st, db, err := openSQLite(context.Background(), dir)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -341,7 +343,7 @@ func TestRun(t *testing.T) {
 
 // TestPrune: days older than Keep go.
 func TestPrune(t *testing.T) {
-	st, db, err := OpenSQLite(t.Context(), t.TempDir())
+	st, db, err := openSQLite(t.Context(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,4 +374,14 @@ func BenchmarkCount(b *testing.B) {
 	for b.Loop() {
 		c.Count(&r)
 	}
+}
+
+// openSQLite opens the server's store in dir (SQLite), as serve does, and
+// the audience's store in it.
+func openSQLite(ctx context.Context, dir string) (*Store, *store.DB, error) {
+	db, err := store.Open(ctx, store.Options{Dir: dir})
+	if err != nil {
+		return nil, nil, err
+	}
+	return NewStore(db), db, nil
 }

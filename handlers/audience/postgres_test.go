@@ -1,73 +1,23 @@
 package audience
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/morningpost/morningpost/content/store"
+	"github.com/morningpost/morningpost/content/store/storetest"
 )
-
-// postgresDB makes a database of its own on the test server
-// (MORNINGPOST_TEST_DATABASE_URL, by default the local socket) and drops
-// it when the test ends. Without a server the test is skipped, except
-// under CI=true.
-func postgresDB(t *testing.T) *sql.DB {
-	t.Helper()
-	server := os.Getenv("MORNINGPOST_TEST_DATABASE_URL")
-	if server == "" {
-		server = "postgres:///postgres?host=/var/run/postgresql"
-	}
-	admin, err := sql.Open("pgx", server)
-	if err == nil {
-		err = admin.PingContext(t.Context())
-	}
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL at %s: %v", server, err)
-		}
-		t.Skipf("no PostgreSQL at %s (%v): skipping", server, err)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "morningpost_audience_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := sql.Open("pgx", u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db.Close()
-		_, _ = admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		admin.Close()
-	})
-	return db
-}
 
 // TestPostgreSQL: the same statements on PostgreSQL, where two replicas
 // write one day's counts: the rows are their sum, and the aggregator's
 // figure the latest either saw.
 func TestPostgreSQL(t *testing.T) {
-	db := postgresDB(t)
-	st := NewStore(db, PostgreSQL)
-	if err := st.Init(t.Context()); err != nil {
+	db, err := store.Open(t.Context(), store.Options{URL: storetest.PostgresURL(t)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Init(t.Context()); err != nil { // again, as every start does
-		t.Fatal(err)
-	}
+	defer db.Close()
+	st := NewStore(db)
 	// Two replicas, one database; each its own key.
 	a, clkA := counterAt(t, noon, st)
 	b, clkB := counterAt(t, noon, st)
