@@ -9,21 +9,22 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Draft describes the next issue to scaffold: its number and date, and
-// the list items drafted for tools of the week and weekend reading (from
-// upstream sources, or none).
-type Draft struct {
+// NextIssue describes the issue to scaffold after the newest one: its
+// number and date, and the list items proposed for tools of the week and
+// weekend reading (from upstream sources, or none). (Not to be confused
+// with Issue.Draft, the front matter's draft: flag.)
+type NextIssue struct {
 	Number  int
 	Date    time.Time
 	Tools   []ListItem
 	Reading []ListItem
 }
 
-// NextDraft returns the number and date of the issue after the newest one
+// PlanNext returns the number and date of the issue after the newest one
 // in c: the next number, and the day after the newest issue's date, but
 // never a day before tomorrow in the site's time zone.
-func NextDraft(c *Content, now time.Time) Draft {
-	d := Draft{Number: 1}
+func PlanNext(c *Content, now time.Time) NextIssue {
+	d := NextIssue{Number: 1}
 	loc := c.Site.Location
 	today := now.In(loc)
 	next := time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, loc)
@@ -44,7 +45,7 @@ func NextDraft(c *Content, now time.Time) Draft {
 // (lead, deep dive, editor's and guest columns) with placeholder text. The
 // result loads cleanly, as a draft, so `morningpost check` accepts it and
 // nothing of it is public until the editor removes `draft: true`.
-func Scaffold(d Draft) map[string]string {
+func Scaffold(d NextIssue) map[string]string {
 	dir := "issues/" + strconv.Itoa(d.Number) + "/"
 	list := func(title, intro string, items []ListItem, stub ListItem) *listFile {
 		if len(items) == 0 {

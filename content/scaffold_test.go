@@ -13,12 +13,12 @@ func TestScaffoldLoadsAsDraft(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 4, 25, 12, 0, 0, 0, time.UTC)
-	d := NextDraft(c, now)
+	d := PlanNext(c, now)
 	if d.Number != 88 || d.Date.Format("2006-01-02") != "2026-04-26" {
 		t.Fatalf("next draft = #%d %s, want #88 2026-04-26", d.Number, d.Date.Format("2006-01-02"))
 	}
 	// Long after the newest issue, the next issue is tomorrow, not in the past.
-	if d := NextDraft(c, time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)); d.Date.Format("2006-01-02") != "2026-11-27" {
+	if d := PlanNext(c, time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)); d.Date.Format("2006-01-02") != "2026-11-27" {
 		t.Errorf("next date = %s, want tomorrow", d.Date.Format("2006-01-02"))
 	}
 	d.Tools = []ListItem{{Name: "GrayColor", Description: "A model: with \"quotes\"", Link: "https://huggingface.co/minyan250/GrayColor", Source: "Trending models"}}

@@ -309,7 +309,7 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	d := content.NextDraft(c, time.Now())
+	d := content.PlanNext(c, time.Now())
 	if *fromSources {
 		st, p, err := openSources(ctx, *data, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
 		if err != nil {
