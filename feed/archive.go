@@ -68,8 +68,9 @@ func ParsePeriod(year, month string) (Period, bool) {
 	return Period{y, time.Month(m)}, true
 }
 
-// archiveDir is where the feed's archives live: "", "/issues", "/sections/lead".
-func (s Spec) archiveDir() string { return strings.TrimSuffix(s.base(), "/feed") }
+// ArchiveDir is the URL path under which the feed's archives live ("",
+// "/issues", "/sections/lead"): each is ArchiveDir()+"/archive/YYYY/MM/feed.EXT".
+func (s Spec) ArchiveDir() string { return strings.TrimSuffix(s.base(), "/feed") }
 
 // ArchivePath is the URL path of the feed's archive for period p in
 // format f, such as "/issues/archive/2026/04/feed.rss". Like Path, it is
@@ -81,13 +82,7 @@ func (s Spec) ArchivePath(p Period, f Format) string {
 // archiveBase is ArchivePath without the format's extension, as archive
 // links are kept: "/issues/archive/2026/04/feed".
 func (s Spec) archiveBase(p Period) string {
-	return s.archiveDir() + "/archive/" + p.String() + "/feed"
-}
-
-// ArchiveRoute is the route pattern of the feed's archives in format f,
-// with :year and :month parameters.
-func (s Spec) ArchiveRoute(f Format) string {
-	return s.archiveDir() + "/archive/:year/:month/feed." + string(f)
+	return s.ArchiveDir() + "/archive/" + p.String() + "/feed"
 }
 
 // ErrNoArchive is returned for a period in which a feed has no entries.

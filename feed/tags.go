@@ -12,10 +12,6 @@ import (
 // archives. The slug must be a content.TagSlug.
 func TagSpec(slug string) Spec { return Spec{Kind: TagFeed, Tag: slug} }
 
-// TagRoute is the route of every tag feed in format f, with the tag as
-// the parameter :tag.
-func TagRoute(f Format) string { return "/tags/:tag/feed." + string(f) }
-
 // tagKeys names a tag feed's document in each format: the versions of
 // the issues its entries come from, and everything else its bytes
 // depend on, as newIndex does for the other feeds.

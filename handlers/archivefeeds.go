@@ -14,7 +14,7 @@ import (
 
 // Archived feeds (RFC 5005 §4): one document per feed, format and month,
 // such as /archive/2026/04/feed.atom or /sections/lead/archive/2026/04/feed.json.
-// feed.Spec.ArchiveRoute gives the routes; the documents link to each
+// archiveRoute (routes.go) gives the routes; the documents link to each
 // other, and the subscription feeds link to the newest one.
 
 // hvArchiveCacheControl is the Cache-Control of a closed archive: one

@@ -33,7 +33,7 @@ func (s *server) routes(e *echo.Echo) {
 	get("/tags/:tag", s.tag)
 	get(pageRoute("/tags/:tag"), s.tag)
 	for _, f := range feed.Formats {
-		get(feed.TagRoute(f), s.tagFeed(f)) // /tags/open-source/feed.atom, …
+		get(tagFeedRoute(f), s.tagFeed(f)) // /tags/open-source/feed.atom, …
 	}
 
 	// Feeds: /feed.rss, /issues/feed.atom, /sections/lead/feed.json, …
@@ -42,7 +42,7 @@ func (s *server) routes(e *echo.Echo) {
 		for _, f := range feed.Formats {
 			get(spec.Path(f), s.feed(spec, f))
 			// Archives (RFC 5005): /archive/2026/04/feed.atom, /issues/archive/2026/04/feed.rss, …
-			get(spec.ArchiveRoute(f), s.archiveFeed(spec, f))
+			get(archiveRoute(spec, f), s.archiveFeed(spec, f))
 		}
 	}
 	get("/feeds.opml", s.opml)
@@ -79,3 +79,13 @@ func (s *server) routes(e *echo.Echo) {
 	get("/sitemap.xml", s.sitemap)
 	get("/sitemaps/:year", s.sitemap) // /sitemaps/2026.xml, when /sitemap.xml is an index
 }
+
+// archiveRoute is the route of feed spec's archives in format f, with
+// :year and :month parameters: the routing form of spec.ArchivePath.
+func archiveRoute(spec feed.Spec, f feed.Format) string {
+	return spec.ArchiveDir() + "/archive/:year/:month/feed." + string(f)
+}
+
+// tagFeedRoute is the route of every tag feed in format f, with the tag
+// as the parameter :tag: the routing form of feed.TagSpec(tag).Path(f).
+func tagFeedRoute(f feed.Format) string { return "/tags/:tag/feed." + string(f) }
