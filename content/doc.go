@@ -199,5 +199,34 @@ and characters that XML or YAML forbid (control characters other than tab
 and line ends, U+FFFE, U+FFFF) are removed from the text, so nothing an
 editor types can break a feed. (U+0085, a line break to YAML, ends a line
 in the front matter.)
+# For programmers: the types and how data flows
+
+[Load] reads a content root (an [fs.FS]; [OpenDir] opens one through
+[os.Root], so nothing outside it is read) into a [Content]: every issue
+and article on disk, drafts and scheduled ones included, each file
+parsed, checked and cleaned once. Nothing else in the program reads the
+content files.
+
+[Live] holds the Content being served. [Live.Watch] follows the files
+(fsnotify) and reloads what changed; a reload that fails keeps the last
+good Content and records its [Problems]; every reload is announced as an
+[Event] to each subscriber of [Live.Subscribe] (the editor's desk reloads
+its pages from these: "where does live reload get its events" has that
+answer).
+
+[Content.At] gives the [Snapshot] of what readers may see at a moment:
+the public issues, each holding only its public articles, dated by the
+[Record] (the store). Public code takes every page, feed and count from a
+Snapshot, so a draft cannot leak by accident: "where is a draft
+excluded" has one answer, Content.At (publish.go). A Snapshot's Key
+names what is public and changes whenever that does.
+
+[Content.Preview] is the snapshot editors preview: every issue and
+article as it will look when published. Its Key starts with
+[PreviewKeyPrefix]; it is used behind the preview token only.
+
+Text that leaves this package is clean: [Clean] has removed invalid
+UTF-8 and the characters XML forbids from every string a Content holds,
+so the feed and page code downstream does not clean it again.
 */
 package content
