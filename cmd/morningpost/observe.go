@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers"
 )
 
@@ -80,19 +79,4 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		ps = append(ps, p.Masked())
 	}
 	return ps, nil
-}
-
-// pollResult is the result label of a poll in the metrics.
-func pollResult(r upstream.Result) string {
-	switch {
-	case r.Err != nil:
-		return "error"
-	case r.Outcome == upstream.OutcomeOK:
-		return "ok"
-	case r.Outcome == upstream.OutcomeNotModified:
-		return "not-modified"
-	case r.Outcome == upstream.OutcomeDeferred:
-		return "deferred"
-	}
-	return "error"
 }

@@ -96,7 +96,7 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 		return closed, func() bool { return true }
 	}
 	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
-		metrics.ObservePoll(r.Source, pollResult(r))
+		metrics.ObservePoll(r.Source, r.Outcome.String())
 	}}
 	st := upstream.New(db)
 	term := cmp.Or(cfg.leaseTerm, defaultLeaseTerm)

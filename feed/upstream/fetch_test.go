@@ -62,7 +62,7 @@ func TestConditionalGET(t *testing.T) {
 		t.Errorf("server sent %d 304s, want 1", notModified.Load())
 	}
 	st, _, _ = store.Source(t.Context(), "news")
-	if st.ErrorStreak != 0 || st.LastResult != OutcomeNotModified || !st.LastSuccess.Equal(clk.Now()) {
+	if st.ErrorStreak != 0 || st.LastResult != "not-modified" || !st.LastSuccess.Equal(clk.Now()) {
 		t.Errorf("state after 304 = %+v", st)
 	}
 	if !st.NextPoll.Equal(clk.Now().Add(DefaultInterval)) {
@@ -147,7 +147,7 @@ func TestServerErrorWithoutRetryAfter(t *testing.T) {
 	p, store := newTestPoller(t, Options{Now: clk.Now, Rand: func() float64 { return 0 }},
 		Source{Name: "down", URL: srv.URL})
 	r := pollOne(t, p)
-	if r.Err == nil || !strings.HasPrefix(r.Outcome, "error: http 503") {
+	if r.Err == nil || r.Outcome != OutcomeError || !strings.HasPrefix(r.String(), "down: error: http 503") {
 		t.Fatalf("result = %+v", r)
 	}
 	if !r.NextPoll.Equal(testNow.Add(DefaultInterval)) {

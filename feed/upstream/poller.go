@@ -80,22 +80,68 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Outcomes of a poll, as in [Result.Outcome]. Errors are "error: " and
-// the error text.
+// Outcome is how a poll ended. Its String is the outcome's label in the
+// poll metrics: "ok", "not-modified", "deferred" or "error".
+type Outcome int
+
+// Outcomes of a poll, as in [Result.Outcome]. The zero value is
+// OutcomeError: a Result nobody filled in did not succeed.
 const (
-	OutcomeOK          = "ok"
-	OutcomeNotModified = "not-modified"
-	OutcomeDeferred    = "deferred (retry-after)"
-	outcomeErrorPrefix = "error: "
+	OutcomeError       Outcome = iota // failed: Result.Err says why
+	OutcomeOK                         // fetched, parsed and stored
+	OutcomeNotModified                // the upstream answered 304
+	OutcomeDeferred                   // not contacted: its Retry-After has not passed
 )
+
+func (o Outcome) String() string {
+	switch o {
+	case OutcomeOK:
+		return "ok"
+	case OutcomeNotModified:
+		return "not-modified"
+	case OutcomeDeferred:
+		return "deferred"
+	}
+	return "error"
+}
+
+// outcomeErrorPrefix starts the text of a failed poll, followed by the
+// error (SourceState.LastResult, Result.String).
+const outcomeErrorPrefix = "error: "
+
+// lastResult is the text of outcome o for SourceState.LastResult and the
+// CLI: "ok", "not-modified", "deferred (retry-after)", or "error: " and
+// the start of err.
+func lastResult(o Outcome, err error) string {
+	switch {
+	case o == OutcomeDeferred:
+		return "deferred (retry-after)"
+	case o != OutcomeError:
+		return o.String()
+	case err == nil:
+		return o.String()
+	}
+	return outcomeErrorPrefix + truncate(err.Error(), 200)
+}
+
+// outcomeOf is the outcome whose text is a stored LastResult.
+func outcomeOf(lastResult string) Outcome {
+	switch lastResult {
+	case OutcomeOK.String():
+		return OutcomeOK
+	case OutcomeNotModified.String():
+		return OutcomeNotModified
+	}
+	return OutcomeError
+}
 
 // Result is the outcome of polling one source.
 type Result struct {
-	Source string
-	// Outcome is OutcomeOK, OutcomeNotModified, OutcomeDeferred, or
-	// "error: " followed by what went wrong.
-	Outcome string
-	// Err is the error behind an "error: " outcome, nil otherwise.
+	Source  string
+	Outcome Outcome
+	// Err is what went wrong when Outcome is OutcomeError. It is nil for
+	// a scheduled poll skipped because a manual one polled meanwhile:
+	// Outcome is then that poll's.
 	Err error
 	// NewItems counts items stored for the first time (and kept).
 	NewItems int
@@ -110,7 +156,7 @@ func (r Result) String() string {
 	if !r.NextPoll.IsZero() {
 		next = r.NextPoll.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	outcome := strings.Join(strings.Fields(r.Outcome), " ") // errors can span lines
+	outcome := strings.Join(strings.Fields(lastResult(r.Outcome, r.Err)), " ") // errors can span lines
 	return fmt.Sprintf("%s: %s, %d new, next poll %s", r.Source, outcome, r.NewItems, next)
 }
 
@@ -327,7 +373,7 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 	}
 	if scheduled && st.NextPoll.After(now) {
 		// Polled meanwhile (by PollAll): nothing to do until then.
-		res.Outcome = st.LastResult
+		res.Outcome = outcomeOf(st.LastResult)
 		res.NextPoll = st.NextPoll
 		return res
 	}
@@ -366,7 +412,7 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 	if err != nil {
 		st.ErrorStreak++
 		st.LastError = truncate(err.Error(), 1000)
-		st.LastResult = outcomeErrorPrefix + truncate(err.Error(), 200)
+		st.LastResult = lastResult(OutcomeError, err)
 		st.NextPoll = now.Add(p.backoff(src.Interval, st.ErrorStreak))
 		var se *StatusError
 		if errors.As(err, &se) && !se.RetryAfter.IsZero() {
@@ -380,10 +426,11 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 		st.RetryAfterUntil = time.Time{}
 		st.LastSuccess = now
 		st.ETag, st.LastModified = resp.etag, resp.lastModified
-		st.LastResult = OutcomeOK
+		res.Outcome = OutcomeOK
 		if resp.notModified {
-			st.LastResult = OutcomeNotModified
+			res.Outcome = OutcomeNotModified
 		}
+		st.LastResult = lastResult(res.Outcome, nil)
 		st.NextPoll = now.Add(max(src.Interval, delay))
 	}
 
@@ -395,7 +442,6 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 	if err != nil {
 		return p.failed(res, err, st.NextPoll)
 	}
-	res.Outcome = st.LastResult
 	res.NewItems = newItems
 	res.NextPoll = st.NextPoll
 	return res
@@ -403,7 +449,7 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 
 func (p *Poller) failed(res Result, err error, next time.Time) Result {
 	res.Err = err
-	res.Outcome = outcomeErrorPrefix + truncate(err.Error(), 200)
+	res.Outcome = OutcomeError
 	res.NextPoll = next
 	return res
 }

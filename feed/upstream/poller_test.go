@@ -244,7 +244,7 @@ func TestRestartResumeBubble(t *testing.T) {
 			t.Fatalf("not polled when due after restart (%d hits)", up.Hits())
 		}
 		st, _, _ := store.Source(t.Context(), "s")
-		if st.LastResult != OutcomeNotModified {
+		if st.LastResult != "not-modified" {
 			t.Errorf("second poll after restart = %q, want conditional 304", st.LastResult)
 		}
 		stop()
@@ -307,7 +307,7 @@ func TestOneBadSourceDoesNotDelayOthers(t *testing.T) {
 	if el := time.Since(start); el > 5*time.Second {
 		t.Errorf("PollAll took %v", el)
 	}
-	if !errors.Is(rs[0].Err, context.DeadlineExceeded) && !strings.Contains(rs[0].Outcome, "Timeout") {
+	if !errors.Is(rs[0].Err, context.DeadlineExceeded) && !strings.Contains(rs[0].String(), "Timeout") {
 		t.Errorf("stuck = %+v", rs[0])
 	}
 	for _, r := range rs[1:] {
@@ -322,7 +322,7 @@ func TestOneBadSourceDoesNotDelayOthers(t *testing.T) {
 func TestResultsString(t *testing.T) {
 	rs := Results{
 		{Source: "a", Outcome: OutcomeOK, NewItems: 3, NextPoll: testNow.Add(time.Hour)},
-		{Source: "b", Outcome: "error: http 500\nInternal", Err: errors.New("x"), NextPoll: testNow},
+		{Source: "b", Outcome: OutcomeError, Err: errors.New("http 500\nInternal"), NextPoll: testNow},
 		{Source: "c", Outcome: OutcomeDeferred},
 	}
 	want := "a: ok, 3 new, next poll 2026-04-25 07:00 UTC\n" +
@@ -331,7 +331,12 @@ func TestResultsString(t *testing.T) {
 	if got := rs.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
 	}
-	if err := rs.Err(); err == nil || !strings.Contains(err.Error(), "b: x") {
+	for o, label := range map[Outcome]string{OutcomeOK: "ok", OutcomeNotModified: "not-modified", OutcomeDeferred: "deferred", OutcomeError: "error"} {
+		if o.String() != label {
+			t.Errorf("metric label of %d = %q, want %q", o, o.String(), label)
+		}
+	}
+	if err := rs.Err(); err == nil || !strings.Contains(err.Error(), "b: http 500") {
 		t.Errorf("Err() = %v", err)
 	}
 }
