@@ -115,16 +115,6 @@ func (s *Site) TagURI(specific string) string {
 	return "tag:" + s.Authority + ":" + specific
 }
 
-// Source is one upstream feed read as source material (the sources: list).
-type Source struct {
-	Name     string
-	URL      string // http(s) URL, or "file:path" inside the content root
-	Interval time.Duration
-	Keep     int
-	MaxAge   time.Duration
-	Section  Section // hint: Tools, Reading or ""
-}
-
 // Rating is a story's rating, such as 7/10.
 type Rating struct {
 	Score, Scale int

@@ -50,8 +50,8 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	                                                     a response while morningpost fails (default 24h)
 	sources:                                             upstream feeds read as source material (optional)
 	  - name:     Trending models                        required, unique
-	    url:      https://example.org/feed.xml           required; http(s) URL, or file:path for a file
-	                                                     inside the content root (e.g. file:sources/models.xml)
+	    url:      https://example.org/feed.xml           required; http(s) URL (no user:password@), or file:path
+	                                                     for a file inside the content root (e.g. file:sources/models.xml)
 	    interval: 1h                                     optional; never polled more often than this (at least 5m)
 	    keep:     100                                    optional; items kept for this source (at most 10000)
 	    max_age:  2160h                                  optional; items first seen longer ago are dropped (at least 24h)

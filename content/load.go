@@ -329,56 +329,21 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 			MaxAge:   duration(sf.MaxAge, 0, doc, p, "sources", strconv.Itoa(i), "max_age"),
 			Section:  Section(sf.Section),
 		}
-		if src.Name == "" {
-			p.add(at("name"), "sources: name is required")
-		} else if names[src.Name] {
-			p.add(at("name"), "sources: duplicate name %q", src.Name)
+		for _, sp := range src.problems() {
+			p.add(at(sp.key), "sources: %s", sp.msg)
+		}
+		if src.Name != "" && names[src.Name] {
+			p.add(at("name"), "sources: %s", duplicateSource(src.Name))
 		}
 		names[src.Name] = true
-		if msg := checkSourceURL(src.URL); msg != "" {
-			p.add(at("url"), "sources: %s", msg)
-		} else if name, ok := strings.CutPrefix(src.URL, "file:"); ok && fsys != nil {
+		if name, ok := src.File(); ok && fsys != nil && checkSourceURL(src.URL) == "" {
 			if _, err := fs.Stat(fsys, name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				p.add(at("url"), "sources: url %q: %s", src.URL, readError(err))
 			}
 		}
-		if src.Section != "" && src.Section != Tools && src.Section != Reading {
-			p.add(at("section"), "sources: section must be tools or reading, not %q", sf.Section)
-		}
-		// The same floors and ceilings as the poller's (feed/upstream), so
-		// that what check accepts is what serve polls.
-		if src.Keep < 0 || src.Keep > 10000 {
-			p.add(at("keep"), "sources: keep must be between 0 (the default, 100) and 10000")
-		}
-		if src.Interval < 0 || (src.Interval > 0 && src.Interval < 5*time.Minute) {
-			p.add(at("interval"), "sources: interval must be at least 5m: be kind to upstreams")
-		}
-		if src.MaxAge < 0 || (src.MaxAge > 0 && src.MaxAge < 24*time.Hour) {
-			p.add(at("max_age"), "sources: max_age must be at least 24h")
-		}
-		if len(src.Name) > 100 {
-			p.add(at("name"), "sources: name must be at most 100 bytes")
-		}
 		s.Sources = append(s.Sources, src)
 	}
 	return s
-}
-
-func checkSourceURL(raw string) string {
-	if raw == "" {
-		return "url is required"
-	}
-	if rest, ok := strings.CutPrefix(raw, "file:"); ok {
-		if !fs.ValidPath(rest) || rest == "." {
-			return fmt.Sprintf("url %q: a file: source names a file inside the content root, e.g. file:sources/models.xml", raw)
-		}
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Sprintf("url %q must be an absolute http(s) URL or file:path", raw)
-	}
-	return ""
 }
 
 func duration(s string, def time.Duration, doc *yaml.Node, p problems, keys ...string) time.Duration {

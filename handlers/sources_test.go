@@ -43,7 +43,7 @@ func newSourcesServer(t *testing.T, public bool) *testServer {
 	}
 	t.Cleanup(func() { store.Close() })
 	site := ts.live.Content().Site
-	p, err := upstream.NewPoller(t.Context(), store, []upstream.Source{{Name: site.Sources[0].Name, URL: site.Sources[0].URL, Section: "tools"}}, upstream.Options{FS: fsys})
+	p, err := upstream.NewPoller(t.Context(), store, []content.Source{{Name: site.Sources[0].Name, URL: site.Sources[0].URL, Section: content.Tools}}, upstream.Options{FS: fsys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,17 +26,6 @@ import (
 // defaultData is where the upstream store lives unless --data says.
 const defaultData = "./data"
 
-// upstreamSources maps the sources of morningpost.yaml to the poller's.
-func upstreamSources(site *content.Site) []upstream.Source {
-	out := make([]upstream.Source, 0, len(site.Sources))
-	for _, s := range site.Sources {
-		out = append(out, upstream.Source{
-			Name: s.Name, URL: s.URL, Interval: s.Interval, Keep: s.Keep, MaxAge: s.MaxAge, Section: string(s.Section),
-		})
-	}
-	return out
-}
-
 // databaseFlag adds --database-url to fs.
 func databaseFlag(fs *flag.FlagSet, url *string, getenv func(string) string) {
 	fs.StringVar(url, "database-url", getenv("MORNINGPOST_DATABASE_URL"), "PostgreSQL `URL` of the store a fleet shares (postgres://user:password@host/db); then nothing is written under --data (env MORNINGPOST_DATABASE_URL)")
@@ -59,7 +48,7 @@ func openSources(ctx context.Context, dataDir, databaseURL string, fsys fs.FS, s
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: %w", err)
 	}
-	p, err := upstream.NewPoller(ctx, st, upstreamSources(site), upstream.Options{FS: fsys, Logger: log, OnResult: onResult})
+	p, err := upstream.NewPoller(ctx, st, site.Sources, upstream.Options{FS: fsys, Logger: log, OnResult: onResult})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -186,8 +175,8 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 // the polls in flight have finished.
 func pollSources(ctx context.Context, live *content.Live, store *upstream.Store, opts upstream.Options, log *slog.Logger) <-chan struct{} {
 	events, unsubscribe := live.Subscribe()
-	start := func() (srcs []upstream.Source, stop func()) {
-		srcs = upstreamSources(live.Content().Site)
+	start := func() (srcs []content.Source, stop func()) {
+		srcs = live.Content().Site.Sources
 		pctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		p, err := upstream.NewPoller(pctx, store, srcs, opts)
@@ -219,7 +208,7 @@ func pollSources(ctx context.Context, live *content.Live, store *upstream.Store,
 				stop()
 				return
 			case <-events:
-				if slices.Equal(upstreamSources(live.Content().Site), srcs) {
+				if slices.Equal(live.Content().Site.Sources, srcs) {
 					continue
 				}
 				stop()

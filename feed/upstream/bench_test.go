@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // BenchmarkPoll500NotModified polls 500 sources that all answer 304, as a
@@ -17,9 +19,9 @@ func BenchmarkPoll500NotModified(b *testing.B) {
 		w.Header().Set("ETag", `"same"`)
 		w.WriteHeader(http.StatusNotModified)
 	}))
-	sources := make([]Source, 500)
+	sources := make([]content.Source, 500)
 	for i := range sources {
-		sources[i] = Source{Name: fmt.Sprintf("source-%03d", i), URL: fmt.Sprintf("%s/feed/%d.xml", srv.URL, i)}
+		sources[i] = content.Source{Name: fmt.Sprintf("source-%03d", i), URL: fmt.Sprintf("%s/feed/%d.xml", srv.URL, i)}
 	}
 	p, _ := newTestPoller(b, Options{}, sources...)
 

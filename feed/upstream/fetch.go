@@ -237,7 +237,7 @@ func (f *fetcher) fetchFile(name, etag string) (response, error) {
 	if f.fsys == nil {
 		return response{}, errors.New("file sources need a content root, and none was given")
 	}
-	// parseSourceURL already checked this; check again because this is the
+	// content.Source.Validate already checked this; check again because this is the
 	// line that touches the file system.
 	if !fs.ValidPath(name) {
 		return response{}, fmt.Errorf("file %q is outside the content root", name)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/andybalholm/brotli"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 func TestConditionalGET(t *testing.T) {
@@ -36,7 +38,7 @@ func TestConditionalGET(t *testing.T) {
 		serveString(body)(w, r)
 	}))
 	clk := newClock()
-	p, store := newTestPoller(t, Options{Now: clk.Now}, Source{Name: "news", URL: srv.URL + "/feed.xml"})
+	p, store := newTestPoller(t, Options{Now: clk.Now}, content.Source{Name: "news", URL: srv.URL + "/feed.xml"})
 
 	r := pollOne(t, p)
 	if r.Outcome != OutcomeOK || r.NewItems != 2 || r.Err != nil {
@@ -65,7 +67,7 @@ func TestConditionalGET(t *testing.T) {
 	if st.ErrorStreak != 0 || st.LastResult != "not-modified" || !st.LastSuccess.Equal(clk.Now()) {
 		t.Errorf("state after 304 = %+v", st)
 	}
-	if !st.NextPoll.Equal(clk.Now().Add(DefaultInterval)) {
+	if !st.NextPoll.Equal(clk.Now().Add(content.DefaultPollInterval)) {
 		t.Errorf("NextPoll = %v, want now + interval", st.NextPoll)
 	}
 	if items, _ := store.Items(t.Context(), ItemQuery{}); len(items) != 2 {
@@ -99,7 +101,7 @@ func TestRetryAfter(t *testing.T) {
 				serveString(rssDoc("x", 0, rssItem{Title: "a", GUID: "a"}))(w, r)
 			}))
 			p, store := newTestPoller(t, Options{Now: clk.Now, Rand: func() float64 { return 0 }},
-				Source{Name: "busy", URL: srv.URL, Interval: 10 * time.Minute})
+				content.Source{Name: "busy", URL: srv.URL, Interval: 10 * time.Minute})
 
 			r := pollOne(t, p)
 			var se *StatusError
@@ -145,12 +147,12 @@ func TestServerErrorWithoutRetryAfter(t *testing.T) {
 	}))
 	clk := newClock()
 	p, store := newTestPoller(t, Options{Now: clk.Now, Rand: func() float64 { return 0 }},
-		Source{Name: "down", URL: srv.URL})
+		content.Source{Name: "down", URL: srv.URL})
 	r := pollOne(t, p)
 	if r.Err == nil || r.Outcome != OutcomeError || !strings.HasPrefix(r.String(), "down: error: http 503") {
 		t.Fatalf("result = %+v", r)
 	}
-	if !r.NextPoll.Equal(testNow.Add(DefaultInterval)) {
+	if !r.NextPoll.Equal(testNow.Add(content.DefaultPollInterval)) {
 		t.Errorf("NextPoll = %v, want one interval (first error)", r.NextPoll)
 	}
 	// No Retry-After: a manual refresh may try again.
@@ -191,7 +193,7 @@ func TestUpstreamDelayHints(t *testing.T) {
 				serveString(rssDoc("x", tc.ttl, rssItem{Title: "a", GUID: "a"}))(w, r)
 			}))
 			clk := newClock()
-			p, _ := newTestPoller(t, Options{Now: clk.Now}, Source{Name: "s", URL: srv.URL, Interval: time.Hour})
+			p, _ := newTestPoller(t, Options{Now: clk.Now}, content.Source{Name: "s", URL: srv.URL, Interval: time.Hour})
 			r := pollOne(t, p)
 			if r.Err != nil {
 				t.Fatal(r.Err)
@@ -219,7 +221,7 @@ func TestCompressedBodies(t *testing.T) {
 				w.Header().Set("Content-Type", "application/rss+xml")
 				w.Write(enc)
 			}))
-			p, store := newTestPoller(t, Options{}, Source{Name: "z", URL: srv.URL})
+			p, store := newTestPoller(t, Options{}, content.Source{Name: "z", URL: srv.URL})
 			if r := pollOne(t, p); r.Err != nil || r.NewItems != 1 {
 				t.Fatalf("result = %+v", r)
 			}
@@ -243,7 +245,7 @@ func TestCompressionBombIsCapped(t *testing.T) {
 		w.Header().Set("Content-Encoding", "gzip")
 		w.Write(gz.Bytes())
 	}))
-	p, _ := newTestPoller(t, Options{}, Source{Name: "bomb", URL: srv.URL})
+	p, _ := newTestPoller(t, Options{}, content.Source{Name: "bomb", URL: srv.URL})
 	var r Result
 	grew := heapGrowth(func() { r = pollOne(t, p) })
 	if !errors.Is(r.Err, ErrTooLarge) {
@@ -266,7 +268,7 @@ func TestHostileEndlessBody(t *testing.T) {
 			}
 		}
 	}))
-	p, store := newTestPoller(t, Options{}, Source{Name: "endless", URL: srv.URL})
+	p, store := newTestPoller(t, Options{}, content.Source{Name: "endless", URL: srv.URL})
 	var r Result
 	grew := heapGrowth(func() { r = pollOne(t, p) })
 	if !errors.Is(r.Err, ErrTooLarge) {
@@ -303,7 +305,7 @@ func TestHostileSlowDrip(t *testing.T) {
 	// A second, healthy source polled at the same time must not wait.
 	good := startServer(t, serveString(rssDoc("ok", 0, rssItem{Title: "fine", GUID: "1"})))
 	p, _ := newTestPoller(t, Options{Timeout: 300 * time.Millisecond},
-		Source{Name: "drip", URL: srv.URL}, Source{Name: "good", URL: good.URL})
+		content.Source{Name: "drip", URL: srv.URL}, content.Source{Name: "good", URL: good.URL})
 	start := time.Now()
 	rs := p.PollAll(t.Context())
 	elapsed := time.Since(start)
@@ -324,7 +326,7 @@ func TestHostileRedirectLoop(t *testing.T) {
 		n := hits.Add(1)
 		http.Redirect(w, r, fmt.Sprintf("/loop/%d", n%2), http.StatusFound)
 	}))
-	p, _ := newTestPoller(t, Options{}, Source{Name: "loop", URL: srv.URL + "/loop/0"})
+	p, _ := newTestPoller(t, Options{}, content.Source{Name: "loop", URL: srv.URL + "/loop/0"})
 	r := pollOne(t, p)
 	if r.Err == nil || !strings.Contains(r.Err.Error(), "redirects") {
 		t.Fatalf("err = %v, want redirect limit", r.Err)
@@ -339,7 +341,7 @@ func TestRedirectFollowed(t *testing.T) {
 	mux.Handle("/old", http.RedirectHandler("/new", http.StatusMovedPermanently))
 	mux.Handle("/new", serveString(`<rss version="2.0"><channel><title>t</title><item><title>rel</title><link>/posts/1</link></item></channel></rss>`))
 	srv := startServer(t, mux)
-	p, store := newTestPoller(t, Options{}, Source{Name: "moved", URL: srv.URL + "/old"})
+	p, store := newTestPoller(t, Options{}, content.Source{Name: "moved", URL: srv.URL + "/old"})
 	if r := pollOne(t, p); r.Err != nil {
 		t.Fatal(r.Err)
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // deepXML is an RSS document with n nested elements inside an item:
@@ -37,7 +39,7 @@ func TestHostileDeepNesting(t *testing.T) {
 	}))
 	// Raise the size cap so the document reaches the guard (with the
 	// default 8 MiB cap it is refused for its size first).
-	p, _ := newTestPoller(t, Options{MaxBodySize: 32 << 20}, Source{Name: "deep", URL: srv.URL})
+	p, _ := newTestPoller(t, Options{MaxBodySize: 32 << 20}, content.Source{Name: "deep", URL: srv.URL})
 	var r Result
 	grew := heapGrowth(func() { r = pollOne(t, p) })
 	if !errors.Is(r.Err, ErrGuard) || !strings.Contains(r.Err.Error(), "nested deeper") {
@@ -48,7 +50,7 @@ func TestHostileDeepNesting(t *testing.T) {
 	}
 	t.Logf("14 MB deep nesting: heap growth %.1f MiB", float64(grew)/(1<<20))
 
-	p2, _ := newTestPoller(t, Options{}, Source{Name: "deep", URL: srv.URL})
+	p2, _ := newTestPoller(t, Options{}, content.Source{Name: "deep", URL: srv.URL})
 	if r := pollOne(t, p2); !errors.Is(r.Err, ErrTooLarge) {
 		t.Errorf("with default cap: err = %v, want ErrTooLarge", r.Err)
 	}
@@ -100,7 +102,7 @@ const billionLaughs = `<?xml version="1.0"?>
 
 func TestHostileBillionLaughs(t *testing.T) {
 	srv := startServer(t, serveString(billionLaughs))
-	p, store := newTestPoller(t, Options{}, Source{Name: "lol", URL: srv.URL})
+	p, store := newTestPoller(t, Options{}, content.Source{Name: "lol", URL: srv.URL})
 	var r Result
 	grew := heapGrowth(func() { r = pollOne(t, p) })
 	if grew > memBound {
@@ -120,7 +122,7 @@ func TestHostileInvalidUTF8(t *testing.T) {
 	doc := `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>` +
 		"<item><guid>1</guid><title>bad \xff\xfe bytes \xc3</title><description>ctrl \x01\x02 chars</description></item></channel></rss>"
 	srv := startServer(t, serveString(doc))
-	p, store := newTestPoller(t, Options{}, Source{Name: "bad", URL: srv.URL})
+	p, store := newTestPoller(t, Options{}, content.Source{Name: "bad", URL: srv.URL})
 	if r := pollOne(t, p); r.Err != nil {
 		t.Fatalf("poll: %v", r.Err)
 	}
@@ -144,7 +146,7 @@ func TestLatin1WithoutDeclaration(t *testing.T) {
 		w.Header().Set("Content-Type", "application/rss+xml") // no charset either
 		w.Write([]byte(doc))
 	}))
-	p, store := newTestPoller(t, Options{}, Source{Name: "latin", URL: srv.URL})
+	p, store := newTestPoller(t, Options{}, content.Source{Name: "latin", URL: srv.URL})
 	if r := pollOne(t, p); r.Err != nil {
 		t.Fatalf("poll: %v", r.Err)
 	}
@@ -194,7 +196,7 @@ func TestJSONFeed(t *testing.T) {
 		w.Header().Set("Content-Type", "application/feed+json")
 		w.Write([]byte(doc))
 	}))
-	p, store := newTestPoller(t, Options{Now: newClock().Now}, Source{Name: "json", URL: srv.URL})
+	p, store := newTestPoller(t, Options{Now: newClock().Now}, content.Source{Name: "json", URL: srv.URL})
 	if r := pollOne(t, p); r.Err != nil || r.NewItems != 1 {
 		t.Fatalf("result = %+v", r)
 	}
@@ -212,7 +214,7 @@ func TestAtomFeed(t *testing.T) {
 	<entry><title>Atom item</title><id>urn:a:1</id><link href="https://a.example/1"/><updated>2026-04-24T10:00:00Z</updated>
 	<author><name>Ada</name></author><summary>Short &amp; sweet</summary></entry></feed>`
 	srv := startServer(t, serveString(doc))
-	p, store := newTestPoller(t, Options{Now: newClock().Now}, Source{Name: "atom", URL: srv.URL})
+	p, store := newTestPoller(t, Options{Now: newClock().Now}, content.Source{Name: "atom", URL: srv.URL})
 	if r := pollOne(t, p); r.Err != nil || r.NewItems != 1 {
 		t.Fatalf("result = %+v", r)
 	}

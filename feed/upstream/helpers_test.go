@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/content/store/storetest"
 )
@@ -61,7 +62,7 @@ func openStore(t testing.TB, dir string) *Store {
 }
 
 // newTestPoller opens a store in a fresh directory and a poller over it.
-func newTestPoller(t testing.TB, opts Options, sources ...Source) (*Poller, *Store) {
+func newTestPoller(t testing.TB, opts Options, sources ...content.Source) (*Poller, *Store) {
 	t.Helper()
 	store := openStore(t, t.TempDir())
 	p, err := NewPoller(context.Background(), store, sources, opts)

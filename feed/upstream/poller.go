@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // Options configures a [Poller]. The zero value of every field means its
@@ -191,7 +193,7 @@ func (rs Results) Err() error {
 // once: a source is never polled by two goroutines at the same time.
 type Poller struct {
 	store   *Store
-	sources []Source // defaults applied
+	sources []content.Source // defaults applied
 	urls    []sourceURL
 	locks   []sync.Mutex // one per source
 	opts    Options
@@ -206,8 +208,8 @@ type Poller struct {
 // NewPoller returns a poller for sources, storing into store. It validates
 // the sources (names must be unique) and records their URLs and sections
 // in the store.
-func NewPoller(ctx context.Context, store *Store, sources []Source, opts Options) (*Poller, error) {
-	if err := validateSources(sources); err != nil {
+func NewPoller(ctx context.Context, store *Store, sources []content.Source, opts Options) (*Poller, error) {
+	if err := content.ValidateSources(sources); err != nil {
 		return nil, err
 	}
 	opts = opts.withDefaults()
@@ -219,9 +221,8 @@ func NewPoller(ctx context.Context, store *Store, sources []Source, opts Options
 		sem:   make(chan struct{}, opts.Concurrency),
 	}
 	for _, s := range sources {
-		u, _ := parseSourceURL(s.URL) // validated above
 		p.sources = append(p.sources, s.WithDefaults())
-		p.urls = append(p.urls, u)
+		p.urls = append(p.urls, sourceURLOf(s))
 	}
 	p.fetcher = &fetcher{
 		client:    newHTTPClient(opts),
@@ -241,7 +242,7 @@ func NewPoller(ctx context.Context, store *Store, sources []Source, opts Options
 func (p *Poller) Close() { p.fetcher.client.CloseIdleConnections() }
 
 // Sources returns the poller's sources, with defaults applied.
-func (p *Poller) Sources() []Source { return slices.Clone(p.sources) }
+func (p *Poller) Sources() []content.Source { return slices.Clone(p.sources) }
 
 // PollAll polls every source now, at most Options.Concurrency at a time,
 // and returns one result per source in source order. Sources whose
@@ -456,7 +457,7 @@ func (p *Poller) failed(res Result, err error, next time.Time) Result {
 
 // items converts a parsed feed's items, newest first, at most Keep of them
 // (older ones would be deleted by retention right away).
-func (p *Poller) items(src Source, pf parsedFeed, fetched *url.URL, now time.Time) []Item {
+func (p *Poller) items(src content.Source, pf parsedFeed, fetched *url.URL, now time.Time) []Item {
 	base := feedBase(pf.feed, fetched)
 	items := make([]Item, 0, len(pf.feed.Items))
 	for _, it := range pf.feed.Items {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // countingUpstream answers with a fixed status (200 with a feed, or an
@@ -69,7 +71,7 @@ func runInBubble(t *testing.T, p *Poller) (stop func()) {
 
 // bubblePoller opens a store and poller inside a synctest bubble, talking
 // to handlers in memory.
-func bubblePoller(t *testing.T, dir string, h http.Handler, opts Options, sources ...Source) (*Poller, *Store) {
+func bubblePoller(t *testing.T, dir string, h http.Handler, opts Options, sources ...content.Source) (*Poller, *Store) {
 	t.Helper()
 	store, err := Open(t.Context(), dir)
 	if err != nil {
@@ -91,8 +93,8 @@ func TestRunSchedule(t *testing.T) {
 		mux.Handle("/a", up)
 		mux.Handle("/slow", slow)
 		p, store := bubblePoller(t, t.TempDir(), mux, Options{},
-			Source{Name: "a", URL: "http://upstream.test/a", Interval: time.Hour},
-			Source{Name: "slow", URL: "http://upstream.test/slow", Interval: time.Hour})
+			content.Source{Name: "a", URL: "http://upstream.test/a", Interval: time.Hour},
+			content.Source{Name: "slow", URL: "http://upstream.test/slow", Interval: time.Hour})
 		defer store.Close()
 		stop := runInBubble(t, p)
 
@@ -134,7 +136,7 @@ func TestRunBackoffWithJitter(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				up := &countingUpstream{status: http.StatusInternalServerError}
 				p, store := bubblePoller(t, t.TempDir(), up, Options{Rand: func() float64 { return tc.rand }},
-					Source{Name: "flaky", URL: "http://upstream.test/", Interval: time.Hour})
+					content.Source{Name: "flaky", URL: "http://upstream.test/", Interval: time.Hour})
 				defer store.Close()
 				stop := runInBubble(t, p)
 				synctest.Wait()
@@ -194,7 +196,7 @@ func TestRunRetryAfterHonoured(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		up := &countingUpstream{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": "18000"}}
 		p, store := bubblePoller(t, t.TempDir(), up, Options{Rand: func() float64 { return 0 }},
-			Source{Name: "limited", URL: "http://upstream.test/", Interval: time.Hour})
+			content.Source{Name: "limited", URL: "http://upstream.test/", Interval: time.Hour})
 		defer store.Close()
 		stop := runInBubble(t, p)
 		synctest.Wait()
@@ -223,7 +225,7 @@ func TestRestartResumeBubble(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
 		up := &countingUpstream{}
-		src := Source{Name: "s", URL: "http://upstream.test/", Interval: 2 * time.Hour}
+		src := content.Source{Name: "s", URL: "http://upstream.test/", Interval: 2 * time.Hour}
 		p, store := bubblePoller(t, dir, up, Options{}, src)
 		stop := runInBubble(t, p)
 		synctest.Wait()
@@ -257,7 +259,7 @@ func TestPollAllWhileRunning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		up := &countingUpstream{}
 		p, store := bubblePoller(t, t.TempDir(), up, Options{},
-			Source{Name: "s", URL: "http://upstream.test/", Interval: time.Hour})
+			content.Source{Name: "s", URL: "http://upstream.test/", Interval: time.Hour})
 		defer store.Close()
 		stop := runInBubble(t, p)
 		synctest.Wait()
@@ -297,9 +299,9 @@ func TestOneBadSourceDoesNotDelayOthers(t *testing.T) {
 		}
 	}()
 	good := startServer(t, serveString(rssDoc("g", 0, rssItem{Title: "a", GUID: "a"})))
-	sources := []Source{{Name: "stuck", URL: stuck.URL}}
+	sources := []content.Source{{Name: "stuck", URL: stuck.URL}}
 	for _, n := range []string{"g1", "g2", "g3", "g4", "g5"} {
-		sources = append(sources, Source{Name: n, URL: good.URL + "/" + n})
+		sources = append(sources, content.Source{Name: n, URL: good.URL + "/" + n})
 	}
 	p, _ := newTestPoller(t, Options{Concurrency: 2, Timeout: 2 * time.Second}, sources...)
 	start := time.Now()

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store"
 )
 
@@ -278,7 +279,7 @@ func scanState(row interface{ Scan(...any) error }) (SourceState, error) {
 // syncSources records the configured URL and section of each source. A
 // source whose URL changed starts afresh: its validators and schedule
 // belong to the old URL.
-func (s *Store) syncSources(ctx context.Context, sources []Source) error {
+func (s *Store) syncSources(ctx context.Context, sources []content.Source) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sync sources: %w", err)
@@ -293,7 +294,7 @@ func (s *Store) syncSources(ctx context.Context, sources []Source) error {
 				last_modified = CASE WHEN sources.url = excluded.url THEN sources.last_modified ELSE '' END,
 				next_poll = CASE WHEN sources.url = excluded.url THEN sources.next_poll ELSE 0 END,
 				url = excluded.url`,
-			src.Name, src.URL, src.Section)
+			src.Name, src.URL, string(src.Section))
 		if err != nil {
 			return fmt.Errorf("sync source %q: %w", src.Name, err)
 		}
@@ -306,9 +307,9 @@ func (s *Store) syncSources(ctx context.Context, sources []Source) error {
 
 // pollRecord is everything one poll writes.
 type pollRecord struct {
-	source Source      // with defaults applied
-	state  SourceState // the new poll state
-	items  []Item      // new or changed items (nil unless fetched)
+	source content.Source // with defaults applied
+	state  SourceState    // the new poll state
+	items  []Item         // new or changed items (nil unless fetched)
 	now    time.Time
 	// keepOld skips the MaxAge rule: for file: sources, snapshots the
 	// editors keep with the content on purpose, whatever their dates.
@@ -348,7 +349,7 @@ func savePollTx(ctx context.Context, tx *store.Tx, rec pollRecord) (int, error) 
 			next_poll = excluded.next_poll, last_result = excluded.last_result,
 			last_error = excluded.last_error, error_streak = excluded.error_streak,
 			retry_after_until = excluded.retry_after_until, ttl = excluded.ttl`,
-		src.Name, src.URL, src.Section, st.FeedTitle, st.FeedLink, st.ETag, st.LastModified,
+		src.Name, src.URL, string(src.Section), st.FeedTitle, st.FeedLink, st.ETag, st.LastModified,
 		toDB(st.LastPoll), toDB(st.LastSuccess), toDB(st.NextPoll), st.LastResult, st.LastError,
 		st.ErrorStreak, toDB(st.RetryAfterUntil), int64(st.TTL))
 	if err != nil {
