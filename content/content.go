@@ -193,8 +193,10 @@ func (a *Article) Summary() string { return a.body.getSummary() }
 
 // SetBody replaces the article's rendered body and summary, for articles
 // made or altered by hand (tests, tools); the loader renders Markdown.
+// Both are cleaned (Clean): a body leaves content clean, however made.
 func (a *Article) SetBody(html template.HTML, summary string) {
-	b := &lazyBody{html: html, summary: summary}
+	body := template.HTML(Clean(string(html))) //nolint:gosec // html was HTML already; Clean only drops characters
+	b := &lazyBody{html: body, summary: Clean(summary)}
 	b.once.Do(func() {}) // the summary is given
 	a.body = b
 }

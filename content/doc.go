@@ -199,6 +199,7 @@ and characters that XML or YAML forbid (control characters other than tab
 and line ends, U+FFFE, U+FFFF) are removed from the text, so nothing an
 editor types can break a feed. (U+0085, a line break to YAML, ends a line
 in the front matter.)
+
 # For programmers: the types and how data flows
 
 [Load] reads a content root (an [fs.FS]; [OpenDir] opens one through
@@ -225,8 +226,17 @@ names what is public and changes whenever that does.
 article as it will look when published. Its Key starts with
 [PreviewKeyPrefix]; it is used behind the preview token only.
 
-Text that leaves this package is clean: [Clean] has removed invalid
-UTF-8 and the characters XML forbids from every string a Content holds,
-so the feed and page code downstream does not clean it again.
+Text that leaves this package is clean, valid UTF-8 holding only
+characters XML allows: every string a Content holds (the site, issues,
+articles, lists, metrics, sources), every rendered body and note
+(Markdown turns character references such as &#1; into characters, so
+its HTML is cleaned again) and every summary. [Clean] is the one cleaner
+that makes it so, [Line] the one function that makes a text one line and
+[Truncate] the one truncator; feed, handlers and feed/upstream use them
+and never clean content's text again. FuzzLoad fails if loaded text
+could carry a character XML forbids. Upstream items are not content:
+feed/upstream's sanitiser (cleanItem in feed/upstream/sanitize.go) puts
+every text it keeps through the same functions, so an upstream.Item is
+clean in the same sense.
 */
 package content

@@ -48,6 +48,9 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("title: T\xff\x01\nbase_url: https://p.example/\nauthority: p.example,2025\nauthor: {name: D\x85\x7f}\n"), []byte("---\ndate: 2026-01-01\nplace: \xc3\x28\x1b\n---\n"), []byte("---\ntitle: \xed\xa0\x80\xef\xbf\xbf\xc2\x80\n---\n\xff"))
 	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n| a | b |\n|:-|-:|\n| <script> | \u2028 |\n\n<!-- c --><img src=x onerror=y>\n"))
 
+	// Character references that name characters XML forbids: Markdown
+	// turns them into the characters, in bodies, notes and summaries.
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\nNote &#1; &#xFFFE;\n"), []byte("---\ntitle: x\n---\nBody &#2; &#xFFFF; [a](http://e/&#4;)\n"))
 	f.Fuzz(func(t *testing.T, site, issue, article []byte) {
 		files := map[string][]byte{
 			SiteFile:             site,
@@ -193,6 +196,9 @@ func FuzzClean(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c := Clean(s)
 		checkText(t, "Clean(s)", c)
+		if b := CleanBytes([]byte(s)); string(b) != c {
+			t.Errorf("CleanBytes(%q) = %q, Clean = %q", s, b, c)
+		}
 		if Clean(c) != c {
 			t.Errorf("Clean is not idempotent: %q -> %q -> %q", s, c, Clean(c))
 		}
@@ -222,4 +228,31 @@ func FuzzClean(f *testing.F) {
 			t.Errorf("encoding/xml reads %q back as %q", c, back.Text)
 		}
 	})
+}
+
+// FuzzTruncate checks Truncate, which reads only the first n+1
+// characters, against the plain definition it must keep (output bytes of
+// feeds and stored items depend on it), which reads the whole text.
+func FuzzTruncate(f *testing.F) {
+	for _, s := range []string{"", "short", "two words here and more words", "ends in punctuation, here!) yes",
+		"ééééééééééééé", "no-spaces-at-all-in-this-long-text", "tab\tand\nnewline and more text", "\xff bad \xfe bytes and more"} {
+		f.Add(s, 10)
+	}
+	f.Fuzz(func(t *testing.T, s string, n int) {
+		if n < 1 || n > 400 {
+			n = 1 + (n%400+400)%400
+		}
+		if got, want := Truncate(s, n), truncateReference(s, n); got != want {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", s, n, got, want)
+		}
+	})
+}
+
+// truncateReference is Truncate as it was: the whole text as runes.
+// (truncateRunes reads only the first n of them.)
+func truncateReference(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return truncateRunes([]rune(s), n)
 }

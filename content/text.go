@@ -2,7 +2,6 @@ package content
 
 import (
 	"bytes"
-	"encoding/binary"
 	"html/template"
 	"strings"
 	"unicode"
@@ -17,25 +16,42 @@ import (
 // Clean returns s as valid UTF-8 holding only characters XML allows
 // (XML 1.0 §2.2): invalid bytes become U+FFFD, and control characters
 // other than tab, newline and carriage return, surrogates, U+FFFE and
-// U+FFFF are dropped. Every text read from files passes through it, so
-// nothing an editor types can make a feed unparsable.
-func Clean(s string) string {
+// U+FFFF are dropped. It is the one XML-character cleaner of morningpost:
+// every text read from files passes through it (see the package doc), so
+// nothing an editor types can make a feed unparsable, and so does every
+// text feed/upstream keeps of an upstream item.
+func Clean(s string) string { return clean(s) }
+
+// CleanBytes is Clean for bytes, such as a whole upstream document before
+// it is parsed (encoding/xml refuses a document for one forbidden
+// character). It returns b itself when b is clean.
+func CleanBytes(b []byte) []byte { return clean(b) }
+
+func clean[T string | []byte](s T) T {
 	if isClean(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	out := make([]byte, 0, len(s))
 	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		i += n
+		r, n := decodeRune(s[i:])
 		switch {
 		case r == utf8.RuneError && n == 1:
-			b.WriteRune('\uFFFD')
+			out = utf8.AppendRune(out, utf8.RuneError)
 		case xmlChar(r):
-			b.WriteRune(r)
+			out = append(out, s[i:i+n]...) // UTF-8 is canonical: the same bytes as utf8.AppendRune(r)
 		}
+		i += n
 	}
-	return b.String()
+	return T(out)
+}
+
+// decodeRune is utf8.DecodeRune for strings and bytes alike.
+func decodeRune[T string | []byte](s T) (rune, int) {
+	if len(s) > 0 && s[0] < utf8.RuneSelf {
+		return rune(s[0]), 1
+	}
+	var buf [utf8.UTFMax]byte
+	return utf8.DecodeRune(buf[:copy(buf[:], s[:min(len(s), utf8.UTFMax)])])
 }
 
 // cleanYAML is Clean for the YAML of a file, before it is parsed: the
@@ -90,14 +106,15 @@ func yamlChar(r rune) bool {
 // isClean reports whether Clean would return s as it is. Every text of
 // every file is checked, nearly all of it printable ASCII, so that is
 // skipped eight bytes at a time; any other byte is looked at alone.
-func isClean(s string) bool {
+func isClean[T string | []byte](s T) bool {
 	const (
 		spaces = 0x2020202020202020
 		high   = 0x8080808080808080
 	)
 	for i := 0; i < len(s); {
 		if i+8 <= len(s) {
-			w := binary.LittleEndian.Uint64([]byte(s[i : i+8]))
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
 			// A byte of w has its high bit set, or sets it when 0x20 is
 			// taken from it, unless every byte is in 0x20-0x7F.
 			if (w|(w-spaces))&high == 0 {
@@ -112,7 +129,7 @@ func isClean(s string) bool {
 			i++
 			continue
 		}
-		r, n := utf8.DecodeRuneInString(s[i:])
+		r, n := decodeRune(s[i:])
 		if r == utf8.RuneError || !xmlChar(r) {
 			return false
 		}
@@ -157,7 +174,9 @@ func Markdown(src string) (template.HTML, error) {
 	if err := markdown.Convert([]byte(src), &buf); err != nil {
 		return "", err
 	}
-	return template.HTML(buf.String()), nil //nolint:gosec // goldmark escapes text and drops raw HTML
+	// Clean again: goldmark turns character references such as &#1; into
+	// the characters, which XML forbids.
+	return template.HTML(Clean(buf.String())), nil //nolint:gosec // goldmark escapes text and drops raw HTML
 }
 
 // SummaryLength is the longest plain-text summary, in characters.
@@ -221,12 +240,23 @@ func plainText(fragment string, limit int) string {
 }
 
 // Truncate shortens plain text to at most n characters, cutting at a word
-// boundary and marking the cut with an ellipsis.
+// boundary and marking the cut with an ellipsis. It is the one truncator
+// of morningpost: summaries, titles and descriptions of the newsletter
+// and of upstream items, drafted lists, poll errors. Only the first n+1
+// characters of s are looked at, however long s is.
 func Truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	count := 0
+	for i := range s {
+		if count == n { // a character beyond the n-th: cut
+			return truncateRunes([]rune(s[:i]), n)
+		}
+		count++
 	}
-	runes := []rune(s)
+	return s
+}
+
+// truncateRunes cuts the first n characters of a longer text.
+func truncateRunes(runes []rune, n int) string {
 	cut := n - 1
 	for i := cut; i > n/2; i-- {
 		if unicode.IsSpace(runes[i]) {
@@ -237,6 +267,33 @@ func Truncate(s string, n int) string {
 	return strings.TrimRightFunc(string(runes[:cut]), func(r rune) bool {
 		return unicode.IsSpace(r) || unicode.IsPunct(r)
 	}) + "…"
+}
+
+// Line collapses the white space of s to single spaces, with none at
+// either end: titles, names, categories and summaries are one line. It is
+// the one line-maker of morningpost (feed and feed/upstream use it); it
+// does not clean, since text that leaves content is clean already.
+func Line(s string) string {
+	if !needsCollapse(s) {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// needsCollapse reports whether Line would change s: it holds white space
+// other than single spaces between words, or any non-ASCII byte (which
+// may be Unicode white space).
+func needsCollapse(s string) bool {
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		space := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+		if c >= 0x80 || space && prevSpace || c != ' ' && space {
+			return true
+		}
+		prevSpace = space
+	}
+	return prevSpace && len(s) > 0
 }
 
 // Slugify makes a URL slug from a title: lower-case ASCII letters and

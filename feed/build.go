@@ -136,7 +136,7 @@ func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 func newDoc(snap *content.Snapshot, s Spec) *Doc {
 	site := snap.Site
 	title := s.Title(site)
-	desc := line(site.Description)
+	desc := content.Line(site.Description)
 	if desc == "" {
 		desc = title
 	}
@@ -151,7 +151,7 @@ func newDoc(snap *content.Snapshot, s Spec) *Doc {
 func emptyDoc(site *content.Site, title, desc, home, id string, path func(Format) string) *Doc {
 	b := builder{site: site, root: mustParse(site.URL("/"))}
 	d := &Doc{
-		Language:  line(site.Language),
+		Language:  content.Line(site.Language),
 		Icon:      site.URL("/icon.png"),
 		AuthorURL: authorURL(site.Author),
 		self:      map[Format]string{},
@@ -240,14 +240,14 @@ type builder struct {
 }
 
 func (b *builder) author(p content.Person) *feeds.Author {
-	name := line(p.Name)
+	name := content.Line(p.Name)
 	if name == "" {
-		name = line(b.site.Author.Name)
+		name = content.Line(b.site.Author.Name)
 	}
 	if name == "" {
-		name = line(b.site.Title)
+		name = content.Line(b.site.Title)
 	}
-	return &feeds.Author{Name: name, Email: line(p.Email)}
+	return &feeds.Author{Name: name, Email: content.Line(p.Email)}
 }
 
 func (b *builder) article(a *content.Article) Entry {
@@ -263,7 +263,7 @@ func (b *builder) article(a *content.Article) Entry {
 			Title:       title(a.Title),
 			Link:        &feeds.Link{Href: page, Rel: "alternate", Type: "text/html"},
 			Author:      b.author(a.Author),
-			Description: text(a.Summary()),
+			Description: content.Line(a.Summary()),
 			Content:     w.String(),
 			Created:     a.Published(),
 			Updated:     a.Modified(),
@@ -279,11 +279,11 @@ func (b *builder) issue(iss *content.Issue) Entry {
 	w.WriteString("<p>")
 	w.WriteString(esc(masthead(iss)))
 	w.WriteString("</p>\n")
-	if t := line(iss.Tagline); t != "" {
+	if t := content.Line(iss.Tagline); t != "" {
 		w.WriteString("<p><em>" + esc(t) + "</em></p>\n")
 	}
 	if iss.Note != "" {
-		w.WriteString(b.absolute(content.Clean(string(iss.Note)), page))
+		w.WriteString(b.absolute(string(iss.Note), page))
 		w.WriteString("\n")
 	}
 	var cats []string
@@ -291,7 +291,7 @@ func (b *builder) issue(iss *content.Issue) Entry {
 		cats = appendCategories(cats, a.Tags...)
 	}
 	heading := func(a *content.Article) {
-		if k := line(a.Kicker); k != "" {
+		if k := content.Line(a.Kicker); k != "" {
 			w.WriteString("<p><strong>" + esc(k) + "</strong></p>\n")
 		}
 		w.WriteString(`<h2><a href="` + esc(b.site.URL(a.URLPath())) + `">` + esc(title(a.Title)) + "</a></h2>\n")
@@ -301,13 +301,13 @@ func (b *builder) issue(iss *content.Issue) Entry {
 		b.articleBody(&w, a, b.site.URL(a.URLPath()))
 	}
 	if m := iss.Metrics; m != nil && len(m.Rows) > 0 {
-		t := line(m.Title)
+		t := content.Line(m.Title)
 		if t == "" {
 			t = "Metrics"
 		}
 		w.WriteString("<h3>" + esc(t) + "</h3>\n<table>\n")
 		for _, r := range m.Rows {
-			w.WriteString(`<tr><th scope="row">` + esc(line(r.Label)) + "</th><td>" + esc(line(r.Value)) + "</td></tr>\n")
+			w.WriteString(`<tr><th scope="row">` + esc(content.Line(r.Label)) + "</th><td>" + esc(content.Line(r.Value)) + "</td></tr>\n")
 		}
 		w.WriteString("</table>\n")
 	}
@@ -324,11 +324,11 @@ func (b *builder) issue(iss *content.Issue) Entry {
 		}
 	}
 
-	summary := text(iss.Tagline)
+	summary := content.Line(iss.Tagline)
 	if lead := iss.Lead(); lead != nil {
-		summary = text(title(lead.Title) + ": " + lead.Summary())
+		summary = content.Line(title(lead.Title) + ": " + lead.Summary())
 	} else if len(iss.Articles) > 0 {
-		summary = text(title(iss.Articles[0].Title) + ": " + iss.Articles[0].Summary())
+		summary = content.Line(title(iss.Articles[0].Title) + ": " + iss.Articles[0].Summary())
 	}
 	if summary == "" {
 		summary = masthead(iss)
@@ -355,13 +355,13 @@ func (b *builder) issue(iss *content.Issue) Entry {
 func (b *builder) list(iss *content.Issue, l *content.List) Entry {
 	var w strings.Builder
 	writeList(&w, l)
-	summary := text(l.Intro)
+	summary := content.Line(l.Intro)
 	if summary == "" {
 		names := make([]string, 0, len(l.Items))
 		for _, it := range l.Items {
-			names = append(names, line(it.Name))
+			names = append(names, content.Line(it.Name))
 		}
-		summary = text(strings.Join(names, "; "))
+		summary = content.Line(strings.Join(names, "; "))
 	}
 	updated := iss.Anchor()
 	if iss.Updated.After(updated) {
@@ -387,16 +387,16 @@ func (b *builder) list(iss *content.Issue, l *content.List) Entry {
 // articleBody writes an article's standfirst, rating, body and pull quote
 // (after the body's first paragraph, as printed).
 func (b *builder) articleBody(w *strings.Builder, a *content.Article, page string) {
-	if s := text(a.Standfirst); s != "" {
+	if s := content.Line(a.Standfirst); s != "" {
 		w.WriteString("<p><em>" + esc(s) + "</em></p>\n")
 	}
 	if a.Rating != nil {
 		w.WriteString("<p>Rating: " + esc(a.Rating.String()) + "</p>\n")
 	}
 	b.leadImage(w, a)
-	body := b.absolute(content.Clean(string(a.Body())), page)
+	body := b.absolute(string(a.Body()), page)
 	quote := ""
-	if q := text(a.PullQuote); q != "" {
+	if q := content.Line(a.PullQuote); q != "" {
 		quote = "<blockquote><p>" + esc(q) + "</p></blockquote>\n"
 	}
 	if i := strings.Index(body, "</p>"); quote != "" && i >= 0 {
@@ -415,29 +415,29 @@ func (b *builder) articleBody(w *strings.Builder, a *content.Article, page strin
 }
 
 func listTitle(l *content.List) string {
-	if t := line(l.Title); t != "" {
+	if t := content.Line(l.Title); t != "" {
 		return t
 	}
 	return l.Section.Title()
 }
 
 func writeList(w *strings.Builder, l *content.List) {
-	if intro := text(l.Intro); intro != "" {
+	if intro := content.Line(l.Intro); intro != "" {
 		w.WriteString("<p>" + esc(intro) + "</p>\n")
 	}
 	w.WriteString("<ol>\n")
 	for _, it := range l.Items {
-		name := esc(line(it.Name))
+		name := esc(content.Line(it.Name))
 		if link := absoluteHTTP(it.Link); link != "" {
 			name = `<a href="` + esc(link) + `">` + name + "</a>"
 		} else {
 			name = "<strong>" + name + "</strong>"
 		}
 		w.WriteString("<li>" + name)
-		if d := text(it.Description); d != "" {
+		if d := content.Line(it.Description); d != "" {
 			w.WriteString(" — " + esc(d))
 		}
-		if s := line(it.Source); s != "" {
+		if s := content.Line(it.Source); s != "" {
 			w.WriteString(" <small>(via " + esc(s) + ")</small>")
 		}
 		w.WriteString("</li>\n")
@@ -450,7 +450,7 @@ func writeList(w *strings.Builder, l *content.List) {
 func masthead(iss *content.Issue) string {
 	parts := []string{iss.Date.Format("Monday, 2 January 2006")}
 	for _, s := range []string{iss.Place, iss.Weather} {
-		if s = line(s); s != "" {
+		if s = content.Line(s); s != "" {
 			parts = append(parts, s)
 		}
 	}
@@ -463,42 +463,16 @@ func authorURL(p content.Person) string { return absoluteHTTP(p.URL) }
 // appendCategories appends the non-empty, not yet present categories.
 func appendCategories(cats []string, add ...string) []string {
 	for _, c := range add {
-		if c = line(c); c != "" && !slices.Contains(cats, c) {
+		if c = content.Line(c); c != "" && !slices.Contains(cats, c) {
 			cats = append(cats, c)
 		}
 	}
 	return cats
 }
 
-// line cleans s and collapses its white space to single spaces: titles,
-// names and categories are one line.
-func line(s string) string {
-	s = content.Clean(s)
-	if !needsCollapse(s) {
-		return s
-	}
-	return strings.Join(strings.Fields(s), " ")
-}
-
-func needsCollapse(s string) bool {
-	prevSpace := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		space := c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
-		if c >= 0x80 || space && prevSpace || c != ' ' && space {
-			return true
-		}
-		prevSpace = space
-	}
-	return prevSpace && len(s) > 0
-}
-
-// text is a plain-text paragraph: cleaned, white space collapsed.
-func text(s string) string { return line(s) }
-
-// title is a cleaned one-line title, never empty.
+// title is a one-line title, never empty.
 func title(s string) string {
-	if s = line(s); s == "" {
+	if s = content.Line(s); s == "" {
 		return "Untitled"
 	}
 	return s
@@ -512,7 +486,7 @@ var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"
 
 // absoluteHTTP returns s if it is an absolute http(s) URL, else "".
 func absoluteHTTP(s string) string {
-	s = strings.TrimSpace(content.Clean(s))
+	s = strings.TrimSpace(s)
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""

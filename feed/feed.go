@@ -161,7 +161,7 @@ func (s Spec) HomePath() string {
 
 // Title is the feed's human title, such as "The AI Morning Post — Lead Story".
 func (s Spec) Title(site *content.Site) string {
-	t := line(site.Title)
+	t := content.Line(site.Title)
 	switch s.Kind {
 	case Issues:
 		return t + " — Issues"

@@ -34,6 +34,6 @@ func (b *builder) leadImage(w *strings.Builder, a *content.Article) {
 	if img == nil {
 		return
 	}
-	w.WriteString(`<p><img src="` + esc(b.site.URL(img.URLPath())) + `" alt="` + esc(line(a.ImageAlt)) +
+	w.WriteString(`<p><img src="` + esc(b.site.URL(img.URLPath())) + `" alt="` + esc(content.Line(a.ImageAlt)) +
 		`" width="` + strconv.Itoa(img.Width) + `" height="` + strconv.Itoa(img.Height) + `"></p>` + "\n")
 }

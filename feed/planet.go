@@ -12,19 +12,19 @@ import (
 func SourcesPath(f Format) string { return "/sources/feed." + string(f) }
 
 // Planet maps upstream items, newest first, to one feed: the editors'
-// reading list of everything the sources brought in. Item HTML was
-// sanitised when it was stored; it passes through the same cleaning as
-// every other text here. Entry IDs are tag: URIs made from the store's
+// reading list of everything the sources brought in. Items come out of
+// the store sanitised and clean (feed/upstream's cleanItem), so their
+// text and HTML are used as they are. Entry IDs are tag: URIs made from the store's
 // stable item IDs, so a reader sees each upstream item once.
 func Planet(site *content.Site, items []upstream.Item) *Doc {
-	title := line(site.Title) + " — Sources"
+	title := content.Line(site.Title) + " — Sources"
 	home := site.URL("/sources")
-	d := emptyDoc(site, title, "What the upstream sources of "+line(site.Title)+" brought in, newest first.",
+	d := emptyDoc(site, title, "What the upstream sources of "+content.Line(site.Title)+" brought in, newest first.",
 		home, site.TagURI("sources/feed"), SourcesPath)
 	for _, it := range items {
-		author := line(it.Author)
+		author := content.Line(it.Author)
 		if author == "" {
-			author = line(it.SourceName)
+			author = content.Line(it.SourceName)
 		}
 		link := it.Link
 		if link == "" {
@@ -34,13 +34,13 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 		if updated.IsZero() || updated.Before(it.Date()) {
 			updated = it.Date()
 		}
-		cats := []string{line(it.SourceName)}
+		cats := []string{content.Line(it.SourceName)}
 		if it.Section != "" {
 			cats = append(cats, content.Section(it.Section).Title())
 		}
-		title := line(it.Title)
+		title := content.Line(it.Title)
 		if title == "" {
-			title = content.Truncate(line(it.Summary), 80)
+			title = content.Truncate(content.Line(it.Summary), 80)
 		}
 		d.add(Entry{
 			Item: &feeds.Item{
@@ -48,8 +48,8 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 				Title:       title,
 				Link:        &feeds.Link{Href: link},
 				Author:      &feeds.Author{Name: author},
-				Description: content.Clean(it.Summary),
-				Content:     content.Clean(it.ContentHTML),
+				Description: it.Summary,
+				Content:     it.ContentHTML,
 				Created:     it.Date(),
 				Updated:     updated,
 			},

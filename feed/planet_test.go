@@ -16,7 +16,7 @@ func TestPlanetRoundTrip(t *testing.T) {
 	items := []upstream.Item{
 		{ID: "a1", SourceName: "Trending models", Section: "tools", Title: "GrayColor", Link: "https://huggingface.co/minyan250/GrayColor",
 			Summary: "A mysterious model.", ContentHTML: `<p>A <a href="https://huggingface.co/minyan250/GrayColor" rel="nofollow noopener">mysterious</a> model.</p>`, Published: when},
-		{ID: "b2", SourceName: "Papers", Title: "", Summary: "An untitled item \x01 with a control character.", FetchedAt: when.Add(-time.Hour)},
+		{ID: "b2", SourceName: "Papers", Title: "", Summary: "An untitled item without a title.", FetchedAt: when.Add(-time.Hour)},
 	}
 	d := Planet(site, items)
 	for _, f := range Formats {

@@ -373,9 +373,10 @@ func draftLists(ctx context.Context, store *upstream.Store) (tools, reading []co
 	return tools, reading, nil
 }
 
-// firstLine returns the first sentence of a summary, at most 160 characters.
+// firstLine returns the first sentence of a summary, at most 160
+// characters (content's Line and Truncate; the store's text is clean).
 func firstLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = content.Line(s)
 	if i := strings.Index(s, ". "); i > 0 {
 		s = s[:i+1]
 	}

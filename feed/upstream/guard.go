@@ -14,6 +14,8 @@ import (
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // Limits on the shape of a document, checked before it reaches the parser.
@@ -254,7 +256,9 @@ func normalize(body []byte, headerCharset string) ([]byte, error) {
 		fixed = append(fixed, "UTF-8"...)
 		body = append(fixed, body[declEnd:]...)
 	}
-	return stripInvalidXMLChars(body), nil
+	// encoding/xml refuses a whole document for one character XML
+	// forbids; they have no business in a feed.
+	return content.CleanBytes(body), nil
 }
 
 // xmlDeclEncoding finds encoding="..." in a leading <?xml ...?> declaration
@@ -290,22 +294,4 @@ func xmlDeclEncoding(b []byte) (string, int, int) {
 	}
 	vs := off + j + 1
 	return string(rest[j+1 : j+1+k]), vs, vs + k
-}
-
-// stripInvalidXMLChars drops C0 controls other than tab, CR and LF, and
-// U+FFFE/U+FFFF: encoding/xml rejects the whole document for one of them,
-// and they have no business in a feed.
-func stripInvalidXMLChars(b []byte) []byte {
-	bad := func(r rune) bool {
-		return (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF
-	}
-	if bytes.IndexFunc(b, bad) < 0 {
-		return b
-	}
-	return bytes.Map(func(r rune) rune {
-		if bad(r) {
-			return -1
-		}
-		return r
-	}, b)
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/morningpost/morningpost/content"
 )
@@ -123,7 +122,7 @@ func lastResult(o Outcome, err error) string {
 	case err == nil:
 		return o.String()
 	}
-	return outcomeErrorPrefix + truncate(err.Error(), 200)
+	return outcomeErrorPrefix + content.Truncate(err.Error(), 200)
 }
 
 // outcomeOf is the outcome whose text is a stored LastResult.
@@ -401,7 +400,7 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 			pf, err = parse(resp.body, resp.charset)
 			if err == nil {
 				items = p.items(src, pf, resp.base, now)
-				st.FeedTitle = oneLine(pf.feed.Title, maxTitleLen)
+				st.FeedTitle = plainLine(pf.feed.Title, maxTitleLen)
 				st.FeedLink = webURL(pf.feed.Link, resp.base)
 				st.TTL = time.Duration(pf.ttl) * time.Minute
 			}
@@ -412,7 +411,7 @@ func (p *Poller) poll(ctx context.Context, i int, scheduled bool) Result {
 
 	if err != nil {
 		st.ErrorStreak++
-		st.LastError = truncate(err.Error(), 1000)
+		st.LastError = content.Truncate(err.Error(), 1000)
 		st.LastResult = lastResult(OutcomeError, err)
 		st.NextPoll = now.Add(p.backoff(src.Interval, st.ErrorStreak))
 		var se *StatusError
@@ -500,14 +499,4 @@ func latest(a, b time.Time) time.Time {
 		return a
 	}
 	return b
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }

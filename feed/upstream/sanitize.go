@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"html"
@@ -8,17 +9,16 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/mmcdole/gofeed"
+	"github.com/morningpost/morningpost/content"
 	xhtml "golang.org/x/net/html"
 )
 
-// Size limits for what we keep of one item.
+// Size limits for what we keep of one item. Item.Summary holds at most
+// content.SummaryLength characters, like the newsletter's own summaries.
 const (
-	// SummaryLen is the most runes of plain text in Item.Summary.
-	SummaryLen = 300
 	// maxTitleLen bounds titles and authors (runes).
 	maxTitleLen = 500
 	// maxContentHTML bounds Item.ContentHTML (bytes); longer content is
@@ -55,21 +55,27 @@ func newSanitizer() *sanitizer {
 // links marked rel="nofollow noopener", and everything outside the
 // allowlist removed (scripts, styles, iframes, forms, event handlers,
 // javascript: URLs...). The allowlist runs last, so its output is the
-// guarantee whatever the rewriting before it did.
+// guarantee whatever the rewriting before it did; content.Clean then
+// drops what XML forbids (the tokenizer turns &#1; into a character).
 func (s *sanitizer) HTML(raw string, base *url.URL) string {
 	if strings.TrimSpace(raw) == "" {
 		return ""
 	}
-	return strings.TrimSpace(s.html.Sanitize(absolutize(raw, base)))
+	return strings.TrimSpace(content.Clean(s.html.Sanitize(absolutize(raw, base))))
 }
 
-// Text returns raw (HTML or text) as plain text on one line.
+// Text returns raw (HTML or text) as clean plain text on one line.
 func (s *sanitizer) Text(raw string) string {
 	if raw == "" {
 		return ""
 	}
-	t := html.UnescapeString(s.text.Sanitize(raw))
-	return strings.Join(strings.Fields(t), " ")
+	return content.Line(content.Clean(html.UnescapeString(s.text.Sanitize(raw))))
+}
+
+// plainLine is an upstream plain-text field as we keep it: clean, on one
+// line, at most n characters, through content's text functions.
+func plainLine(s string, n int) string {
+	return content.Truncate(content.Line(content.Clean(s)), n)
 }
 
 // urlAttrs are the attributes that hold one URL.
@@ -160,37 +166,6 @@ func webURL(ref string, base *url.URL) string {
 	return u.String()
 }
 
-// summarize cuts plain text to at most n runes at a word boundary,
-// adding "…" when it cut.
-func summarize(text string, n int) string {
-	if utf8.RuneCountInString(text) <= n {
-		return text
-	}
-	// Byte offset of rune n-1 (leave room for the ellipsis).
-	cut, count := len(text), 0
-	for i := range text {
-		if count == n-1 {
-			cut = i
-			break
-		}
-		count++
-	}
-	head := text[:cut]
-	if sp := strings.LastIndexByte(head, ' '); sp > len(head)/2 {
-		head = head[:sp]
-	}
-	return strings.TrimRight(head, " ,;:.-") + "…"
-}
-
-// oneLine collapses whitespace and bounds the length of a plain-text field.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) > n {
-		return summarize(s, n)
-	}
-	return s
-}
-
 // feedBase is the URL relative links in a feed are resolved against: the
 // feed's own link, itself resolved against where we fetched it.
 func feedBase(f *gofeed.Feed, fetched *url.URL) *url.URL {
@@ -221,28 +196,28 @@ func (s *sanitizer) cleanItem(source string, it *gofeed.Item, base *url.URL, fet
 	if strings.TrimSpace(raw) == "" {
 		raw = it.Description
 	}
-	content := s.HTML(raw, itemBase)
+	body := s.HTML(raw, itemBase)
 	summarySrc := it.Description
 	if strings.TrimSpace(summarySrc) == "" {
 		summarySrc = it.Content
 	}
-	summary := summarize(s.Text(summarySrc), SummaryLen)
-	if len(content) > maxContentHTML {
-		content = "<p>" + html.EscapeString(summary) + "</p>"
+	summary := content.Truncate(s.Text(summarySrc), content.SummaryLength)
+	if len(body) > maxContentHTML {
+		body = "<p>" + html.EscapeString(summary) + "</p>"
 	}
 	var author string
 	if len(it.Authors) > 0 && it.Authors[0] != nil {
-		author = cmpOr(it.Authors[0].Name, it.Authors[0].Email)
+		author = cmp.Or(strings.TrimSpace(it.Authors[0].Name), it.Authors[0].Email)
 	} else if it.Author != nil {
-		author = cmpOr(it.Author.Name, it.Author.Email)
+		author = cmp.Or(strings.TrimSpace(it.Author.Name), it.Author.Email)
 	}
 	item := Item{
 		SourceName:  source,
-		GUID:        oneLine(it.GUID, 2000),
-		Title:       oneLine(html.UnescapeString(it.Title), maxTitleLen),
-		Link:        link,
-		Author:      oneLine(author, maxTitleLen),
-		ContentHTML: content,
+		GUID:        plainLine(it.GUID, 2000),
+		Title:       plainLine(html.UnescapeString(it.Title), maxTitleLen),
+		Link:        content.Clean(link),
+		Author:      plainLine(author, maxTitleLen),
+		ContentHTML: body,
 		Summary:     summary,
 		FetchedAt:   fetchedAt,
 	}
@@ -253,7 +228,7 @@ func (s *sanitizer) cleanItem(source string, it *gofeed.Item, base *url.URL, fet
 		item.Updated = notAfter(it.UpdatedParsed.UTC(), fetchedAt)
 	}
 	if item.Title == "" {
-		item.Title = oneLine(summarize(item.Summary, 80), maxTitleLen)
+		item.Title = content.Truncate(item.Summary, 80)
 	}
 	item.dedupKey = dedupKey(item)
 	item.ID = itemID(source, item.dedupKey)
@@ -285,11 +260,4 @@ func notAfter(t, limit time.Time) time.Time {
 		return limit
 	}
 	return t
-}
-
-func cmpOr(a, b string) string {
-	if strings.TrimSpace(a) != "" {
-		return a
-	}
-	return b
 }

@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 func TestSanitizeHTML(t *testing.T) {
@@ -45,18 +49,39 @@ func TestSummarize(t *testing.T) {
 		t.Errorf("Text = %q", text)
 	}
 	long := strings.Repeat("word ", 100) + "end"
-	sum := summarize(long, SummaryLen)
-	if n := utf8.RuneCountInString(sum); n > SummaryLen {
+	it := s.cleanItem("s", &gofeed.Item{Description: long}, nil, testNow)
+	if n := utf8.RuneCountInString(it.Summary); n > content.SummaryLength {
 		t.Errorf("summary is %d runes", n)
 	}
-	if !strings.HasSuffix(sum, "word…") {
-		t.Errorf("summary not cut at a word: %q", sum[len(sum)-20:])
+	if !strings.HasSuffix(it.Summary, "word…") || it.Summary != content.Truncate(long, content.SummaryLength) {
+		t.Errorf("summary not cut at a word by content.Truncate: %q", it.Summary[len(it.Summary)-20:])
 	}
-	if got := summarize(strings.Repeat("é", 400), 10); got != strings.Repeat("é", 9)+"…" {
-		t.Errorf("no-space cut = %q", got)
+	if it.Title != content.Truncate(it.Summary, 80) {
+		t.Errorf("title from the summary = %q", it.Title)
 	}
-	if got := summarize("short", 300); got != "short" {
-		t.Errorf("short = %q", got)
+}
+
+// TestItemTextIsClean: what an upstream item says reaches the store as
+// clean text (content.Clean), whether the characters XML forbids came as
+// raw bytes (JSON Feed "\u0001") or as character references, so no
+// reader of the store cleans again.
+func TestItemTextIsClean(t *testing.T) {
+	s := newSanitizer()
+	it := s.cleanItem("s", &gofeed.Item{
+		Title:       "A &#1;title\x02 \uFFFE",
+		Description: "<p>Sum&#x1;mary\x03 \uFFFF</p>",
+		Content:     "<p>Body &#1; \x04 &#xFFFE;</p>",
+		GUID:        "id\x05",
+		Authors:     []*gofeed.Person{{Name: " Ann\x06 "}},
+		Link:        "https://e.example/a",
+	}, nil, testNow)
+	for name, got := range map[string]string{"Title": it.Title, "Summary": it.Summary, "ContentHTML": it.ContentHTML, "GUID": it.GUID, "Author": it.Author} {
+		if content.Clean(got) != got {
+			t.Errorf("%s = %q holds characters XML forbids", name, got)
+		}
+	}
+	if it.Title != "A title" || it.Summary != "Summary" || it.Author != "Ann" || it.ContentHTML != "<p>Body   </p>" {
+		t.Errorf("item = %+v", it)
 	}
 }
 

@@ -39,12 +39,23 @@ type Item struct {
 	// ContentHTML is the item's content (or description) through the
 	// sanitiser, with absolute URLs and rel="nofollow noopener" links.
 	ContentHTML string
-	// Summary is plain text, at most SummaryLen runes, cut at a word.
+	// Summary is plain text, at most content.SummaryLength characters,
+	// cut at a word (content.Truncate).
 	Summary string
 	// FetchedAt is when we first stored the item.
 	FetchedAt time.Time
 
 	dedupKey string
+}
+
+// clean makes the texts of an item read from the store clean
+// (content.Clean). Items are cleaned when they are polled (cleanItem);
+// rows stored by versions that cleaned only when rendering are cleaned
+// here, so that no reader of the store cleans again.
+func (it *Item) clean() {
+	for _, s := range []*string{&it.SourceName, &it.Section, &it.GUID, &it.Title, &it.Link, &it.Author, &it.ContentHTML, &it.Summary} {
+		*s = content.Clean(*s)
+	}
 }
 
 // Date is the item's date for sorting and display: Published, else
@@ -218,6 +229,7 @@ func (s *Store) queryItems(ctx context.Context, query string, args ...any) ([]It
 			return nil, fmt.Errorf("query items: %w", err)
 		}
 		it.Published, it.Updated, it.FetchedAt = fromDB(pub), fromDB(upd), fromDB(fetched)
+		it.clean()
 		items = append(items, it)
 	}
 	if err := rows.Err(); err != nil {
