@@ -4,17 +4,14 @@ import (
 	"net/url"
 	"strings"
 
-	"golang.org/x/net/html"
+	"github.com/morningpost/morningpost/content"
 )
-
-// urlAttrs are the attributes whose values absolute() rewrites.
-var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true}
 
 // absolute rewrites the relative URLs in an HTML fragment so that feed
 // readers, which have no base URL, can follow them: "/issues/86" is
 // resolved against the site's base URL (keeping its path), anything else
 // relative ("86", "#notes") against page, the URL of the page the fragment
-// belongs to. Everything else is copied as it is.
+// belongs to. Everything else is copied as it is (content.RewriteURLs).
 func (b *builder) absolute(fragment, page string) string {
 	if !strings.Contains(fragment, "=") { // no attributes at all
 		return fragment
@@ -23,37 +20,7 @@ func (b *builder) absolute(fragment, page string) string {
 	if err != nil {
 		return fragment
 	}
-	var out strings.Builder
-	out.Grow(len(fragment) + len(fragment)/8)
-	z := html.NewTokenizer(strings.NewReader(fragment))
-	var raw []byte
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return out.String()
-		}
-		raw = append(raw[:0], z.Raw()...)
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			out.Write(raw)
-			continue
-		}
-		t := z.Token()
-		changed := false
-		for i, a := range t.Attr {
-			if a.Namespace != "" || !urlAttrs[a.Key] {
-				continue
-			}
-			if abs := b.resolve(a.Val, pageURL); abs != a.Val {
-				t.Attr[i].Val = abs
-				changed = true
-			}
-		}
-		if changed {
-			out.WriteString(t.String())
-		} else {
-			out.Write(raw)
-		}
-	}
+	return content.RewriteURLs(fragment, func(ref string) string { return b.resolve(ref, pageURL) }, nil)
 }
 
 // resolve makes ref absolute; it returns ref unchanged if it already is,

@@ -78,44 +78,30 @@ func plainLine(s string, n int) string {
 	return content.Truncate(content.Line(content.Clean(s)), n)
 }
 
-// urlAttrs are the attributes that hold one URL.
-var urlAttrs = map[string]bool{"href": true, "src": true, "cite": true, "poster": true, "longdesc": true}
-
-// absolutize resolves URL attributes against base and sets rel on links.
-// It re-serialises through the html tokenizer, which escapes what it
-// writes; the sanitizer runs afterwards anyway.
+// absolutize resolves URLs against base (content.RewriteURLs) and sets
+// rel on links; the sanitizer runs afterwards anyway.
 func absolutize(raw string, base *url.URL) string {
-	z := xhtml.NewTokenizer(strings.NewReader(raw))
-	var b strings.Builder
-	b.Grow(len(raw) + len(raw)/8)
-	for {
-		if z.Next() == xhtml.ErrorToken {
-			return b.String() // io.EOF: the tokenizer never fails otherwise
-		}
-		tok := z.Token()
-		if tok.Type == xhtml.StartTagToken || tok.Type == xhtml.SelfClosingTagToken {
-			attrs := tok.Attr[:0]
-			hasHref := false
-			for _, a := range tok.Attr {
-				key := strings.ToLower(a.Key)
-				switch {
-				case key == "rel" && tok.Data == "a":
-					continue // replaced below
-				case urlAttrs[key]:
-					a.Val = resolve(a.Val, base)
-					hasHref = hasHref || key == "href"
-				case key == "srcset":
-					a.Val = resolveSrcset(a.Val, base)
-				}
-				attrs = append(attrs, a)
-			}
-			if tok.Data == "a" && hasHref {
-				attrs = append(attrs, xhtml.Attribute{Key: "rel", Val: "nofollow noopener"})
-			}
-			tok.Attr = attrs
-		}
-		b.WriteString(tok.String())
+	return content.RewriteURLs(raw, func(ref string) string { return resolve(ref, base) }, nofollow)
+}
+
+// nofollow replaces the rel of a link with rel="nofollow noopener".
+func nofollow(t *xhtml.Token) bool {
+	if t.Data != "a" {
+		return false
 	}
+	attrs := t.Attr[:0]
+	hasHref := false
+	for _, a := range t.Attr {
+		if a.Key != "rel" {
+			attrs = append(attrs, a)
+		}
+		hasHref = hasHref || a.Key == "href"
+	}
+	if hasHref {
+		attrs = append(attrs, xhtml.Attribute{Key: "rel", Val: "nofollow noopener"})
+	}
+	t.Attr = attrs
+	return true
 }
 
 // resolve makes ref absolute against base; it returns ref unchanged when
@@ -130,19 +116,6 @@ func resolve(ref string, base *url.URL) string {
 		return ref
 	}
 	return base.ResolveReference(u).String()
-}
-
-func resolveSrcset(v string, base *url.URL) string {
-	parts := strings.Split(v, ",")
-	for i, p := range parts {
-		f := strings.Fields(p)
-		if len(f) == 0 {
-			continue
-		}
-		f[0] = resolve(f[0], base)
-		parts[i] = strings.Join(f, " ")
-	}
-	return strings.Join(parts, ", ")
 }
 
 // webURL resolves ref against base and returns it only if it is an
