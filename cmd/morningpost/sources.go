@@ -78,92 +78,155 @@ const defaultLeaseTerm = 30 * time.Second
 //
 // leading reports whether this server holds the lease: the one server of
 // the fleet that also tells WebSub hubs of changes.
+//
+// The steps, in order: [sourceLease.check] once before serving, then
+// [sourceLease.run] in the background: check on every tick and on edits
+// that add the first source or remove the last; when ctx is done,
+// [sourceLease.pause] (polls in flight finish), then the lease is
+// released so another server takes over at once.
 func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *content.Live, fsys fs.FS, h *handlers.Server, metrics *handlers.Metrics, status *handlers.StoreStatus, log *slog.Logger) (done <-chan struct{}, leading func() bool) {
 	if db == nil { // no store: nothing to poll into, and no fleet to lead
 		closed := make(chan struct{})
 		close(closed)
 		return closed, func() bool { return true }
 	}
-	opts := upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
-		metrics.ObservePoll(r.Source, r.Outcome.String())
-	}}
-	st := upstream.New(db)
 	term := cmp.Or(cfg.leaseTerm, defaultLeaseTerm)
-	lease := store.NewLease(db, pollLease, term, nil)
-	var (
-		polling <-chan struct{} // while this server polls: closed when its polls end
-		stop    context.CancelFunc
-		failing bool
-		leads   atomic.Bool
-	)
-	halt := func() {
-		if polling != nil {
-			stop()
-			<-polling
-			polling = nil
-		}
+	l := &sourceLease{
+		ctx:   ctx,
+		db:    db,
+		lease: store.NewLease(db, pollLease, term, nil),
+		term:  term,
+		live:  live,
+		store: upstream.New(db),
+		opts: upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
+			metrics.ObservePoll(r.Source, r.Outcome.String())
+		}},
+		h:      h,
+		status: status,
+		log:    log,
 	}
-	check := func() {
-		hasSources := len(live.Content().Site.Sources) > 0
-		if hasSources {
-			h.SetSources(st)
-		}
-		actx, cancel := context.WithTimeout(ctx, term/3)
-		held, err := lease.Acquire(actx)
-		cancel()
-		if ctx.Err() != nil {
-			return
-		}
-		switch {
-		case err != nil && !failing:
-			log.Error("store unreachable: serving from memory, polling paused", "store", db.String(), "error", err)
-		case err == nil && failing:
-			log.Info("store reachable again", "store", db.String())
-		}
-		failing = err != nil
-		leads.Store(err == nil && held)
-		lead := err == nil && held && hasSources
-		switch {
-		case lead && polling == nil:
-			var pctx context.Context
-			pctx, stop = context.WithCancel(ctx)
-			polling = pollSources(pctx, live, st, opts, log)
-			log.Info("polling upstream sources", "sources", len(live.Content().Site.Sources), "store", st.Path(), "lease", lease.Holder())
-		case !lead && polling != nil:
-			halt()
-			log.Info("upstream polling paused", "held_by_this_server", held, "store_error", err != nil)
-		}
-		if err != nil {
-			err = fmt.Errorf("%s: %w", db, err) // for editors: which store
-		}
-		status.Set(err, polling != nil, time.Now())
-	}
-	check() // before serving: the store lists the configured sources from the first request
+	l.check() // before serving: the store lists the configured sources from the first request
 	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		events, unsubscribe := live.Subscribe()
-		defer unsubscribe()
-		tick := time.NewTicker(term / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				halt()
-				rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				_ = lease.Release(rctx) // another server takes over at once
-				cancel()
-				return
-			case <-events:
-				if (len(live.Content().Site.Sources) > 0) == (polling != nil) {
-					continue // pollSources follows edits of sources: itself
-				}
-			case <-tick.C:
+	go l.run(finished)
+	return finished, l.leads.Load
+}
+
+// sourceLease is one server's share of polling the upstream sources: it
+// holds the fleet's polling lease while the store answers, and polls
+// while it holds it. Its fields after log are owned by the goroutine of
+// run (and by the first check, before run starts).
+type sourceLease struct {
+	ctx    context.Context
+	db     *store.DB
+	lease  *store.Lease
+	term   time.Duration
+	live   *content.Live
+	store  *upstream.Store
+	opts   upstream.Options
+	h      *handlers.Server
+	status *handlers.StoreStatus
+	log    *slog.Logger
+
+	polling <-chan struct{}    // while this server polls: closed when its polls end
+	stop    context.CancelFunc // stops the polling
+	failing bool               // the store did not answer the last check
+	leads   atomic.Bool        // this server holds the lease
+}
+
+// hasSources reports whether the site reads any sources.
+func (l *sourceLease) hasSources() bool { return len(l.live.Content().Site.Sources) > 0 }
+
+// check asks the store for the lease, then polls or pauses accordingly
+// and tells status whether the store answers.
+func (l *sourceLease) check() {
+	hasSources := l.hasSources()
+	if hasSources {
+		l.h.SetSources(l.store)
+	}
+	held, err := l.acquire()
+	if l.ctx.Err() != nil {
+		return
+	}
+	l.leads.Store(err == nil && held)
+	switch lead := err == nil && held && hasSources; {
+	case lead && l.polling == nil:
+		l.poll()
+	case !lead && l.polling != nil:
+		l.pause()
+		l.log.Info("upstream polling paused", "held_by_this_server", held, "store_error", err != nil)
+	}
+	if err != nil {
+		err = fmt.Errorf("%s: %w", l.db, err) // for editors: which store
+	}
+	l.status.Set(err, l.polling != nil, time.Now())
+}
+
+// acquire asks the store for the lease, within a third of its term, and
+// logs when the store stops or starts answering.
+func (l *sourceLease) acquire() (held bool, err error) {
+	actx, cancel := context.WithTimeout(l.ctx, l.term/3)
+	held, err = l.lease.Acquire(actx)
+	cancel()
+	if l.ctx.Err() != nil {
+		return false, l.ctx.Err()
+	}
+	switch {
+	case err != nil && !l.failing:
+		l.log.Error("store unreachable: serving from memory, polling paused", "store", l.db.String(), "error", err)
+	case err == nil && l.failing:
+		l.log.Info("store reachable again", "store", l.db.String())
+	}
+	l.failing = err != nil
+	return held, err
+}
+
+// poll starts polling the site's sources, following their edits.
+func (l *sourceLease) poll() {
+	var pctx context.Context
+	pctx, l.stop = context.WithCancel(l.ctx)
+	l.polling = pollSources(pctx, l.live, l.store, l.opts, l.log)
+	l.log.Info("polling upstream sources", "sources", len(l.live.Content().Site.Sources), "store", l.store.Path(), "lease", l.lease.Holder())
+}
+
+// pause stops polling, if it polls, once the polls in flight finish.
+func (l *sourceLease) pause() {
+	if l.polling != nil {
+		l.stop()
+		<-l.polling
+		l.polling = nil
+	}
+}
+
+// run checks the lease every third of its term, and when an edit adds
+// the first source or removes the last, until the context is done; then
+// it pauses, releases the lease and closes finished.
+func (l *sourceLease) run(finished chan<- struct{}) {
+	defer close(finished)
+	events, unsubscribe := l.live.Subscribe()
+	defer unsubscribe()
+	tick := time.NewTicker(l.term / 3)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.ctx.Done():
+			l.pause()
+			l.release()
+			return
+		case <-events:
+			if l.hasSources() == (l.polling != nil) {
+				continue // pollSources follows edits of sources: itself
 			}
-			check()
+		case <-tick.C:
 		}
-	}()
-	return finished, leads.Load
+		l.check()
+	}
+}
+
+// release gives the lease up, so another server takes over at once.
+func (l *sourceLease) release() {
+	rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = l.lease.Release(rctx)
 }
 
 // pollSources polls the site's sources in the background until ctx is
@@ -175,29 +238,7 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 // the polls in flight have finished.
 func pollSources(ctx context.Context, live *content.Live, store *upstream.Store, opts upstream.Options, log *slog.Logger) <-chan struct{} {
 	events, unsubscribe := live.Subscribe()
-	start := func() (srcs []content.Source, stop func()) {
-		srcs = live.Content().Site.Sources
-		pctx, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		p, err := upstream.NewPoller(pctx, store, srcs, opts)
-		if err != nil {
-			log.Error("upstream sources not polled", "error", err)
-			close(done)
-		} else {
-			go func() {
-				defer close(done)
-				defer p.Close()
-				if err := p.Run(pctx); err != nil {
-					log.Error("upstream poller stopped", "error", err)
-				}
-			}()
-		}
-		return srcs, func() {
-			cancel()
-			<-done // polls in flight finish before the next poller starts
-		}
-	}
-	srcs, stop := start()
+	run := startPoller(ctx, store, live.Content().Site.Sources, opts, log)
 	finished := make(chan struct{})
 	go func() {
 		defer close(finished)
@@ -205,19 +246,55 @@ func pollSources(ctx context.Context, live *content.Live, store *upstream.Store,
 		for {
 			select {
 			case <-ctx.Done():
-				stop()
+				run.stop()
 				return
 			case <-events:
-				if slices.Equal(live.Content().Site.Sources, srcs) {
+				srcs := live.Content().Site.Sources
+				if slices.Equal(srcs, run.sources) {
 					continue
 				}
-				stop()
-				log.Info("upstream sources changed", "sources", len(live.Content().Site.Sources))
-				srcs, stop = start()
+				run.stop() // polls in flight finish before the next poller starts
+				log.Info("upstream sources changed", "sources", len(srcs))
+				run = startPoller(ctx, store, srcs, opts, log)
 			}
 		}
 	}()
 	return finished
+}
+
+// pollerRun is one poller running over one list of sources.
+type pollerRun struct {
+	sources []content.Source
+	cancel  context.CancelFunc
+	done    <-chan struct{} // closed when its polls in flight have finished
+}
+
+// startPoller makes a poller over srcs (which records them in the store)
+// and runs it in the background until ctx is done or it is stopped. A
+// list the poller refuses is logged, and nothing is polled.
+func startPoller(ctx context.Context, store *upstream.Store, srcs []content.Source, opts upstream.Options, log *slog.Logger) pollerRun {
+	pctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	p, err := upstream.NewPoller(pctx, store, srcs, opts)
+	if err != nil {
+		log.Error("upstream sources not polled", "error", err)
+		close(done)
+		return pollerRun{sources: srcs, cancel: cancel, done: done}
+	}
+	go func() {
+		defer close(done)
+		defer p.Close()
+		if err := p.Run(pctx); err != nil {
+			log.Error("upstream poller stopped", "error", err)
+		}
+	}()
+	return pollerRun{sources: srcs, cancel: cancel, done: done}
+}
+
+// stop stops the poller and waits for its polls in flight.
+func (r pollerRun) stop() {
+	r.cancel()
+	<-r.done
 }
 
 func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
