@@ -19,6 +19,12 @@ import (
 // words; /sources/feed.{rss,atom,json} is every source's items as one feed.
 // Both are behind the preview token; the feed is public when
 // morningpost.yaml says sources_public: true.
+//
+// Upstream items are sanitised once, when they are polled, not here:
+// cleanItem in feed/upstream/sanitize.go puts every item gofeed parsed
+// through bluemonday and content's Clean, Line and Truncate, and the store
+// hands items out clean, so these handlers and feed.Planet use them as
+// they are.
 
 // Items on /sources and in the combined feed.
 const (

@@ -157,7 +157,7 @@ func (r Result) String() string {
 	if !r.NextPoll.IsZero() {
 		next = r.NextPoll.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	outcome := strings.Join(strings.Fields(lastResult(r.Outcome, r.Err)), " ") // errors can span lines
+	outcome := content.Line(lastResult(r.Outcome, r.Err)) // errors can span lines
 	return fmt.Sprintf("%s: %s, %d new, next poll %s", r.Source, outcome, r.NewItems, next)
 }
 
