@@ -49,8 +49,11 @@ func RewriteURLs(fragment string, resolve func(ref string) string, tag func(t *h
 				changed = true
 			}
 		}
-		if tag != nil && tag(&t) {
-			changed = true
+		if tag != nil {
+			edited := t // only then a Token escapes to the heap
+			if tag(&edited) {
+				t, changed = edited, true
+			}
 		}
 		if changed {
 			out.WriteString(t.String())
