@@ -3,7 +3,6 @@ package handlers
 import (
 	"cmp"
 	"encoding/json"
-	"net/http"
 	"slices"
 	"strconv"
 	"time"
@@ -107,7 +106,7 @@ func (s *server) previewAudienceJSON(c echo.Context) error {
 	if v := c.QueryParam("days"); v != "" {
 		d, err := strconv.Atoi(v)
 		if err != nil || d < 1 {
-			return echo.NewHTTPError(http.StatusBadRequest, "days must be a positive whole number")
+			return badRequest("days must be a positive whole number")
 		}
 		n = d
 	}

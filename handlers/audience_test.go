@@ -29,7 +29,7 @@ func audienceJSON(t *testing.T, addr, query string) (answer, map[string]any) {
 // once, whether the fast path or net/http answered it; HEAD and 429 as
 // requests only.
 func TestAudienceBothPaths(t *testing.T) {
-	fs := newFastServer(t, func(d *Deps, _ *http.Server) {
+	fs := newFastServer(t, func(d *Deps) {
 		d.RateLimit = 1
 		d.PreviewToken = audienceToken
 	})
@@ -122,7 +122,7 @@ func TestAudienceBothPaths(t *testing.T) {
 // TestAudienceJSONShape: the names of the contract, oldest day first,
 // today last; the token is required.
 func TestAudienceJSONShape(t *testing.T) {
-	fs := newFastServer(t, func(d *Deps, _ *http.Server) { d.PreviewToken = audienceToken })
+	fs := newFastServer(t, func(d *Deps) { d.PreviewToken = audienceToken })
 	c := rawClient()
 	// Yesterday and today, in the site's time zone.
 	fs.clock.Set(testNow.Add(-24 * time.Hour))
@@ -189,7 +189,7 @@ func TestAudienceJSONShape(t *testing.T) {
 // TestAudiencePage: the page, behind the token, with today's numbers
 // and a chart per measure, linked from the desk.
 func TestAudiencePage(t *testing.T) {
-	fs := newFastServer(t, func(d *Deps, _ *http.Server) { d.PreviewToken = audienceToken })
+	fs := newFastServer(t, func(d *Deps) { d.PreviewToken = audienceToken })
 	c := rawClient()
 	for _, ua := range []string{"newsboat/2.30", "Miniflux/2.0", "Feedly/1.0 (1,024 subscribers)"} {
 		fetch(t, c, http.MethodGet, "http://"+fs.plain+"/feed.atom", "User-Agent", ua)

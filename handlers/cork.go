@@ -14,9 +14,9 @@ import (
 
 type connKey struct{}
 
-// ConnContext remembers each connection's raw socket in its requests'
+// connContext remembers each connection's raw socket in its requests'
 // context, for corking. Set it as the http.Server's ConnContext.
-func ConnContext(ctx context.Context, c net.Conn) context.Context {
+func connContext(ctx context.Context, c net.Conn) context.Context {
 	if w, ok := c.(interface{ NetConn() net.Conn }); ok { // handed over by the fast path
 		c = w.NetConn()
 	}

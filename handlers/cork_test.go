@@ -14,7 +14,7 @@ import (
 func TestCorkedFeedIsWhole(t *testing.T) {
 	ts := newTestServer(t, fixture())
 	srv := httptest.NewUnstartedServer(ts.e)
-	srv.Config.ConnContext = ConnContext
+	srv.Config.ConnContext = connContext
 	srv.Start()
 	defer srv.Close()
 

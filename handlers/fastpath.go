@@ -46,18 +46,18 @@ type fastRoute struct {
 	format feed.Format
 }
 
-// Listen returns a listener for srv.Serve that answers the plain feed
-// requests of the connections ln accepts, and gives srv the connections
-// that ask anything else. It takes srv's timeouts for the connections it
-// keeps. After srv.Shutdown (which closes it), call Shutdown to wait for
-// the responses the fast path is writing.
-func (h *Server) Listen(ln net.Listener, srv *http.Server) *Listener {
+// newListener returns a listener for h's http.Server that answers the
+// plain feed requests of the connections ln accepts, and gives net/http
+// the connections that ask anything else, with h's limits on both.
+// Server.Serve makes it and Server.Shutdown closes it (through net/http)
+// and waits for the responses the fast path is writing.
+func newListener(ln net.Listener, h *Server) *Listener {
 	l := &Listener{
 		ln:                ln,
 		h:                 h,
-		readHeaderTimeout: cmp.Or(srv.ReadHeaderTimeout, srv.ReadTimeout), // as net/http falls back
-		idleTimeout:       cmp.Or(srv.IdleTimeout, srv.ReadTimeout),
-		writeTimeout:      srv.WriteTimeout,
+		readHeaderTimeout: cmp.Or(h.limits.ReadHeaderTimeout, h.limits.ReadTimeout), // as net/http falls back
+		idleTimeout:       cmp.Or(h.limits.IdleTimeout, h.limits.ReadTimeout),
+		writeTimeout:      h.limits.WriteTimeout,
 		handoff:           make(chan net.Conn),
 		done:              make(chan struct{}),
 		conns:             map[*fastConn]struct{}{},
@@ -299,10 +299,8 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	status := http.StatusOK
 	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.etag[0], modified) {
 		status = http.StatusNotModified
-	} else if s.limiter != nil && !req.head {
-		if ok, _ := s.limiter.allow(visitor{fc.client, req.route.path}); !ok {
-			return false // the feed handler answers 429
-		}
+	} else if over, _ := s.overLimit(fc.client, req.route.path, req.head); over {
+		return false // the feed handler answers 429
 	}
 
 	// The headers writeFeed sets, in net/http's order: sorted, then Date.
@@ -573,7 +571,7 @@ func (c *handedConn) CloseWrite() error {
 	return errors.ErrUnsupported
 }
 
-// NetConn is the connection underneath, for ConnContext.
+// NetConn is the connection underneath, for connContext.
 func (c *handedConn) NetConn() net.Conn { return c.Conn }
 
 // appendDate appends t as an HTTP date, formatting it once per second.

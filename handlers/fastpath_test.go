@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -26,51 +27,50 @@ type fastServer struct {
 	h           *Server
 	fast, plain string // addresses
 	l           *Listener
-	srv         *http.Server
 }
 
-func newFastServer(t *testing.T, mod func(*Deps, *http.Server)) *fastServer {
+func newFastServer(t *testing.T, mod func(*Deps)) *fastServer {
 	t.Helper()
 	ts := newTestServer(t, fixture())
 	d := Deps{
 		Content: ts.live, Feeds: ts.feeds, Now: ts.clock.Now, Version: "test",
 		Logger: slog.New(slog.NewTextHandler(&lockedWriter{w: ts.logs}, nil)),
+		Limits: Limits{ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second},
 	}
-	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
 	if mod != nil {
-		mod(&d, srv)
+		mod(&d)
 	}
 	h, err := NewServer(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.e = h.Echo
-	srv.Handler = h
-	fs := &fastServer{testServer: ts, h: h, srv: srv}
+	ts.e = h.e
+	fs := &fastServer{testServer: ts, h: h}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs.l = h.Listen(ln, srv)
+	// Serve, keeping the listener to count what the fast path answers.
+	if fs.l, err = h.listen(ln); err != nil {
+		t.Fatal(err)
+	}
 	fs.fast = ln.Addr().String()
-	go func() { _ = srv.Serve(fs.l) }()
+	go func() { _ = h.http.Serve(fs.l) }()
 
 	plainLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same server but for the fast path, to compare answers with.
-	plain := &http.Server{Handler: h, ReadHeaderTimeout: srv.ReadHeaderTimeout, ReadTimeout: srv.ReadTimeout,
-		WriteTimeout: srv.WriteTimeout, IdleTimeout: srv.IdleTimeout, MaxHeaderBytes: srv.MaxHeaderBytes}
+	plain := h.limits.HTTPServer(h, nil)
 	fs.plain = plainLn.Addr().String()
 	go func() { _ = plain.Serve(plainLn) }()
 
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = srv.Shutdown(ctx)
-		_ = fs.l.Shutdown(ctx)
+		_ = h.Shutdown(ctx)
 		_ = plain.Shutdown(ctx)
 	})
 	return fs
@@ -137,7 +137,7 @@ func TestFastPathAnswersAsFeedHandler(t *testing.T) {
 			{"If-None-Match", `"other"`, "If-Modified-Since", lastMod},
 		}
 	}
-	paths := feedPaths()
+	paths := slices.Sorted(maps.Keys(fs.h.routes)) // every route the fast path answers
 	compared := 0
 	before := fs.l.served.Load()
 	for i, path := range paths {
@@ -347,7 +347,7 @@ func TestFastPathPipeliningAndClose(t *testing.T) {
 // Abuse control, metrics and the access log see the fast path's
 // responses as the feed handler's.
 func TestFastPathLimitsCountsAndLogs(t *testing.T) {
-	fs := newFastServer(t, func(d *Deps, _ *http.Server) {
+	fs := newFastServer(t, func(d *Deps) {
 		d.RateLimit = 2
 		d.AccessLog = true
 	})
@@ -410,7 +410,7 @@ func TestFastPathLimitsCountsAndLogs(t *testing.T) {
 // With trusted proxies, X-Forwarded-For names the client: such requests
 // go to net/http, whose IP extractor reads it.
 func TestFastPathTrustedProxies(t *testing.T) {
-	fs := newFastServer(t, func(d *Deps, _ *http.Server) {
+	fs := newFastServer(t, func(d *Deps) {
 		d.RateLimit = 1
 		d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
 	})
@@ -431,9 +431,9 @@ func TestFastPathTrustedProxies(t *testing.T) {
 // Idle connections close after the idle timeout, and at shutdown; a
 // response being written is finished first.
 func TestFastPathTimeoutsAndShutdown(t *testing.T) {
-	fs := newFastServer(t, func(_ *Deps, srv *http.Server) {
-		srv.IdleTimeout = 200 * time.Millisecond
-		srv.ReadHeaderTimeout = 200 * time.Millisecond
+	fs := newFastServer(t, func(d *Deps) {
+		d.Limits.IdleTimeout = 200 * time.Millisecond
+		d.Limits.ReadHeaderTimeout = 200 * time.Millisecond
 	})
 	r := dialRaw(t, fs.fast)
 	r.send("GET /feed.atom HTTP/1.1\r\nHost: a\r\n\r\n")
@@ -458,10 +458,7 @@ func TestFastPathTimeoutsAndShutdown(t *testing.T) {
 	idle.read("GET")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := fs2.srv.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := fs2.l.Shutdown(ctx); err != nil {
+	if err := fs2.h.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := idle.br.ReadByte(); err != io.EOF && !errors.Is(err, net.ErrClosed) && !isReset(err) {

@@ -68,9 +68,9 @@ func wireExchange(t *testing.T, addr string, quiet time.Duration, parts ...strin
 // connection ends the same way, also after a stray CRLF, leftover
 // bytes, or an error that net/http answers and half-closes.
 func TestFastPathWireAsNetHTTP(t *testing.T) {
-	fs := newFastServer(t, func(_ *Deps, srv *http.Server) {
-		srv.IdleTimeout = 2 * time.Second
-		srv.MaxHeaderBytes = 8 << 10
+	fs := newFastServer(t, func(d *Deps) {
+		d.Limits.IdleTimeout = 2 * time.Second
+		d.Limits.MaxHeaderBytes = 8 << 10
 	})
 	get := "GET /feed.atom HTTP/1.1\r\nHost: a\r\n\r\n"
 	head := "HEAD /feed.rss HTTP/1.1\r\nHost: a\r\n\r\n"
@@ -119,7 +119,7 @@ func TestFastPathWireAsNetHTTP(t *testing.T) {
 // off when net/http alone would cut it off, not a header timeout later.
 func TestFastPathHandoverKeepsHeaderDeadline(t *testing.T) {
 	const timeout = 600 * time.Millisecond
-	fs := newFastServer(t, func(_ *Deps, srv *http.Server) { srv.ReadHeaderTimeout = timeout })
+	fs := newFastServer(t, func(d *Deps) { d.Limits.ReadHeaderTimeout = timeout })
 	closedAfter := func(addr string) time.Duration {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
@@ -197,7 +197,7 @@ func (c *deadlineConn) CloseWrite() error                  { c.closedWrite = tru
 // A download cut off part-way counts the bytes written, in the access
 // log and in morningpost_http_response_bytes_total, not the whole body.
 func TestFastPathCountsBytesWritten(t *testing.T) {
-	fs := newFastServer(t, func(d *Deps, _ *http.Server) { d.AccessLog = true })
+	fs := newFastServer(t, func(d *Deps) { d.AccessLog = true })
 	req, ok := parseFastRequest([]byte("GET /feed.atom HTTP/1.1\r\nHost: a\r\n\r\n"), fs.h.routes)
 	if !ok {
 		t.Fatal("not a fast request")

@@ -91,13 +91,10 @@ func (s *server) writeFeed(c echo.Context, p *preparedFeed, modified time.Time, 
 		h["Cache-Control"] = cacheControl
 	}
 	if notModified(req, b.etag[0], modified) {
-		w.WriteHeader(http.StatusNotModified)
-		return nil
+		return notModifiedResponse(c)
 	}
-	if limit != "" && s.limiter != nil && req.Method != http.MethodHead {
-		if ok, wait := s.limiter.allow(visitor{clientAddr(c), limit}); !ok {
-			return tooManyRequests(c, wait)
-		}
+	if over, wait := s.overLimit(clientAddr(c), limit, req.Method == http.MethodHead); over {
+		return tooManyRequests(c, wait)
 	}
 	h["Content-Type"] = p.contentType
 	h["Content-Length"] = b.length

@@ -16,9 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/netip"
-	"runtime/debug"
 	"sync/atomic"
 	"time"
 
@@ -71,6 +69,9 @@ type Deps struct {
 	Audience *audience.Store
 	// Store, when set, is reported by /healthz.
 	Store *StoreStatus
+	// Limits are a Server's timeouts and sizes; zero fields take
+	// DefaultLimits.
+	Limits Limits
 }
 
 // server holds the dependencies and everything prepared once at New.
@@ -100,6 +101,10 @@ type server struct {
 	audience       *audience.Counter
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store
+
+	// routeMiddleware holds the paths registered with middleware of
+	// their own, which the fast path would not run (NewServer checks).
+	routeMiddleware map[string]bool
 }
 
 // New returns the server with every route registered. It fails when a
@@ -109,37 +114,6 @@ func New(d Deps) (*echo.Echo, error) {
 	_, e, err := newServer(d)
 	return e, err
 }
-
-// Server is the site's HTTP side: the Echo handler for every route, and
-// Listen, which adds the fast path for the subscription feeds.
-type Server struct {
-	*echo.Echo
-	s      *server
-	routes map[string]*fastRoute // by path: the subscription feeds
-}
-
-// NewServer is New, keeping what Listen needs.
-func NewServer(d Deps) (*Server, error) {
-	s, e, err := newServer(d)
-	if err != nil {
-		return nil, err
-	}
-	h := &Server{Echo: e, s: s, routes: map[string]*fastRoute{}}
-	for _, spec := range feed.Specs() {
-		for _, f := range feed.Formats {
-			h.routes[spec.Path(f)] = &fastRoute{path: spec.Path(f), spec: spec, format: f}
-		}
-	}
-	return h, nil
-}
-
-// Audience is the counter of the feeds' audience; Run it to write the
-// counts to the store.
-func (h *Server) Audience() *audience.Counter { return h.s.audience }
-
-// SetSources gives the handlers the store of upstream items, for a site
-// that starts reading sources while the server runs.
-func (h *Server) SetSources(st *upstream.Store) { h.s.sources.Store(st) }
 
 func newServer(d Deps) (*server, *echo.Echo, error) {
 	if d.Content == nil || d.Feeds == nil {
@@ -191,81 +165,23 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	// Echo's server has no timeouts by default; a slow client must not
-	// hold a connection forever. cmd may serve e with its own http.Server.
-	e.Server.ReadHeaderTimeout = 10 * time.Second
-	e.Server.ReadTimeout = 30 * time.Second
-	e.Server.WriteTimeout = 60 * time.Second
-	e.Server.IdleTimeout = 120 * time.Second
+	// e.Server is never started: a Server serves e with an http.Server of
+	// its own (serve.go), with the timeouts of Limits.
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	// Every middleware here is one the fast path mirrors (see
+	// fastpath_contract_test.go); one it does not must not be added
+	// without taking the feeds off the fast path.
 	e.Use(s.observe, limitBody, recoverPanic)
 	e.Use(s.previewLogin)
+	s.routeMiddleware = map[string]bool{}
+	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, m []echo.MiddlewareFunc) {
+		if len(m) > 0 {
+			s.routeMiddleware[r.Path] = true
+		}
+	}
 	s.routes(e)
 	s.metrics.bindRoutes(e)
 	s.audience = s.newAudience(d.Audience)
 	return s, e, nil
-}
-
-// errNotFound is returned by handlers when the URL names nothing public.
-var errNotFound = errors.New("not found")
-
-// recoverPanic turns a panic in a handler into an error for handleError,
-// so one bad request cannot take the server down.
-func recoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) (err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				if r == http.ErrAbortHandler {
-					panic(r)
-				}
-				err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
-			}
-		}()
-		return next(c)
-	}
-}
-
-// handleError is the only place errors become status codes. Not found is
-// the page-shaped 404; method errors keep Echo's status and Allow header;
-// everything else is a 500 whose details go to the log, never to readers.
-func (s *server) handleError(err error, c echo.Context) {
-	if c.Response().Committed {
-		s.log.Error("error after response was written", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
-		return
-	}
-	code := http.StatusInternalServerError
-	var he *echo.HTTPError
-	switch {
-	case errors.Is(err, errNotFound):
-		code = http.StatusNotFound
-	case errors.As(err, &he) && he.Code >= 400 && he.Code < 500:
-		code = he.Code
-	}
-	if code >= 500 {
-		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
-	}
-	h := c.Response().Header()
-	// Headers a failed handler may have set are not about this response.
-	for _, k := range []string{"Etag", "Last-Modified", "Content-Encoding", "Vary", "Content-Length"} {
-		h.Del(k)
-	}
-	h.Set("Cache-Control", "no-store")
-	if code == http.StatusNotFound {
-		err := s.writeNotFound(c)
-		if err == nil {
-			return
-		}
-		s.log.Error("rendering the not-found page", "error", err)
-	}
-	msg := http.StatusText(code)
-	if code >= 500 {
-		msg = "internal error"
-	}
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	c.Response().WriteHeader(code)
-	if c.Request().Method != http.MethodHead {
-		_, _ = c.Response().Write([]byte(msg + "\n"))
-	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -72,7 +73,7 @@ func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		if req.ContentLength > maxRequestBody || req.ContentLength < 0 {
 			c.Response().Header().Set("Connection", "close")
-			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+			return withStatus(http.StatusRequestEntityTooLarge, errors.New("request body too large"))
 		}
 		return next(c)
 	}

@@ -4,9 +4,7 @@ import (
 	"container/list"
 	"math"
 	"net"
-	"net/http"
 	"net/netip"
-	"strconv"
 	"sync"
 	"time"
 
@@ -149,23 +147,15 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// tooManyRequests answers a full feed request over the limit: 429 with
-// Retry-After in whole seconds, and a one-line body. Headers the feed
-// handler set for a 200 are removed: this response is about no feed.
-func tooManyRequests(c echo.Context, retryAfter time.Duration) error {
-	h := c.Response().Header()
-	for _, k := range []string{"Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Access-Control-Allow-Origin"} {
-		delete(h, k)
+// overLimit decides the 429: whether a full download of feed (its path)
+// by client is over the limit, and when the client may try again. Only
+// full downloads of a GET count: a 304 is answered before this is asked,
+// and a HEAD sends no body. The feed handler (writeFeed) and the fast
+// path both ask it.
+func (s *server) overLimit(client netip.Addr, feed string, head bool) (over bool, retryAfter time.Duration) {
+	if s.limiter == nil || head || feed == "" {
+		return false, 0
 	}
-	secs := max(1, int(math.Ceil(retryAfter.Seconds())))
-	h.Set("Retry-After", strconv.Itoa(secs))
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	h["X-Content-Type-Options"] = hvNosniff
-	c.Response().WriteHeader(http.StatusTooManyRequests)
-	if c.Request().Method != http.MethodHead {
-		_, _ = c.Response().Write([]byte("too many full downloads of this feed; retry after " + strconv.Itoa(secs) +
-			" seconds, or send If-None-Match to be answered 304 at any time\n"))
-	}
-	return nil
+	ok, wait := s.limiter.allow(visitor{client, feed})
+	return !ok, wait
 }

@@ -244,8 +244,7 @@ func writeRendered(c echo.Context, r *rendered, cacheControl string) error {
 	if notModified(c.Request(), r.etag, time.Time{}) {
 		h.Del("Content-Length")
 		h.Del("Content-Type")
-		w.WriteHeader(http.StatusNotModified)
-		return nil
+		return notModifiedResponse(c)
 	}
 	w.WriteHeader(http.StatusOK)
 	if c.Request().Method != http.MethodHead {

@@ -9,6 +9,15 @@ import (
 
 // routes registers every URL the site answers. These paths are a public
 // contract: feed readers and search engines remember them forever.
+//
+// What status a route answers: its handler writes the 200; the
+// responses that are not errors are written in respond.go (304 when
+// notModified in cond.go says so, 429 when server.overLimit in
+// ratelimit.go decides it, 301 and 303 for redirects); an error the
+// handler returns is answered by handleError, with the status
+// errorStatus decides (errors.go). The subscription feeds are also
+// answered by the fast path (fastpath.go, served by Server.Serve in
+// serve.go), which gives the same answers byte for byte.
 func (s *server) routes(e *echo.Echo) {
 	// get registers h (behind the route middleware m) for GET and for
 	// HEAD, which Echo does not add by itself.

@@ -17,17 +17,12 @@ import (
 	"github.com/morningpost/morningpost/handlers"
 )
 
-// Server limits. A client that never finishes its headers is cut off after
-// readHeaderTimeout; feeds are small, so the write timeout is generous for
-// slow readers without letting a connection live for ever.
+// shutdownTimeout bounds a graceful shutdown: requests in flight get
+// this long to finish. The server's own timeouts and sizes are
+// handlers.DefaultLimits, one set for every address serve listens on.
 const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 15 * time.Second
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 32 << 10
-	shutdownTimeout   = 20 * time.Second
-	feedCacheBytes    = 32 << 20 // the hot feeds are a few MB; archives are fetched rarely
+	shutdownTimeout = 20 * time.Second
+	feedCacheBytes  = 32 << 20 // the hot feeds are a few MB; archives are fetched rarely
 )
 
 type serveConfig struct {
@@ -52,9 +47,11 @@ type serveConfig struct {
 	// leaseTerm is the term of the fleet's polling lease (default 30s).
 	leaseTerm time.Duration
 
-	// Set by tests: the clock deciding what is published, and a callback
-	// told the address once the server listens.
+	// Set by tests: the clock deciding what is published, the server's
+	// timeouts (zero: handlers.DefaultLimits), and a callback told the
+	// address once the server listens.
 	now          func() time.Time
+	limits       handlers.Limits
 	ready        func(addr string)
 	metricsReady func(addr string)
 }
@@ -90,6 +87,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // runServer serves until ctx is done, then shuts down gracefully.
+//
+// What starts, in order: the store, the content, the handlers, the
+// audience's writer, the upstream sources and WebSub pings, the
+// listeners (the site's, then /metrics's own), the content watcher; then
+// the site is served. What stops, once ctx is done: the site's server
+// (requests in flight finish), the metrics server, the audience's
+// writer (with the last counts), then the watcher, sources and pings,
+// whose polls in flight finish before the store closes.
 func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if cfg.now == nil {
 		cfg.now = time.Now
@@ -98,62 +103,23 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The store: what every restart and every replica must agree on.
-	// PostgreSQL that cannot be reached stops the start; a data folder
-	// that cannot be opened does not stop a site without sources: it is
-	// served with entries dated by their files alone, nothing remembered.
-	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
-	if err != nil && cfg.databaseURL != "" {
-		return err
-	}
-	storeErr := err
-	opts := content.LiveOptions{WebSubHubs: cfg.hubs}
-	var ledger *store.Ledger
-	if storeErr != nil {
-		log.Error("store unavailable: entries are dated by their files alone and the audience counted in memory", "error", storeErr)
-	} else {
-		defer db.Close()
-		ledger = store.NewLedger(db, cfg.now, log)
-		opts.Record = ledger
-	}
-	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", opts)
+	st, err := openServeStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if db == nil && len(live.Content().Site.Sources) > 0 {
-		return fmt.Errorf("upstream sources need the store: %w", storeErr)
+	defer st.close()
+	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", st.liveOptions(cfg.hubs))
+	if err != nil {
+		return err
+	}
+	if st.db == nil && len(live.Content().Site.Sources) > 0 {
+		return fmt.Errorf("upstream sources need the store: %w", st.err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	metrics := handlers.NewMetrics()
-
-	// Long-lived responses (the preview's live reload stream) end when
-	// shutdown starts; Shutdown would otherwise wait for them in vain.
-	streams, endStreams := context.WithCancel(context.Background())
-	defer endStreams()
-	aud := openAudience(db)
-	feeds := feed.NewCache(feedCacheBytes)
-	var status *handlers.StoreStatus
-	if db != nil {
-		feeds.UseStamps(ledger)
-		status = handlers.NewStoreStatus(db.Engine().String())
-	}
-	h, err := handlers.NewServer(handlers.Deps{
-		Store:        status,
-		Content:      live,
-		Feeds:        feeds,
-		Now:          cfg.now,
-		Logger:       log,
-		PreviewToken: cfg.previewToken,
-		Done:         streams.Done(),
-
-		RateLimit:      cfg.rateLimit,
-		TrustedProxies: cfg.trustedProxies,
-		Metrics:        metrics,
-		MetricsPrivate: cfg.metricsAddr != "",
-		AccessLog:      cfg.accessLog,
-		Audience:       aud,
-	})
+	feeds := st.feedCache()
+	h, err := newSite(cfg, live, feeds, st, metrics, log)
 	if err != nil {
 		return err
 	}
@@ -165,6 +131,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	// Upstream sources: the store and the background poller. They stop
 	// after the HTTP server, and on every return; polls in flight finish
 	// before the store closes.
+	db, status := st.db, st.status
 	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log) // db nil: nothing to poll
 	pinged := startWebSub(ctx, cfg, live, feeds, leading, metrics, log)
 	defer func() {
@@ -185,25 +152,12 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if msrv != nil {
 		defer msrv.Close()
 	}
-	srv := newHTTPServer(h, log)
-	srv.ConnContext = handlers.ConnContext
-	srv.RegisterOnShutdown(endStreams)
-	// Plain feed requests are answered on the connection; net/http gets
-	// every connection that asks for anything else.
-	fast := h.Listen(ln, srv)
-
-	if cfg.content != "" {
-		go func() {
-			if err := live.Watch(ctx, cfg.content); err != nil {
-				log.Error("content watcher stopped; edits need a restart", "error", err)
-			}
-		}()
-	}
+	watchContent(ctx, cfg.content, live, log)
 
 	c := live.Content()
 	log.Info("serving", "addr", ln.Addr().String(), "url", c.Site.URL("/"), "content", contentName(cfg.content), "version", c.Version, "issues", len(c.Issues))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(fast) }()
+	go func() { errc <- h.Serve(ln) }()
 	if cfg.ready != nil {
 		cfg.ready(ln.Addr().String())
 	}
@@ -212,17 +166,8 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down: finishing requests in flight")
-	sctx, scancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer scancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := fast.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if msrv != nil {
-		_ = msrv.Shutdown(sctx)
+	if err := shutdown(h, msrv, log); err != nil {
+		return err
 	}
 	stopAudience() // every response is counted: the last minute's counts are written
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -231,6 +176,109 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	cancel()
 	<-pollerDone // the poller finishes its polls in flight before the store closes
 	log.Info("stopped")
+	return nil
+}
+
+// serveStore is the store as serve opened it: what every restart and
+// every replica must agree on.
+type serveStore struct {
+	db     *store.DB // nil when the data folder could not be opened
+	err    error     // why db is nil
+	ledger *store.Ledger
+	status *handlers.StoreStatus // what /healthz reports of it
+}
+
+// openServeStore opens the store. PostgreSQL that cannot be reached
+// stops the start; a data folder that cannot be opened does not stop a
+// site without sources: it is served with entries dated by their files
+// alone, nothing remembered.
+func openServeStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (*serveStore, error) {
+	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
+	if err != nil {
+		if cfg.databaseURL != "" {
+			return nil, err
+		}
+		log.Error("store unavailable: entries are dated by their files alone and the audience counted in memory", "error", err)
+		return &serveStore{err: err}, nil
+	}
+	return &serveStore{
+		db:     db,
+		ledger: store.NewLedger(db, cfg.now, log),
+		status: handlers.NewStoreStatus(db.Engine().String()),
+	}, nil
+}
+
+// liveOptions are the content's options: the WebSub hubs, and the
+// ledger recording when each entry first became public.
+func (st *serveStore) liveOptions(hubs []string) content.LiveOptions {
+	opts := content.LiveOptions{WebSubHubs: hubs}
+	if st.ledger != nil {
+		opts.Record = st.ledger
+	}
+	return opts
+}
+
+// feedCache is the cache of rendered feeds, dated by the ledger when
+// there is one.
+func (st *serveStore) feedCache() *feed.Cache {
+	feeds := feed.NewCache(feedCacheBytes)
+	if st.ledger != nil {
+		feeds.UseStamps(st.ledger)
+	}
+	return feeds
+}
+
+func (st *serveStore) close() {
+	if st.db != nil {
+		st.db.Close()
+	}
+}
+
+// newSite is the site's HTTP server.
+func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveStore, metrics *handlers.Metrics, log *slog.Logger) (*handlers.Server, error) {
+	return handlers.NewServer(handlers.Deps{
+		Store:        st.status,
+		Content:      live,
+		Feeds:        feeds,
+		Now:          cfg.now,
+		Logger:       log,
+		PreviewToken: cfg.previewToken,
+		Limits:       cfg.limits,
+
+		RateLimit:      cfg.rateLimit,
+		TrustedProxies: cfg.trustedProxies,
+		Metrics:        metrics,
+		MetricsPrivate: cfg.metricsAddr != "",
+		AccessLog:      cfg.accessLog,
+		Audience:       openAudience(st.db),
+	})
+}
+
+// watchContent reloads the content folder on every edit until ctx is
+// done; the embedded sample never changes.
+func watchContent(ctx context.Context, dir string, live *content.Live, log *slog.Logger) {
+	if dir == "" {
+		return
+	}
+	go func() {
+		if err := live.Watch(ctx, dir); err != nil {
+			log.Error("content watcher stopped; edits need a restart", "error", err)
+		}
+	}()
+}
+
+// shutdown stops the site's server, letting requests in flight finish
+// for up to shutdownTimeout, then the metrics server.
+func shutdown(h *handlers.Server, msrv *http.Server, log *slog.Logger) error {
+	log.Info("shutting down: finishing requests in flight")
+	ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := h.Shutdown(ctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if msrv != nil {
+		_ = msrv.Shutdown(ctx)
+	}
 	return nil
 }
 
@@ -258,20 +306,6 @@ func envOr(getenv func(string) string, key, def string) string {
 	return def
 }
 
-// newHTTPServer is an http.Server for h with the timeouts and limits of
-// every address serve listens on.
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-}
-
 // serveMetrics serves /metrics on cfg.metricsAddr, when set; nil when
 // /metrics stays on the public address.
 func serveMetrics(cfg serveConfig, metrics *handlers.Metrics, log *slog.Logger) (*http.Server, error) {
@@ -284,7 +318,7 @@ func serveMetrics(cfg serveConfig, metrics *handlers.Metrics, log *slog.Logger) 
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler()) // and HEAD
-	srv := newHTTPServer(mux, log)
+	srv := cfg.limits.HTTPServer(mux, log)
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics server stopped", "error", err)

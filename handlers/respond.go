@@ -1,0 +1,57 @@
+package handlers
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// The responses that are not errors and not a handler's 200: each is
+// written here, and only here, so what statuses a route answers is its
+// handler's 200, these, and the statuses of the errors it returns
+// (errors.go). The fast path (fastpath.go) writes its own 200 and 304,
+// which fastpath_test.go holds to the feed handler's byte for byte.
+
+// notModifiedResponse answers 304: the headers set so far (validators,
+// Cache-Control, Link), no body.
+func notModifiedResponse(c echo.Context) error {
+	c.Response().WriteHeader(http.StatusNotModified)
+	return nil
+}
+
+// tooManyRequests answers a full feed request over the limit
+// (server.overLimit): 429 with Retry-After in whole seconds, and a
+// one-line body. Headers the feed handler set for a 200 are removed:
+// this response is about no feed.
+func tooManyRequests(c echo.Context, retryAfter time.Duration) error {
+	h := c.Response().Header()
+	for _, k := range []string{"Etag", "Last-Modified", "Content-Encoding", "Content-Length", "Access-Control-Allow-Origin"} {
+		delete(h, k)
+	}
+	secs := max(1, int(math.Ceil(retryAfter.Seconds())))
+	h.Set("Retry-After", strconv.Itoa(secs))
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h["X-Content-Type-Options"] = hvNosniff
+	c.Response().WriteHeader(http.StatusTooManyRequests)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write([]byte("too many full downloads of this feed; retry after " + strconv.Itoa(secs) +
+			" seconds, or send If-None-Match to be answered 304 at any time\n"))
+	}
+	return nil
+}
+
+// movedPermanently answers 301 to location, for a URL spelt otherwise
+// than its canonical form.
+func movedPermanently(c echo.Context, location string) error {
+	return c.Redirect(http.StatusMovedPermanently, location)
+}
+
+// seeOther answers 303 to location, for a request that did its work
+// (the preview sign-in) and sends the browser on.
+func seeOther(c echo.Context, location string) error {
+	return c.Redirect(http.StatusSeeOther, location)
+}
