@@ -170,11 +170,17 @@ type testServer struct {
 
 func newTestServer(t *testing.T, fsys fstest.MapFS) *testServer {
 	t.Helper()
+	return newTestServerCache(t, fsys, feed.NewCache(64<<20))
+}
+
+// newTestServerCache is newTestServer with the feed cache given.
+func newTestServerCache(t *testing.T, fsys fstest.MapFS, feeds *feed.Cache) *testServer {
+	t.Helper()
 	live, err := content.NewLive(fsys, content.LiveOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{t: t, fsys: fsys, live: live, feeds: feed.NewCache(64 << 20), clock: &clock{t: testNow}, logs: &bytes.Buffer{}}
+	ts := &testServer{t: t, fsys: fsys, live: live, feeds: feeds, clock: &clock{t: testNow}, logs: &bytes.Buffer{}}
 	ts.e, err = New(Deps{
 		Content: live,
 		Feeds:   ts.feeds,
