@@ -1,0 +1,49 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/labstack/echo/v4"
+)
+
+// An error answers with the status it carries, through any wrapping;
+// Echo's client errors keep theirs; anything else is a 500.
+func TestErrorStatus(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want int
+	}{
+		{errNotFound, http.StatusNotFound},
+		{fmt.Errorf("issue 12: %w", errNotFound), http.StatusNotFound},
+		{badRequest("days must be a positive whole number"), http.StatusBadRequest},
+		{fmt.Errorf("audience: %w", withStatus(http.StatusRequestEntityTooLarge, errors.New("body"))), http.StatusRequestEntityTooLarge},
+		{echo.ErrMethodNotAllowed, http.StatusMethodNotAllowed},
+		{echo.ErrNotFound, http.StatusNotFound},
+		{echo.NewHTTPError(http.StatusBadGateway), http.StatusInternalServerError}, // only Echo's 4xx are kept
+		{errors.New("disk full"), http.StatusInternalServerError},
+		{fmt.Errorf("render: %w", errors.New("template")), http.StatusInternalServerError},
+	} {
+		if got := errorStatus(c.err); got != c.want {
+			t.Errorf("errorStatus(%v) = %d, want %d", c.err, got, c.want)
+		}
+	}
+	if !errors.Is(fmt.Errorf("x: %w", errNotFound), errNotFound) {
+		t.Error("a wrapped errNotFound is not errNotFound")
+	}
+}
+
+// The 400 of a malformed parameter shows the status's own text, never
+// the cause, and is not stored.
+func TestErrorResponsesShowStatusText(t *testing.T) {
+	ts := newServerWith(t, func(d *Deps) { d.PreviewToken = testToken })
+	rec := ts.get("/preview/audience.json?days=-1", http.StatusBadRequest, "Authorization", "Bearer "+testToken)
+	if got := rec.Body.String(); got != "Bad Request\n" {
+		t.Errorf("400 body %q", got)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("400 Cache-Control %q", cc)
+	}
+}
