@@ -1,11 +1,15 @@
 // Package handlers is the HTTP face of morningpost: every public URL, its
 // pages, feeds and headers.
 //
-// New builds the whole server from its dependencies; routes.go lists every
-// URL in one place. Handlers are thin and share one rhythm: take the
-// snapshot of what is public now, look up what the URL names, fill a typed
-// page (or fetch the cached feed), and write it. They return errors; one
-// error handler turns them into status codes, and only 5xx are logged.
+// New builds the handler of every route from its dependencies; NewServer
+// builds the same with Serve and Shutdown, which run it on a listener
+// with the fast path for the subscription feeds in front (serve.go).
+// routes.go lists every URL in one place. Handlers are thin and share one
+// rhythm: take the snapshot of what is public now, look up what the URL
+// names, fill a typed page (or fetch the cached feed), and write it. They
+// return errors; errorStatus (errors.go) decides their status and
+// handleError writes them, logging only 5xx. The responses that are not
+// errors and not a 200 are written in respond.go.
 //
 // Everything readers see is built from a content.Snapshot taken per request
 // from Deps.Now, so drafts never leak and a scheduled issue appears at its
