@@ -222,7 +222,10 @@ func TestArchiveThunderingHerd(t *testing.T) {
 	ts := newTestServer(t, archiveFixture(t, 100))
 	ts.clock.Set(archiveLast.Add(36 * time.Hour))
 	var paths []string
-	for _, spec := range feed.Specs() {
+	// One spec of each kind (every feed, the issues, a section): the
+	// other sections are rendered by the same code, and each document is
+	// rendered with its compressed forms, the test's cost.
+	for _, spec := range feed.Specs()[:3] {
 		for _, f := range feed.Formats {
 			paths = append(paths, spec.Path(f), spec.ArchivePath(feed.Period{Year: 2026, Month: time.November}, f))
 		}
