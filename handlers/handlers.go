@@ -51,7 +51,8 @@ type Deps struct {
 	// pages) to requests that present it. Empty: those pages answer 404.
 	PreviewToken string
 	// Done, when closed, ends long-lived responses (the preview's event
-	// stream), which a graceful shutdown would otherwise wait for.
+	// stream), which a graceful shutdown would otherwise wait for. A
+	// Server's Shutdown ends them itself; Done is for New's handler.
 	Done <-chan struct{}
 	// RateLimit is how many full (200) responses of one feed a client
 	// may fetch per hour (ratelimit.go); 0 switches abuse control off.

@@ -140,37 +140,27 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		pinged()
 	}()
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	ln, msrv, err := listen(cfg, metrics, log)
 	if err != nil {
-		return err
-	}
-	msrv, err := serveMetrics(cfg, metrics, log)
-	if err != nil {
-		ln.Close()
 		return err
 	}
 	if msrv != nil {
 		defer msrv.Close()
 	}
 	watchContent(ctx, cfg.content, live, log)
-
-	c := live.Content()
-	log.Info("serving", "addr", ln.Addr().String(), "url", c.Site.URL("/"), "content", contentName(cfg.content), "version", c.Version, "issues", len(c.Issues))
-	errc := make(chan error, 1)
-	go func() { errc <- h.Serve(ln) }()
-	if cfg.ready != nil {
-		cfg.ready(ln.Addr().String())
-	}
+	served := startServing(cfg, h, ln, live, log)
 	select {
-	case err := <-errc:
+	case err := <-served:
 		return err
 	case <-ctx.Done():
 	}
+
+	// Stopping, in order.
 	if err := shutdown(h, msrv, log); err != nil {
 		return err
 	}
 	stopAudience() // every response is counted: the last minute's counts are written
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	cancel()
@@ -265,6 +255,34 @@ func watchContent(ctx context.Context, dir string, live *content.Live, log *slog
 			log.Error("content watcher stopped; edits need a restart", "error", err)
 		}
 	}()
+}
+
+// listen opens the site's address and, when --metrics-addr is set,
+// serves /metrics on its own.
+func listen(cfg serveConfig, metrics *handlers.Metrics, log *slog.Logger) (net.Listener, *http.Server, error) {
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	msrv, err := serveMetrics(cfg, metrics, log)
+	if err != nil {
+		ln.Close()
+		return nil, nil, err
+	}
+	return ln, msrv, nil
+}
+
+// startServing serves the site on ln; the channel says why serving
+// stopped (http.ErrServerClosed after shutdown).
+func startServing(cfg serveConfig, h *handlers.Server, ln net.Listener, live *content.Live, log *slog.Logger) <-chan error {
+	c := live.Content()
+	log.Info("serving", "addr", ln.Addr().String(), "url", c.Site.URL("/"), "content", contentName(cfg.content), "version", c.Version, "issues", len(c.Issues))
+	served := make(chan error, 1)
+	go func() { served <- h.Serve(ln) }()
+	if cfg.ready != nil {
+		cfg.ready(ln.Addr().String())
+	}
+	return served
 }
 
 // shutdown stops the site's server, letting requests in flight finish
