@@ -112,6 +112,27 @@ type Snapshot struct {
 
 	tagsOnce sync.Once
 	tags     *tagIndex // see Tags
+
+	derived sync.Map // key -> *derivedValue; see Derived
+}
+
+// Derived returns what build makes of the snapshot, made once per key
+// however many ask at the same time, and kept as long as the snapshot:
+// the feed package's index of the documents a snapshot holds, for one.
+// Keys are comparable values of a type private to their package.
+func (s *Snapshot) Derived(key any, build func() any) any {
+	v, ok := s.derived.Load(key)
+	if !ok {
+		v, _ = s.derived.LoadOrStore(key, &derivedValue{})
+	}
+	d := v.(*derivedValue)
+	d.once.Do(func() { d.v = build() })
+	return d.v
+}
+
+type derivedValue struct {
+	once sync.Once
+	v    any
 }
 
 // At returns the snapshot of what is public at now. Snapshots are built

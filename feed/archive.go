@@ -8,8 +8,6 @@ import (
 	"hash"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/morningpost/morningpost/content"
@@ -102,7 +100,7 @@ func Archives(snap *content.Snapshot, s Spec) []Archive {
 	if !s.Valid() {
 		return nil
 	}
-	fi := newIndex(snap).feeds[specSlot(s)]
+	fi := indexOf(snap).feeds[specSlot(s)]
 	out := make([]Archive, len(fi.periods))
 	for i, p := range fi.periods {
 		out[i] = Archive{Period: p.period, Entries: p.entries, Closed: i > 0}
@@ -117,7 +115,7 @@ func BuildArchive(snap *content.Snapshot, s Spec, p Period) (*Doc, error) {
 	if !s.Valid() {
 		return nil, fmt.Errorf("feed: no feed %v", s)
 	}
-	fi := newIndex(snap).feeds[specSlot(s)]
+	fi := indexOf(snap).feeds[specSlot(s)]
 	i, ok := fi.byPeriod[p]
 	if !ok {
 		return nil, fmt.Errorf("%w: %s", ErrNoArchive, s.ArchivePath(p, Atom))
@@ -214,16 +212,18 @@ func entryCount(iss *content.Issue, s Spec) int {
 
 // index is what the cache needs to know about a snapshot's feeds: their
 // archive periods, which issues make each document, and a key for each
-// document that changes exactly when its bytes may change. Keys are
-// made of the issues' versions (hashes of their files), not of the
-// content version, so that editing one issue re-renders only the
-// documents that hold it.
+// document that changes exactly when its entries may change. Keys are
+// made of what the entries are made of (issueName: the issues'
+// versions, which articles they hold, their dates), not of the content
+// version, so that editing one issue re-renders only the documents that
+// hold it, and a preview snapshot's document, which holds draft
+// articles, never has the key of a public one.
 type index struct {
 	feeds []*feedIndex // by specSlot
 }
 
 type feedIndex struct {
-	subKeys  [3]string // subscription feed, by format slot
+	subKey   string // of the subscription feed
 	periods  []*periodIndex
 	byPeriod map[Period]int
 }
@@ -232,7 +232,16 @@ type periodIndex struct {
 	period  Period
 	issues  []*content.Issue // issues with entries in the period, feed order
 	entries int
-	keys    [3]string // by format slot
+	key     string
+}
+
+// indexKey is the key of a snapshot's index among its Derived values.
+type indexKey struct{}
+
+// indexOf is the index of snap, built once per snapshot by the first
+// request that needs it; it lives as long as the snapshot.
+func indexOf(snap *content.Snapshot) *index {
+	return snap.Derived(indexKey{}, func() any { return newIndex(snap) }).(*index)
 }
 
 // specSlot numbers the feeds of Specs: articles, issues, then sections.
@@ -306,7 +315,7 @@ func newIndex(snap *content.Snapshot) *index {
 		if len(fi.periods) > 0 {
 			newest = fi.periods[0].period.String()
 		}
-		fi.subKeys = keys(sub, common, s.String(), "feed", newest)
+		fi.subKey = key(sub, common, s.String(), "feed", newest)
 		for i, pi := range fi.periods {
 			var prev, next string
 			if i+1 < len(fi.periods) {
@@ -315,7 +324,7 @@ func newIndex(snap *content.Snapshot) *index {
 			if i > 0 {
 				next = fi.periods[i-1].period.String()
 			}
-			pi.keys = keys(hashes[i], common, s.String(), "archive", pi.period.String(), prev, next)
+			pi.key = key(hashes[i], common, s.String(), "archive", pi.period.String(), prev, next)
 		}
 		ix.feeds = append(ix.feeds, fi)
 	}
@@ -323,79 +332,38 @@ func newIndex(snap *content.Snapshot) *index {
 }
 
 // commonKey is everything a document's bytes depend on besides its
-// issues. A preview snapshot never shares a key with a public one.
+// entries.
 func commonKey(snap *content.Snapshot) string {
 	site := snap.Site
-	return strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String(), strconv.FormatBool(strings.HasPrefix(snap.Key, content.PreviewKeyPrefix)), strings.Join(site.WebSubHubs, " ")}, "\x00")
+	return strings.Join([]string{GeneratorVersion, site.Version, site.BaseURL.String(), strings.Join(site.WebSubHubs, " ")}, "\x00")
 }
 
 // issueName is what an issue's entries are made of, for document keys:
-// its number, the version of its files and the times its entries are
-// dated, which come from the record as well as the files.
+// its number, the version of its files, which of its articles it holds
+// (a snapshot's copy of an issue leaves draft articles out, a preview's
+// keeps them, with the same files) and the times its entries are dated,
+// which come from the record as well as the files.
 func issueName(iss *content.Issue) []byte {
 	b := strconv.AppendInt(nil, int64(iss.Number), 10)
 	b = append(b, "\x00"+iss.Version+"\x00"...)
 	b = strconv.AppendInt(b, iss.Anchor().Unix(), 10)
 	for _, a := range iss.Articles {
 		b = append(b, ' ')
+		b = append(b, a.Key...)
+		b = append(b, '@')
 		b = strconv.AppendInt(b, a.Published().Unix(), 10)
 	}
 	return append(b, 0)
 }
 
-// keys finishes a document's hash with what names it, one key per format.
-func keys(h hash.Hash, parts ...string) [3]string {
+// key finishes a document's hash with what names it: the key of the
+// document in every format.
+func key(h hash.Hash, parts ...string) string {
 	for _, p := range parts {
 		_, _ = h.Write([]byte(p))
 		_, _ = h.Write([]byte{0})
 	}
-	sum := hex.EncodeToString(h.Sum(nil))[:32]
-	var out [3]string
-	for _, f := range Formats {
-		out[formatSlot(f)] = sum + "." + string(f)
-	}
-	return out
-}
-
-// indexes keeps the index of the last few snapshots: one is built per
-// publication step or content change, by the first request that needs
-// it; concurrent requests wait for that one.
-type indexes struct {
-	last   atomic.Pointer[indexed] // the newest built, for the hot path
-	mu     sync.Mutex
-	recent []*indexed // newest last
-}
-
-type indexed struct {
-	snap *content.Snapshot
-	ix   *index // set before done is closed
-	done chan struct{}
-}
-
-const keptIndexes = 4
-
-func (c *indexes) get(snap *content.Snapshot) *index {
-	if e := c.last.Load(); e != nil && e.snap == snap {
-		return e.ix
-	}
-	c.mu.Lock()
-	for _, e := range c.recent {
-		if e.snap == snap {
-			c.mu.Unlock()
-			<-e.done
-			return e.ix
-		}
-	}
-	e := &indexed{snap: snap, done: make(chan struct{})}
-	if len(c.recent) == keptIndexes {
-		c.recent = append(c.recent[:0:0], c.recent[1:]...)
-	}
-	c.recent = append(c.recent, e)
-	c.mu.Unlock()
-	e.ix = newIndex(snap)
-	close(e.done)
-	c.last.Store(e)
-	return e.ix
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // GetArchive returns the archive of feed s for period p in format f,
@@ -405,15 +373,14 @@ func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (
 	if !s.Valid() || !f.Valid() {
 		return nil, Archive{}, fmt.Errorf("feed: no feed %v in format %q", s, f)
 	}
-	fi := c.ix.get(snap).feeds[specSlot(s)]
+	fi := indexOf(snap).feeds[specSlot(s)]
 	i, ok := fi.byPeriod[p]
 	if !ok {
 		return nil, Archive{}, fmt.Errorf("%w: %s", ErrNoArchive, s.ArchivePath(p, f))
 	}
 	pi := fi.periods[i]
 	info := Archive{Period: p, Entries: pi.entries, Closed: i > 0}
-	key := pi.keys[formatSlot(f)]
-	r, err := c.get(key, f, func() (*Doc, string) { return fi.buildArchive(snap, s, i), s.ArchivePath(p, f) })
+	r, err := c.document(pi.key, docPath(snap, s.archiveBase(p)), true, snap.Site, f, func() *Doc { return fi.buildArchive(snap, s, i) })
 	if err != nil {
 		return nil, Archive{}, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
 	}

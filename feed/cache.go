@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,26 +17,89 @@ import (
 	"github.com/morningpost/morningpost/content"
 )
 
-// Response is one rendered feed: its bytes in each content coding, made
-// once at render time, so serving a feed is writing bytes.
+// Response is one rendered document (a feed in one format, a page, a
+// picture): its bytes in each content coding, made once, and the values
+// of its headers, prepared once, so serving it is writing bytes.
 type Response struct {
 	ContentType string
 	// Link is the Link header of a feed naming WebSub hubs, else "".
 	Link string
 	// LastModified is the newest change of any entry in the feed (its
-	// entries' Modified times), for Last-Modified; zero for a feed with
-	// no entries.
+	// entries' Modified times), or the Stamps' date; zero for a document
+	// with no date.
 	LastModified time.Time
 	Identity     Body
-	Gzip         Body
+	Gzip         Body // empty when the response is not compressed
 	Brotli       Body
+	// Header holds the response's header values, made by Prepare.
+	Header Header
 }
 
-// Body is a feed's bytes in one content coding, with a strong ETag of
+// Body is a response's bytes in one content coding, with a strong ETag of
 // those bytes.
 type Body struct {
 	Bytes []byte
-	ETag  string // `"` + 20 hex digits of SHA-256 + `"`
+	ETag  string // `"` + 20 hex digits of SHA-256 + `"`, unless made elsewhere
+	// The values of Etag, Content-Length and Content-Encoding (nil for
+	// identity) for these bytes, made by Prepare.
+	ETagValue, LengthValue, EncodingValue []string
+}
+
+// Header are the header values of a response, made once by Prepare so
+// that writing them allocates nothing. They are shared by every request:
+// never modify them.
+type Header struct {
+	ContentType  []string
+	LastModified []string // nil when the response has no date
+	Link         []string // nil when it names no hub
+	// CacheControl is the Cache-Control of a feed whose max-age is the
+	// site's cache_max_age; nil when the response has no default.
+	CacheControl []string
+	// Fields are the headers of a page (HTML, OPML, sitemap, picture)
+	// besides the above: its Content-Security-Policy and the like; nil
+	// for feeds.
+	Fields http.Header
+}
+
+var (
+	hvGzip   = []string{"gzip"}
+	hvBrotli = []string{"br"}
+)
+
+// Prepare makes r's header values; fields are a page's further headers
+// (nil for a feed), cacheControl its default Cache-Control ("" for none).
+// Call it once, before r is shared.
+func (r *Response) Prepare(fields http.Header, cacheControl string) {
+	r.Header = Header{ContentType: []string{r.ContentType}, Fields: fields}
+	if !r.LastModified.IsZero() {
+		r.Header.LastModified = []string{r.LastModified.UTC().Format(http.TimeFormat)}
+	}
+	if r.Link != "" {
+		r.Header.Link = []string{r.Link}
+	}
+	if cacheControl != "" {
+		r.Header.CacheControl = []string{cacheControl}
+	}
+	for _, b := range []*Body{&r.Identity, &r.Gzip, &r.Brotli} {
+		if b.Bytes != nil {
+			b.ETagValue = []string{b.ETag}
+			b.LengthValue = []string{strconv.Itoa(len(b.Bytes))}
+		}
+	}
+	if r.Gzip.Bytes != nil {
+		r.Gzip.EncodingValue = hvGzip
+	}
+	if r.Brotli.Bytes != nil {
+		r.Brotli.EncodingValue = hvBrotli
+	}
+}
+
+// CacheControl is the Cache-Control value of a public response that
+// caches may keep for maxAgeSecs seconds.
+func CacheControl(site *content.Site, maxAgeSecs int) string {
+	return "public, max-age=" + strconv.Itoa(maxAgeSecs) +
+		", stale-while-revalidate=" + strconv.Itoa(int(site.StaleWhileRevalidate/time.Second)) +
+		", stale-if-error=" + strconv.Itoa(int(site.StaleIfError/time.Second))
 }
 
 // Size is the number of bytes the response holds.
@@ -76,57 +142,87 @@ func Compressed(contentType string, b []byte) (*Response, error) {
 	}, nil
 }
 
+// IdentityResponse is a response of bytes b made elsewhere without its
+// compressed forms, as a cache made by NewIdentityCache holds them.
+func IdentityResponse(contentType string, b []byte) *Response {
+	return &Response{ContentType: contentType, Identity: body(b)}
+}
+
 func body(b []byte) Body {
 	sum := sha256.Sum256(b)
 	return Body{Bytes: b, ETag: `"` + hex.EncodeToString(sum[:])[:20] + `"`}
 }
 
-// Cache holds rendered feeds, keyed by snapshot key, feed and format, so
-// that each feed is rendered once per content change.
+// Cache is the render cache: every document the server makes from its
+// content (feeds, archives, pages, pictures, the sources feed) is made
+// once per change of what it is made of, and kept here.
 //
-// The key space is bounded: a key is a hash of what a document is made
-// of (a valid Spec and Format, an archive period, the versions of its
-// issues), never of anything a request sends. Concurrent
-// misses of one key are coalesced into one render. Entries expire when
-// unused for a while (an old snapshot's entries are never asked for
-// again); hot entries are kept alive. The total size of cached responses
-// is held under a byte budget by evicting the least recently used.
+// An entry is keyed by what its document is made of (see index), never
+// by anything a request sends, so the key space is bounded, and a key
+// names one set of entries: a preview snapshot's document never shares
+// an entry with a public one. A feed's entry is its document, built
+// once, with its rendering in each format made when first asked for,
+// compressed and with its headers prepared. Concurrent misses of one
+// key are coalesced into one build, and of one format into one render.
+//
+// go-cache is the store; what it holds is bounded by one policy: the
+// bytes of every entry (responses in every coding, documents kept for
+// their next format, values) stay under a budget, by CLOCK (second
+// chance): a hit sets the entry's reference bit, and an insert over
+// budget moves a hand around the entries, clearing bits, until it finds
+// one unreferenced since the hand last passed, which it evicts. Hits
+// take no lock but go-cache's read lock; an insert costs O(1) amortised.
 type Cache struct {
 	// identity is set for a cache whose responses hold only their
 	// identity bytes (see NewIdentityCache).
 	identity bool
-	store    *gocache.Cache
+	store    *gocache.Cache // key -> *entry
 	group    singleflight.Group
 	budget   int64
-	now      func() time.Time
-	ix       indexes // document keys and archive periods of recent snapshots
-	stamps   Stamps  // nil: Last-Modified is the newest change of the entries
+	stamps   Stamps // nil: Last-Modified is the newest change of the entries
 
 	mu      sync.Mutex
-	current map[string]string // document path -> key of its newest rendering
+	ring    []*entry          // the clock: every entry held, in no particular order
+	hand    int               // the next entry of ring the clock looks at
+	bytes   int64             // bytes of the entries of ring
+	current map[string]*entry // document path -> the entry of its newest version
 
 	hits, misses, renders, evictions atomic.Uint64
 	renderNanos                      atomic.Int64
+}
+
+// entry is one document: a feed with its renderings, or a value made
+// elsewhere (a page's response, a picture).
+type entry struct {
+	key, path string
+	ref       atomic.Bool // used since the clock's hand last passed
+
+	// slot is the entry's index in Cache.ring, -1 once it left the
+	// cache; size is the bytes it holds. Both are guarded by Cache.mu.
+	slot int
+	size int64
+
+	// A feed: its document, kept until every format is rendered, and
+	// its renderings, by format slot. mu serialises the renderings.
+	mu    sync.Mutex
+	doc   *Doc
+	site  *content.Site
+	stamp bool // date renderings by the Stamps
+	out   [3]atomic.Pointer[Response]
+
+	val any // a value entry's
 }
 
 // CacheStats are counters for metrics.
 type CacheStats struct {
 	Hits      uint64 // Gets answered from the cache
 	Misses    uint64 // Gets that waited for a render (their own or a concurrent one)
-	Renders   uint64 // feeds rendered
-	Evictions uint64 // responses dropped to stay within the byte budget
-	// RenderTime is the time spent rendering and compressing feeds.
+	Renders   uint64 // documents rendered: feeds per format, pages, pictures
+	Evictions uint64 // entries dropped to stay within the byte budget
+	// RenderTime is the time spent building, rendering and compressing.
 	RenderTime time.Duration
 	Bytes      int64 // bytes held now
-	Entries    int   // responses held now
-}
-
-// cacheTTL is how long an unused response stays cached.
-const cacheTTL = 10 * time.Minute
-
-type cached struct {
-	resp *Response
-	used atomic.Int64 // last use, UnixNano, for eviction
+	Entries    int   // entries held now: documents, pages, pictures
 }
 
 // Stamps records when the bytes of each document last changed, so that
@@ -139,19 +235,18 @@ type Stamps interface {
 	Modified(path, etag string, floor time.Time) time.Time
 }
 
-// UseStamps makes the cache date every rendering by st. Call it before
-// the cache is used.
+// UseStamps makes the cache date every feed rendering by st. Call it
+// before the cache is used.
 func (c *Cache) UseStamps(st Stamps) { c.stamps = st }
 
-// NewCache returns a cache holding at most maxBytes of responses (all
-// encodings counted). A response larger than the whole budget is served
-// but not kept.
+// NewCache returns a cache holding at most maxBytes (every coding of
+// every response counted). A document larger than the whole budget is
+// served but not kept.
 func NewCache(maxBytes int64) *Cache {
 	return &Cache{
-		store:   gocache.New(cacheTTL, time.Minute),
+		store:   gocache.New(gocache.NoExpiration, 0), // no janitor: the clock evicts
 		budget:  maxBytes,
-		now:     time.Now,
-		current: map[string]string{},
+		current: map[string]*entry{},
 	}
 }
 
@@ -172,10 +267,19 @@ func NewIdentityCache(maxBytes int64) *Cache {
 // NewIdentityCache).
 func (c *Cache) Identity() bool { return c.identity }
 
-// IdentityResponse is a response of bytes b made elsewhere without its
-// compressed forms, as a cache made by NewIdentityCache holds them.
-func IdentityResponse(contentType string, b []byte) *Response {
-	return &Response{ContentType: contentType, Identity: body(b)}
+// NewPage is the response of a page's bytes b (HTML, OPML, a sitemap),
+// compressed unless the cache holds identity bytes only, with its
+// headers prepared: fields besides those of every response.
+func (c *Cache) NewPage(contentType string, b []byte, fields http.Header) (*Response, error) {
+	r := IdentityResponse(contentType, b)
+	if !c.identity {
+		var err error
+		if r, err = Compressed(contentType, b); err != nil {
+			return nil, err
+		}
+	}
+	r.Prepare(fields, "")
+	return r, nil
 }
 
 // Get returns feed s of snap in format f, rendering it if it is not cached.
@@ -183,68 +287,99 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	if !s.Valid() || !f.Valid() {
 		return nil, fmt.Errorf("feed: no feed %v in format %q", s, f)
 	}
-	// The key names what the feed is made of (see index), so a feed
-	// whose issues did not change keeps its response across reloads.
 	var key string
 	if s.Kind == TagFeed {
-		key = tagKeys(snap, s)[formatSlot(f)]
+		key = tagKey(snap, s)
 	} else {
-		key = c.ix.get(snap).feeds[specSlot(s)].subKeys[formatSlot(f)]
+		key = indexOf(snap).feeds[specSlot(s)].subKey
 	}
-	r, err := c.get(key, f, func() (*Doc, string) { return Build(snap, s), s.Path(f) })
+	r, err := c.document(key, docPath(snap, s.base()), true, snap.Site, f, func() *Doc { return Build(snap, s) })
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
 	}
 	return r, nil
 }
 
-// get returns the response cached under key, or builds and renders it
-// in format f, once however many ask at the same time; build gives the
-// document and its path. The only errors are render errors.
+// docPath is the path a document of snap is cached and stamped under:
+// base, or "" for a preview snapshot's, which is neither the newest
+// version of a public document nor ever stamped.
+func docPath(snap *content.Snapshot, base string) string {
+	if strings.HasPrefix(snap.Key, content.PreviewKeyPrefix) {
+		return ""
+	}
+	return base
+}
+
+// document returns the rendering in format f of the document cached
+// under key, whose path is base (the document's URL path without the
+// format's extension, "" for none); build makes the document on a miss.
+// Its renderings are dated by the cache's Stamps when stamp is set and
+// base is not "".
 //
-// A path keeps only its newest rendering: bytes that come back (an edit
+// A path keeps only its newest version: bytes that come back (an edit
 // undone) are rendered and stamped again, so their Last-Modified is
 // later than that of the bytes they replace, never the older one they
 // had before.
-func (c *Cache) get(key string, f Format, build func() (*Doc, string)) (*Response, error) {
-	if r := c.lookup(key); r != nil {
-		c.hits.Add(1)
-		return r, nil
-	}
-	c.misses.Add(1)
-	v, err, _ := c.group.Do(key, func() (any, error) {
-		if r := c.lookup(key); r != nil { // rendered while we queued
+func (c *Cache) document(key, base string, stamp bool, site *content.Site, f Format, build func() *Doc) (*Response, error) {
+	slot := formatSlot(f)
+	e := c.lookup(key)
+	if e != nil {
+		if r := e.out[slot].Load(); r != nil {
+			c.hits.Add(1)
 			return r, nil
 		}
-		start := time.Now()
-		d, path := build()
-		r, err := c.render(d, f)
-		c.renderNanos.Add(int64(time.Since(start)))
-		if err != nil {
-			return nil, err
-		}
-		if c.stamps != nil {
-			r.LastModified = c.stamps.Modified(path, r.Identity.ETag, r.LastModified)
-		}
-		c.renders.Add(1)
-		c.mu.Lock()
-		if old, ok := c.current[path]; ok && old != key {
-			c.store.Delete(old)
-		}
-		c.current[path] = key
-		c.mu.Unlock()
-		c.insert(key, r)
+	}
+	c.misses.Add(1)
+	if e == nil {
+		v, _, _ := c.group.Do(key, func() (any, error) {
+			if e := c.lookup(key); e != nil { // made while we queued
+				return e, nil
+			}
+			start := time.Now()
+			d := build()
+			c.renderNanos.Add(int64(time.Since(start)))
+			e := &entry{key: key, path: base, doc: d, site: site, stamp: stamp && base != ""}
+			c.insert(e, d.size())
+			return e, nil
+		})
+		e = v.(*entry)
+	}
+	return c.render(e, f)
+}
+
+// render returns e's rendering in format f, making it if it is not made
+// yet, once however many ask at the same time.
+func (c *Cache) render(e *entry, f Format) (*Response, error) {
+	slot := formatSlot(f)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.out[slot].Load(); r != nil {
 		return r, nil
-	})
+	}
+	start := time.Now()
+	r, err := c.renderDoc(e.doc, f)
+	c.renderNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		return nil, err
 	}
-	return v.(*Response), nil
+	if c.stamps != nil && e.stamp {
+		r.LastModified = c.stamps.Modified(e.path+"."+string(f), r.Identity.ETag, r.LastModified)
+	}
+	r.Prepare(nil, CacheControl(e.site, int(e.site.CacheMaxAge/time.Second)))
+	c.renders.Add(1)
+	e.out[slot].Store(r)
+	grow := r.Size()
+	if e.out[0].Load() != nil && e.out[1].Load() != nil && e.out[2].Load() != nil {
+		grow -= e.doc.size() // every format is made: the document is no longer needed
+		e.doc = nil
+	}
+	c.grow(e, grow)
+	return r, nil
 }
 
-// render renders d in format f, compressed unless the cache holds
+// renderDoc renders d in format f, compressed unless the cache holds
 // identity bytes only.
-func (c *Cache) render(d *Doc, f Format) (*Response, error) {
+func (c *Cache) renderDoc(d *Doc, f Format) (*Response, error) {
 	if !c.identity {
 		return NewResponse(d, f)
 	}
@@ -254,51 +389,145 @@ func (c *Cache) render(d *Doc, f Format) (*Response, error) {
 	}
 	r := IdentityResponse(f.ContentType(), b)
 	r.LastModified = d.Feed.Updated
+	r.Link = d.Link(f)
 	return r, nil
 }
 
-func (c *Cache) lookup(key string) *Response {
-	v, exp, ok := c.store.GetWithExpiration(key)
+// Response returns the response cached under key, or makes it with
+// make, once however many ask at the same time. path names the document
+// whose newest version it is ("" for none): caching it drops the
+// response of path's previous key. Keys are of the caller's making and
+// must name what the response is made of; they never meet the keys of
+// feeds, which are hashes.
+func (c *Cache) Response(key, path string, make func() (*Response, error)) (*Response, error) {
+	v, err := c.Value(key, path, func() (any, int64, error) {
+		r, err := make()
+		if err != nil {
+			return nil, 0, err
+		}
+		return r, r.Size(), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Response), nil
+}
+
+// Value is Response for any value: make returns it and the bytes it
+// holds.
+func (c *Cache) Value(key, path string, make func() (v any, size int64, err error)) (any, error) {
+	key = "\x00" + key // never a feed's key
+	if e := c.lookup(key); e != nil {
+		c.hits.Add(1)
+		return e.val, nil
+	}
+	c.misses.Add(1)
+	v, err, _ := c.group.Do(key, func() (any, error) {
+		if e := c.lookup(key); e != nil {
+			return e, nil
+		}
+		start := time.Now()
+		val, size, err := make()
+		c.renderNanos.Add(int64(time.Since(start)))
+		if err != nil {
+			return nil, err
+		}
+		c.renders.Add(1)
+		e := &entry{key: key, path: path, val: val}
+		c.insert(e, size)
+		return e, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*entry).val, nil
+}
+
+// lookup returns the entry under key, marking it used.
+func (c *Cache) lookup(key string) *entry {
+	v, ok := c.store.Get(key)
 	if !ok {
 		return nil
 	}
-	e := v.(*cached)
-	now := c.now()
-	e.used.Store(now.UnixNano())
-	// Keep a response in use alive: renew its expiry once half has passed.
-	if !exp.IsZero() && exp.Sub(now) < cacheTTL/2 {
-		c.store.SetDefault(key, e)
+	e := v.(*entry)
+	if !e.ref.Load() { // a store only when it changes: hits share the line
+		e.ref.Store(true)
 	}
-	return e.resp
+	return e
 }
 
-// insert stores r and evicts the least recently used responses while the
-// cache is over budget. Renders are rare (once per feed per content
-// change) and the key space small, so scanning every entry is cheap.
-func (c *Cache) insert(key string, r *Response) {
-	size := r.Size()
+// insert adds e, holding size bytes, and replaces the entry of e's path.
+func (c *Cache) insert(e *entry, size int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.path != "" {
+		if old := c.current[e.path]; old != nil {
+			c.remove(old)
+		}
+	}
 	if size > c.budget {
+		e.slot = -1 // served, not kept
 		return
 	}
-	e := &cached{resp: r}
-	e.used.Store(c.now().UnixNano())
-	c.store.SetDefault(key, e)
-	for {
-		items := c.store.Items()
-		var total int64
-		oldest, oldestUsed := "", int64(0)
-		for k, it := range items {
-			ce := it.Object.(*cached)
-			total += ce.resp.Size()
-			if u := ce.used.Load(); k != key && (oldest == "" || u < oldestUsed || u == oldestUsed && k < oldest) {
-				oldest, oldestUsed = k, u
-			}
+	e.slot, e.size = len(c.ring), size
+	c.ring = append(c.ring, e)
+	c.bytes += size
+	c.store.Set(e.key, e, gocache.NoExpiration)
+	if e.path != "" {
+		c.current[e.path] = e
+	}
+	c.evict(e)
+}
+
+// grow counts n more bytes held by e, which a new rendering adds.
+func (c *Cache) grow(e *entry, n int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.slot < 0 {
+		return // no longer (or never) held
+	}
+	e.size += n
+	c.bytes += n
+	if e.size > c.budget {
+		c.remove(e)
+		return
+	}
+	c.evict(e)
+}
+
+// evict runs the clock while the cache is over budget, sparing keep.
+// Every step either clears a reference bit, which a hit set, or evicts:
+// the work is O(1) amortised per insert.
+func (c *Cache) evict(keep *entry) {
+	for c.bytes > c.budget && len(c.ring) > 1 {
+		if c.hand >= len(c.ring) {
+			c.hand = 0
 		}
-		if total <= c.budget || oldest == "" {
-			return
+		e := c.ring[c.hand]
+		if e == keep || e.ref.Swap(false) {
+			c.hand++
+			continue
 		}
-		c.store.Delete(oldest)
+		c.remove(e) // moves the last entry into the hand's slot
 		c.evictions.Add(1)
+	}
+}
+
+// remove takes e out of the ring and the store.
+func (c *Cache) remove(e *entry) {
+	if e.slot < 0 {
+		return
+	}
+	last := len(c.ring) - 1
+	moved := c.ring[last]
+	c.ring[e.slot], moved.slot = moved, e.slot
+	c.ring[last] = nil
+	c.ring = c.ring[:last]
+	c.bytes -= e.size
+	e.slot = -1
+	c.store.Delete(e.key)
+	if e.path != "" && c.current[e.path] == e {
+		delete(c.current, e.path)
 	}
 }
 
@@ -311,9 +540,18 @@ func (c *Cache) Stats() CacheStats {
 		Evictions:  c.evictions.Load(),
 		RenderTime: time.Duration(c.renderNanos.Load()),
 	}
-	for _, it := range c.store.Items() {
-		st.Bytes += it.Object.(*cached).resp.Size()
-		st.Entries++
-	}
+	c.mu.Lock()
+	st.Bytes, st.Entries = c.bytes, len(c.ring)
+	c.mu.Unlock()
 	return st
+}
+
+// size estimates the bytes a document holds beyond what its content
+// shares: its entries' texts and what holds them.
+func (d *Doc) size() int64 {
+	n := 1024
+	for _, it := range d.Feed.Items {
+		n += 512 + len(it.Title) + len(it.Description) + len(it.Content) + 2*len(it.Id)
+	}
+	return int64(n)
 }

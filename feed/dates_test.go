@@ -66,16 +66,52 @@ func TestCacheStampsAndUndoneEdits(t *testing.T) {
 	}
 }
 
+// A preview snapshot and a public one hold the same issue folder (the
+// same Version) but not the same articles when one is a draft: their
+// documents are keyed by the entries they hold, so neither order of
+// asking gives one the other's bytes, and no draft reaches a public feed.
 func TestPreviewNeverSharesAPublicEntry(t *testing.T) {
-	c0, err := content.Load(synth(synthOptions{Issues: 3}))
+	files := synth(synthOptions{Issues: 3})
+	draft := ""
+	for name, f := range files {
+		if strings.HasPrefix(name, "issues/3/") && strings.HasSuffix(name, ".md") && name != "issues/3/issue.md" && !strings.HasSuffix(name, "/lead.md") {
+			draft = strings.TrimSuffix(strings.TrimPrefix(name, "issues/3/"), ".md")
+			f.Data = bytes.Replace(f.Data, []byte("---\n"), []byte("---\ndraft: true\n"), 1)
+			break
+		}
+	}
+	c0, err := content.Load(files)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := NewCache(64 << 20)
-	pub, _ := c.Get(c0.At(now), Spec{Kind: Issues}, RSS)
-	pre, _ := c.Get(c0.Preview(), Spec{Kind: Issues}, RSS)
-	if pub == pre || c.Stats().Renders != 2 {
-		t.Errorf("preview and public share a response (renders %d)", c.Stats().Renders)
+	pub, pre := c0.At(now), c0.Preview()
+	if pub.Issue(3) == nil || pub.Issue(3).Version != pre.Issue(3).Version || len(pub.Issue(3).Articles) != len(pre.Issue(3).Articles)-1 {
+		t.Fatalf("the fixture: issue 3 must be public, with one draft article (%q) and the same folder hash", draft)
+	}
+	title := "Issue 3 " + draft + ":"
+	p := Period{2026, time.April}
+	for _, order := range [][]*content.Snapshot{{pub, pre}, {pre, pub}} {
+		c := NewCache(64 << 20)
+		for _, snap := range order {
+			wantDraft := snap == pre
+			for _, s := range []Spec{{Kind: Articles}, {Kind: Issues}} {
+				for _, f := range Formats {
+					r, err := c.Get(snap, s, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					a, _, err := c.GetArchive(snap, s, p, f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, b := range [][]byte{r.Identity.Bytes, a.Identity.Bytes} {
+						if got := bytes.Contains(b, []byte(title)); got != wantDraft {
+							t.Errorf("%s of the %s snapshot, asked after the other: holds the draft %v", s.Path(f), map[bool]string{true: "preview", false: "public"}[wantDraft], got)
+						}
+					}
+				}
+			}
+		}
 	}
 }
 

@@ -1,6 +1,10 @@
 package feed
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
 	"github.com/gorilla/feeds"
 
 	"github.com/morningpost/morningpost/content"
@@ -58,4 +62,23 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 	}
 	d.finish()
 	return d
+}
+
+// GetPlanet returns the combined feed of items in format f, rendering
+// it when the items (or the site) changed since it was last asked for:
+// an unchanged store costs the query that read items.
+func (c *Cache) GetPlanet(site *content.Site, items []upstream.Item, f Format) (*Response, error) {
+	if !f.Valid() {
+		return nil, fmt.Errorf("feed: no sources feed in format %q", f)
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "planet\x00%s\x00%s\x00%s\x00%s\x00", GeneratorVersion, site.Version, site.URL("/"), site.Authority)
+	for _, it := range items {
+		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", it.ID, it.FetchedAt.UnixNano(), it.Updated.UnixNano())
+	}
+	r, err := c.document(hex.EncodeToString(h.Sum(nil))[:32], "/sources/feed", false, site, f, func() *Doc { return Planet(site, items) })
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", SourcesPath(f), err)
+	}
+	return r, nil
 }

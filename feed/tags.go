@@ -12,10 +12,10 @@ import (
 // archives. The slug must be a content.TagSlug.
 func TagSpec(slug string) Spec { return Spec{Kind: TagFeed, Tag: slug} }
 
-// tagKeys names a tag feed's document in each format: the versions of
+// tagKey names a tag feed's document: the versions of
 // the issues its entries come from, and everything else its bytes
 // depend on, as newIndex does for the other feeds.
-func tagKeys(snap *content.Snapshot, s Spec) [3]string {
+func tagKey(snap *content.Snapshot, s Spec) string {
 	limit := snap.Site.FeedLength
 	if limit <= 0 {
 		limit = DefaultFeedLength
@@ -35,5 +35,5 @@ func tagKeys(snap *content.Snapshot, s Spec) [3]string {
 			}
 		}
 	}
-	return keys(h, commonKey(snap), s.String(), "feed")
+	return key(h, commonKey(snap), s.String(), "feed")
 }
