@@ -45,15 +45,14 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("archive %s: %w", spec.ArchivePath(p, f), err)
 		}
-		pf := s.headers.get(resp, snap.Site)
-		cc := pf.cacheControl
+		cc := resp.Header.CacheControl
 		switch secs, capped := maxAge(snap, now); {
 		case info.Closed:
 			cc = archiveCacheControl(snap.Site)
 		case capped:
 			// The open archive gains the next issue when it is published.
-			cc = []string{cacheControl(snap.Site, secs)}
+			cc = []string{feed.CacheControl(snap.Site, secs)}
 		}
-		return s.writeFeed(c, pf, resp.LastModified, cc, c.Request().URL.Path, true)
+		return s.writeFeed(c, resp, cc, c.Request().URL.Path, true)
 	}
 }

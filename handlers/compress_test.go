@@ -70,31 +70,24 @@ func TestPagesCompressed(t *testing.T) {
 // compressedPaths are the documents besides feeds served compressed.
 func compressedPaths() []string { return []string{"/", "/issues", "/feeds", "/feeds.opml"} }
 
-// A page is built once per snapshot, again for a new one, and the cache
-// stays within its byte budget.
-func TestPageCacheBuildsOnce(t *testing.T) {
+// A page is built once per snapshot, through the render cache, and
+// again for a new one.
+func TestPageBuiltOncePerSnapshot(t *testing.T) {
 	ts := newTestServer(t, fixture())
-	c := newPageCache()
-	snap := ts.live.At(testNow)
-	builds := 0
-	build := func(size int64) func() (*preparedFeed, error) {
-		return func() (*preparedFeed, error) { builds++; return &preparedFeed{size: size}, nil }
-	}
+	renders := func() uint64 { return ts.feeds.Stats().Renders }
 	for range 3 {
-		if _, err := c.get(snap, "/", build(100)); err != nil {
-			t.Fatal(err)
-		}
+		ts.get("/", http.StatusOK)
 	}
-	if builds != 1 {
-		t.Errorf("%d builds of one page in one snapshot, want 1", builds)
+	if n := renders(); n != 1 {
+		t.Errorf("%d renders of one page in one snapshot, want 1", n)
 	}
-	if _, err := c.get(ts.live.At(publish87), "/", build(100)); err != nil || builds != 2 {
-		t.Errorf("a new snapshot: %d builds, want 2", builds)
+	entries := ts.feeds.Stats().Entries
+	ts.clock.Set(publish87)
+	ts.get("/", http.StatusOK)
+	if n := renders(); n != 2 {
+		t.Errorf("a new snapshot: %d renders, want 2", n)
 	}
-	for i := range 10 {
-		_, _ = c.get(snap, "/page/"+strconv.Itoa(i), build(maxPageBytes/4))
-		if c.bytes > maxPageBytes {
-			t.Fatalf("%d bytes held, over %d", c.bytes, maxPageBytes)
-		}
+	if n := ts.feeds.Stats().Entries; n != entries {
+		t.Errorf("%d entries after the page's new version, want %d: the old one stays", n, entries)
 	}
 }

@@ -87,13 +87,6 @@ func maxAge(snap *content.Snapshot, now time.Time) (secs int, capped bool) {
 	return int(d / time.Second), capped
 }
 
-// cacheControl is the Cache-Control value of a public response.
-func cacheControl(site *content.Site, maxAgeSecs int) string {
-	return "public, max-age=" + strconv.Itoa(maxAgeSecs) +
-		", stale-while-revalidate=" + strconv.Itoa(int(site.StaleWhileRevalidate/time.Second)) +
-		", stale-if-error=" + strconv.Itoa(int(site.StaleIfError/time.Second))
-}
-
 // acceptEncoding picks the encoding of a response from Accept-Encoding:
 // brotli if accepted, else gzip, else identity. A coding is accepted when
 // it is listed (or "*" is) with a q-value above zero.

@@ -103,14 +103,17 @@ func (s *server) previewEntries(c echo.Context) error {
 	if iss == nil {
 		return errNotFound
 	}
-	views, err := s.preview.entries.get(snap.Key, iss.Number, func() ([]entryView, error) {
+	n := strconv.Itoa(iss.Number)
+	v, err := s.feeds.Value("entries\x00"+snap.Key+"\x00"+n, "entries\x00"+n, func() (any, int64, error) {
 		// An entry depends only on its issue: render from a snapshot of
 		// that issue alone rather than the whole archive's feeds.
-		return s.entryViews(snap.Only(iss.Number), iss)
+		views, err := s.entryViews(snap.Only(iss.Number), iss)
+		return views, entryViewsSize(views), err
 	})
 	if err != nil {
 		return err
 	}
+	views := v.([]entryView)
 	// Statuses change with the clock, not with the content: fill them in
 	// on a copy, from the loaded content where drafts are still marked.
 	views = append([]entryView(nil), views...)
@@ -127,6 +130,15 @@ func (s *server) previewEntries(c echo.Context) error {
 	p.Preview = &PreviewBar{Status: orig.Status(now), Note: whenText(orig.Status(now), orig.PublishAt, now, orig.Path),
 		Links: []PreviewLink{{"Issue preview", "/preview" + iss.URLPath()}}}
 	return s.writePreview(c, "entries", p)
+}
+
+// entryViewsSize estimates the bytes views hold, for the render cache.
+func entryViewsSize(views []entryView) int64 {
+	var n int
+	for _, v := range views {
+		n += 1024 + len(v.RSS) + len(v.Atom) + len(v.JSON) + len(v.Content) + len(v.Summary)
+	}
+	return int64(n)
 }
 
 // entryViews renders every feed entry of issue iss from the preview

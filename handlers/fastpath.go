@@ -209,6 +209,7 @@ type fastConn struct {
 	client netip.Addr // as the limiter counts it
 	state  atomic.Int32
 	out    []byte // the response's headers, reused
+	block  [maxHeaderFields]field
 	vec    [2][]byte
 }
 
@@ -291,48 +292,28 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 		return false // the client is named by X-Forwarded-For: echo's IPExtractor reads it
 	}
 	start := time.Now()
-	p, modified, cc, err := getFeed(s, req.route)
+	r, cc, err := getFeed(s, req.route)
 	if err != nil {
 		return false // the feed handler reports it
 	}
-	b := p.body(acceptEncoding(req.acceptEncoding))
+	b := bodyFor(r, acceptEncoding(req.acceptEncoding))
 	status := http.StatusOK
-	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.etag[0], modified) {
+	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.ETag, r.LastModified) {
 		status = http.StatusNotModified
 	} else if over, _ := s.overLimit(fc.client, req.route.path, req.head); over {
 		return false // the feed handler answers 429
 	}
 
-	// The headers writeFeed sets, in net/http's order: sorted, then Date.
+	// writeFeed's header block, then what net/http adds: Date, and
+	// Connection: close when the client asked.
 	out := fc.out[:0]
 	if status == http.StatusOK {
 		out = append(out, "HTTP/1.1 200 OK\r\n"...)
 	} else {
 		out = append(out, "HTTP/1.1 304 Not Modified\r\n"...)
 	}
-	out = append(out, "Access-Control-Allow-Origin: *\r\nCache-Control: "...)
-	out = append(out, cc[0]...)
-	if status == http.StatusOK {
-		if b.encoding != nil {
-			out = append(out, "\r\nContent-Encoding: "...)
-			out = append(out, b.encoding[0]...)
-		}
-		out = append(out, "\r\nContent-Length: "...)
-		out = append(out, b.length[0]...)
-		out = append(out, "\r\nContent-Type: "...)
-		out = append(out, p.contentType[0]...)
-	}
-	out = append(out, "\r\nEtag: "...)
-	out = append(out, b.etag[0]...)
-	if p.lastModified != nil {
-		out = append(out, "\r\nLast-Modified: "...)
-		out = append(out, p.lastModified[0]...)
-	}
-	if p.link != nil {
-		out = append(out, "\r\nLink: "...)
-		out = append(out, p.link[0]...)
-	}
-	out = append(out, "\r\nVary: Accept-Encoding\r\nX-Content-Type-Options: nosniff\r\nDate: "...)
+	out = appendFields(out, feedHeader(fc.block[:0], r, b, status, cc, hvVaryAcceptEncoding, true))
+	out = append(out, "Date: "...)
 	out = appendDate(out, start)
 	if req.close {
 		out = append(out, "\r\nConnection: close"...)
@@ -342,7 +323,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 
 	var body []byte
 	if status == http.StatusOK && !req.head {
-		body = b.bytes
+		body = b.Bytes
 	}
 	l.served.Add(1)
 	if l.writeTimeout > 0 {
@@ -374,7 +355,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 // getFeed is the feed handler's subscriptionFeed. A panic while
 // rendering is returned as an error: the request then goes to the feed
 // handler, whose guard turns it into a 500 and a log line.
-func getFeed(s *server, r *fastRoute) (p *preparedFeed, modified time.Time, cc []string, err error) {
+func getFeed(s *server, r *fastRoute) (resp *feed.Response, cc []string, err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("panic: %v", v)

@@ -87,13 +87,9 @@ type server struct {
 	log     *slog.Logger
 	version string
 	sources atomic.Pointer[upstream.Store] // nil until the site reads sources
-	planet  planetCache
 
-	tmpl    *templates
-	static  *staticFiles
-	pages   *pageCache
-	images  *imageCache
-	headers *headerCache
+	tmpl   *templates
+	static *staticFiles
 
 	preview *previewDesk // nil when no preview token is configured
 
@@ -130,10 +126,6 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		now:       d.Now,
 		log:       d.Logger,
 		version:   d.Version,
-		planet:    planetCache{last: map[feed.Format]planetEntry{}},
-		pages:     newPageCache(),
-		images:    newImageCache(),
-		headers:   newHeaderCache(),
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
 		store:     d.Store,

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"net/http"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 
@@ -41,7 +40,7 @@ func (s *server) image(c echo.Context) error {
 	if !public && !preview {
 		return errNotFound
 	}
-	r, err := s.images.get(img)
+	r, err := s.picture(img)
 	if errors.Is(err, content.ErrImageChanged) || errors.Is(err, fs.ErrNotExist) {
 		return errNotFound // changed or gone since the load: the reload brings the new URL
 	}
@@ -55,42 +54,23 @@ func (s *server) image(c echo.Context) error {
 	return writeRendered(c, r, cc)
 }
 
-// imageCache keeps the bytes of the pictures being served, by content
-// hash, within maxImageBytes; when full it is emptied and refills with
-// the pictures asked for next.
-type imageCache struct {
-	mu    sync.Mutex
-	bytes int
-	m     map[string]*rendered
-}
-
-const maxImageBytes = 32 << 20
-
-func newImageCache() *imageCache { return &imageCache{m: map[string]*rendered{}} }
-
-func (c *imageCache) get(img *content.Image) (*rendered, error) {
-	key := img.Hash + "/" + img.Type
-	c.mu.Lock()
-	r, ok := c.m[key]
-	c.mu.Unlock()
-	if ok {
-		return r, nil
-	}
-	b, err := img.Read()
+// picture returns the response of img from the render cache, reading
+// it on a miss. Its key is the hash of its bytes: a picture changed on
+// disk has a new URL.
+func (s *server) picture(img *content.Image) (*rendered, error) {
+	v, err := s.feeds.Value("img\x00"+img.Hash+"/"+img.Type, "", func() (any, int64, error) {
+		b, err := img.Read()
+		if err != nil {
+			return nil, 0, err
+		}
+		h := http.Header{"Content-Type": {img.Type}}
+		if img.Type == "image/svg+xml" {
+			h["Content-Security-Policy"] = hvImageCSP
+		}
+		return newRendered(b, h), int64(len(b)), nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	h := http.Header{"Content-Type": {img.Type}}
-	if img.Type == "image/svg+xml" {
-		h["Content-Security-Policy"] = hvImageCSP
-	}
-	r = newRendered(b, h)
-	c.mu.Lock()
-	if c.bytes+len(b) > maxImageBytes {
-		c.m, c.bytes = map[string]*rendered{}, 0
-	}
-	c.m[key] = r
-	c.bytes += len(b)
-	c.mu.Unlock()
-	return r, nil
+	return v.(*rendered), nil
 }

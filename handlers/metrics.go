@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -172,13 +173,13 @@ func (m *Metrics) register(live *content.Live, cache *feed.Cache) error {
 type cacheCollector struct{ c *feed.Cache }
 
 var (
-	descCacheHits      = prometheus.NewDesc("morningpost_feed_cache_hits_total", "Feed requests answered from the render cache.", nil, nil)
-	descCacheMisses    = prometheus.NewDesc("morningpost_feed_cache_misses_total", "Feed requests that waited for a render, their own or a concurrent one.", nil, nil)
-	descCacheRenders   = prometheus.NewDesc("morningpost_feed_cache_renders_total", "Feeds rendered (and compressed).", nil, nil)
-	descCacheEvictions = prometheus.NewDesc("morningpost_feed_cache_evictions_total", "Rendered feeds dropped to stay within the cache's byte budget.", nil, nil)
-	descCacheRenderSec = prometheus.NewDesc("morningpost_feed_render_seconds_total", "Time spent rendering and compressing feeds; divide by renders for the mean.", nil, nil)
-	descCacheBytes     = prometheus.NewDesc("morningpost_feed_cache_bytes", "Bytes of rendered feeds held, all encodings.", nil, nil)
-	descCacheEntries   = prometheus.NewDesc("morningpost_feed_cache_entries", "Rendered feeds held.", nil, nil)
+	descCacheHits      = prometheus.NewDesc("morningpost_feed_cache_hits_total", "Requests for feeds, pages and pictures answered from the render cache.", nil, nil)
+	descCacheMisses    = prometheus.NewDesc("morningpost_feed_cache_misses_total", "Requests for feeds, pages and pictures that waited for a render, their own or a concurrent one.", nil, nil)
+	descCacheRenders   = prometheus.NewDesc("morningpost_feed_cache_renders_total", "Feeds rendered (per format), pages and pictures made, compressed.", nil, nil)
+	descCacheEvictions = prometheus.NewDesc("morningpost_feed_cache_evictions_total", "Render cache entries (a feed document with its renderings, a page, a picture) dropped to stay within the byte budget.", nil, nil)
+	descCacheRenderSec = prometheus.NewDesc("morningpost_feed_render_seconds_total", "Time spent building, rendering and compressing what the render cache holds; divide by renders for the mean.", nil, nil)
+	descCacheBytes     = prometheus.NewDesc("morningpost_feed_cache_bytes", "Bytes the render cache holds: responses in every encoding, documents kept for their next format.", nil, nil)
+	descCacheEntries   = prometheus.NewDesc("morningpost_feed_cache_entries", "Render cache entries held: feed documents (each with up to three renderings), pages, pictures.", nil, nil)
 )
 
 func (cc cacheCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -209,7 +210,10 @@ type routeMetrics struct {
 	once          sync.Once
 	bytes         prometheus.Counter
 	duration      prometheus.Observer
-	statuses      sync.Map // int -> prometheus.Counter
+	// statuses are the request counters by status code (100–599), bound
+	// on a code's first response: a fixed table, so a request costs a
+	// load.
+	statuses [500]atomic.Pointer[prometheus.Counter]
 }
 
 func (m *Metrics) newRoute(route, format string) *routeMetrics {
@@ -253,11 +257,17 @@ func (m *Metrics) route(pattern string) *routeMetrics {
 }
 
 func (r *routeMetrics) status(code int) prometheus.Counter {
-	if c, ok := r.statuses.Load(code); ok {
-		return c.(prometheus.Counter)
+	if code < 100 || code > 599 {
+		return r.m.requests.WithLabelValues(r.route, r.format, strconv.Itoa(code)) // never from net/http
 	}
-	c, _ := r.statuses.LoadOrStore(code, r.m.requests.WithLabelValues(r.route, r.format, strconv.Itoa(code)))
-	return c.(prometheus.Counter)
+	slot := &r.statuses[code-100]
+	if c := slot.Load(); c != nil {
+		return *c
+	}
+	// Two first responses may both bind: WithLabelValues gives both the same counter.
+	c := r.m.requests.WithLabelValues(r.route, r.format, strconv.Itoa(code))
+	slot.Store(&c)
+	return c
 }
 
 // routeFormat is the format label of a route that is not a feed.

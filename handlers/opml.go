@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -53,18 +52,17 @@ func (s *server) opml(c echo.Context) error {
 	}
 	now := s.now()
 	snap := s.content.At(now)
-	p, err := s.pages.get(snap, "/feeds.opml?format="+string(f), func() (*preparedFeed, error) {
+	p, err := s.cachedPage(snap, "/feeds.opml?format="+string(f), func() (*feed.Response, error) {
 		body, err := renderOPML(snap, f)
 		if err != nil {
 			return nil, err
 		}
-		return s.preparePage(snap.Site, "text/x-opml; charset=utf-8", body, http.Header{"Access-Control-Allow-Origin": hvAnyOrigin})
+		return s.preparePage("text/x-opml; charset=utf-8", body, http.Header{"Access-Control-Allow-Origin": hvAnyOrigin})
 	})
 	if err != nil {
 		return err
 	}
-	secs, _ := maxAge(snap, now)
-	return s.writeFeed(c, p, time.Time{}, []string{cacheControl(snap.Site, secs)}, "", true)
+	return s.writePage(c, snap, now, p)
 }
 
 // renderOPML writes the subscription list. It depends only on the

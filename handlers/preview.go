@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -30,8 +29,7 @@ type previewDesk struct {
 	// tmpl is the page set whose layout carries the live reload script.
 	tmpl *templates
 	// reader is the sanitiser a feed reader applies to entry HTML.
-	reader  *bluemonday.Policy
-	entries entryCache
+	reader *bluemonday.Policy
 }
 
 func (s *server) newPreviewDesk(token string, done <-chan struct{}) (*previewDesk, error) {
@@ -266,34 +264,4 @@ func (s *server) previewArticle(c echo.Context) error {
 	p := data.(articlePage)
 	p.Preview = s.previewBar(s.now(), p.Article.Issue.Number, p.Article.Slug)
 	return s.writePreview(c, "article", p)
-}
-
-// entryCache keeps the entry views of the issues last asked for, for one
-// preview snapshot: rendering an entry builds its whole feed.
-type entryCache struct {
-	mu    sync.Mutex
-	key   string
-	views map[int][]entryView
-}
-
-func (c *entryCache) get(key string, n int, build func() ([]entryView, error)) ([]entryView, error) {
-	c.mu.Lock()
-	if c.key == key {
-		if v, ok := c.views[n]; ok {
-			c.mu.Unlock()
-			return v, nil
-		}
-	}
-	c.mu.Unlock()
-	v, err := build()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.key != key {
-		c.key, c.views = key, map[int][]entryView{}
-	}
-	c.views[n] = v
-	c.mu.Unlock()
-	return v, nil
 }

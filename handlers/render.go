@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -138,67 +137,32 @@ func htmlHeader() http.Header {
 	}
 }
 
-// pageCache keeps the pages of the current snapshot, rendered and
-// compressed, so a page is built once per publication or content change.
-// Only pages that exist are kept, so it holds at most one entry per
-// public URL; and at most maxPageBytes of them (every encoding counted):
-// an archive of ten years has some 18,000 issue and article pages, which
-// a crawler may all ask for. When full, it is emptied and refills with
-// the pages asked for next.
-type pageCache struct {
-	mu    sync.Mutex
-	key   string // snapshot key of the pages held
-	bytes int64  // bytes held, every encoding
-	pages map[string]*preparedFeed
-}
-
-func newPageCache() *pageCache { return &pageCache{pages: map[string]*preparedFeed{}} }
-
-// maxPageBytes bounds the page cache.
-const maxPageBytes = 32 << 20
-
-// get returns the page named key for the snapshot, building it on a miss.
-// Two concurrent misses may both build; the result is the same bytes.
-func (c *pageCache) get(snap *content.Snapshot, key string, build func() (*preparedFeed, error)) (*preparedFeed, error) {
-	c.mu.Lock()
-	if c.key == snap.Key {
-		if r, ok := c.pages[key]; ok {
-			c.mu.Unlock()
-			return r, nil
-		}
-	}
-	c.mu.Unlock()
-	r, err := build()
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	if c.key != snap.Key || c.bytes+r.size > maxPageBytes {
-		c.key, c.pages, c.bytes = snap.Key, map[string]*preparedFeed{}, 0
-	}
-	c.pages[key] = r
-	c.bytes += r.size
-	c.mu.Unlock()
-	return r, nil
+// cachedPage returns the page (or OPML, or sitemap) named key for the
+// snapshot from the render cache, building it on a miss, once however
+// many ask. Only pages that exist are kept: an error is not cached. The
+// key names the route and its parameters, all a page depends on besides
+// the snapshot, whose key changes with every publication or content
+// change; the page's previous version leaves the cache when the new one
+// is made.
+func (s *server) cachedPage(snap *content.Snapshot, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
+	return s.feeds.Response("page\x00"+snap.Key+"\x00"+key, "page\x00"+key, build)
 }
 
 // preparePage compresses a page (or OPML, or a sitemap) as feeds are and
 // prepares its headers: contentType, and header besides.
-func (s *server) preparePage(site *content.Site, contentType string, body []byte, header http.Header) (*preparedFeed, error) {
-	r := feed.IdentityResponse(contentType, body)
-	if !s.feeds.Identity() {
-		var err error
-		if r, err = feed.Compressed(contentType, body); err != nil {
-			return nil, err
-		}
-	}
-	p := prepareFeed(r, site)
+func (s *server) preparePage(contentType string, body []byte, header http.Header) (*feed.Response, error) {
 	if s.preview != nil {
 		// The same URL answers differently with the preview cookie.
 		header["Vary"] = hvVaryEncodingCookie
 	}
-	p.header = header
-	return p, nil
+	return s.feeds.NewPage(contentType, body, header)
+}
+
+// writePage writes a cached page, which caches may keep until the next
+// publication at most.
+func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
+	secs, _ := maxAge(snap, now)
+	return s.writeFeed(c, p, []string{feed.CacheControl(snap.Site, secs)}, "", true)
 }
 
 var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
@@ -212,10 +176,8 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 	if s.previewMode(c) {
 		return s.previewModePage(c, name, snap, fill)
 	}
-	// The route and its parameters are all a page depends on besides the
-	// snapshot.
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
-	p, err := s.pages.get(snap, key, func() (*preparedFeed, error) {
+	p, err := s.cachedPage(snap, key, func() (*feed.Response, error) {
 		data, err := fill(snap)
 		if err != nil {
 			return nil, err
@@ -224,13 +186,12 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 		if err != nil {
 			return nil, err
 		}
-		return s.preparePage(snap.Site, hvHTML[0], body, htmlHeader())
+		return s.preparePage(hvHTML[0], body, htmlHeader())
 	})
 	if err != nil {
 		return err
 	}
-	secs, _ := maxAge(snap, now)
-	return s.writeFeed(c, p, time.Time{}, []string{cacheControl(snap.Site, secs)}, "", true)
+	return s.writePage(c, snap, now, p)
 }
 
 // writeRendered writes r, or 304 when the request already has it.

@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
 )
 
 // The sitemap (sitemaps.org protocol 0.9) lists every public page with
@@ -195,7 +196,7 @@ func (s *server) sitemap(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	path := c.Request().URL.Path
-	p, err := s.pages.get(snap, "sitemap\x00"+path, func() (*preparedFeed, error) {
+	p, err := s.cachedPage(snap, "sitemap\x00"+path, func() (*feed.Response, error) {
 		b, ok, err := renderSitemap(snap.Site, sitemapEntries(snap), path, s.sitemapMax)
 		if err != nil {
 			return nil, err
@@ -203,11 +204,10 @@ func (s *server) sitemap(c echo.Context) error {
 		if !ok {
 			return nil, errNotFound
 		}
-		return s.preparePage(snap.Site, "application/xml; charset=utf-8", b, http.Header{})
+		return s.preparePage("application/xml; charset=utf-8", b, http.Header{})
 	})
 	if err != nil {
 		return err
 	}
-	secs, _ := maxAge(snap, now)
-	return s.writeFeed(c, p, time.Time{}, []string{cacheControl(snap.Site, secs)}, "", true)
+	return s.writePage(c, snap, now, p)
 }

@@ -1,12 +1,8 @@
 package handlers
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -92,19 +88,6 @@ func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// planetCache keeps the last rendering of the combined feed per format,
-// keyed by what its items are, so an unchanged store costs one query.
-type planetCache struct {
-	mu   sync.Mutex
-	last map[feed.Format]planetEntry
-}
-
-type planetEntry struct {
-	key      string
-	resp     *feed.Response
-	prepared *preparedFeed // resp's headers; its cacheControl is not used
-}
-
 func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -113,31 +96,15 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("sources feed: %w", err)
 		}
-		h := sha256.New()
-		fmt.Fprintf(h, "%s\x00%s\x00%s\x00", site.URL("/"), site.Title, site.Authority)
-		for _, it := range items {
-			fmt.Fprintf(h, "%s\x00%d\x00%d\x00", it.ID, it.FetchedAt.UnixNano(), it.Updated.UnixNano())
-		}
-		key := hex.EncodeToString(h.Sum(nil))
-
-		s.planet.mu.Lock()
-		e, ok := s.planet.last[f]
-		s.planet.mu.Unlock()
-		if !ok || e.key != key {
-			resp, err := feed.NewResponse(feed.Planet(site, items), f)
-			if err != nil {
-				return fmt.Errorf("sources feed: %w", err)
-			}
-			e = planetEntry{key: key, resp: resp, prepared: prepareFeed(resp, site)}
-			s.planet.mu.Lock()
-			s.planet.last[f] = e
-			s.planet.mu.Unlock()
+		r, err := s.feeds.GetPlanet(site, items, f)
+		if err != nil {
+			return fmt.Errorf("sources feed: %w", err)
 		}
 		// Cache-Control comes from the guard when the feed is private.
 		var cc []string
 		if c.Response().Header().Get("Cache-Control") == "" {
-			cc = []string{cacheControl(site, int(site.CacheMaxAge/time.Second))}
+			cc = r.Header.CacheControl
 		}
-		return s.writeFeed(c, e.prepared, e.resp.LastModified, cc, "", site.SourcesPublic)
+		return s.writeFeed(c, r, cc, "", site.SourcesPublic)
 	}
 }

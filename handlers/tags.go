@@ -100,10 +100,10 @@ func (s *server) tagFeed(f feed.Format) echo.HandlerFunc {
 			return errNotFound
 		}
 		spec := feed.TagSpec(slug)
-		p, modified, cc, err := s.subscriptionFeed(spec, f)
+		r, cc, err := s.subscriptionFeed(spec, f)
 		if err != nil {
 			return err
 		}
-		return s.writeFeed(c, p, modified, cc, spec.Path(f), true)
+		return s.writeFeed(c, r, cc, spec.Path(f), true)
 	}
 }
