@@ -12,8 +12,12 @@
 //   - [Render] writes a Doc in one format. It fills what gorilla/feeds leaves
 //     out or gets wrong for feed validators (self links, dc:creator,
 //     permanent feed IDs, published dates, JSON Feed 1.1 fields).
-//   - [Cache] keeps rendered bytes and their gzip and brotli forms, keyed by
-//     the snapshot's key, so each feed is rendered once per content change.
+//   - [Cache] is the server's one render cache: a feed's entry is its Doc,
+//     built once, with its rendering in each format, their gzip and brotli
+//     forms and prepared header values, keyed by what the document holds
+//     (its entries and their versions), so each feed is built once per
+//     change of its entries. Pages and pictures made by handlers are kept
+//     in it too, under one byte budget.
 //
 // Output is deterministic: the same content gives the same bytes, so ETags
 // and golden files mean something. Nothing here reads the clock.

@@ -35,7 +35,7 @@ import (
 // Deps is what the handlers need from the rest of the program.
 type Deps struct {
 	Content *content.Live // what is published
-	Feeds   *feed.Cache   // rendered feeds
+	Feeds   *feed.Cache   // the render cache: feeds, pages, pictures
 	// Now is the clock every snapshot is taken at; time.Now when nil.
 	// Tests pass a fake to publish scheduled issues on demand.
 	Now func() time.Time
