@@ -12,10 +12,22 @@ import (
 // archives. The slug must be a content.TagSlug.
 func TagSpec(slug string) Spec { return Spec{Kind: TagFeed, Tag: slug} }
 
-// tagKey names a tag feed's document: the versions of
-// the issues its entries come from, and everything else its bytes
-// depend on, as newIndex does for the other feeds.
+// tagKeyOf is the key of a tag feed's document key among a snapshot's
+// Derived values.
+type tagKeyOf struct{ slug string }
+
+// tagKey names a tag feed's document: the versions of the issues its
+// entries come from, and everything else its bytes depend on, as
+// newIndex does for the other feeds. It is made once per snapshot and
+// tag the snapshot has.
 func tagKey(snap *content.Snapshot, s Spec) string {
+	if snap.Tag(s.Tag) == nil {
+		return makeTagKey(snap, s) // no such tag: nothing to keep
+	}
+	return snap.Derived(tagKeyOf{s.Tag}, func() any { return makeTagKey(snap, s) }).(string)
+}
+
+func makeTagKey(snap *content.Snapshot, s Spec) string {
 	limit := snap.Site.FeedLength
 	if limit <= 0 {
 		limit = DefaultFeedLength
