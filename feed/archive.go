@@ -373,7 +373,7 @@ func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (
 	if !s.Valid() || !f.Valid() {
 		return nil, Archive{}, fmt.Errorf("feed: no feed %v in format %q", s, f)
 	}
-	fi := indexOf(snap).feeds[specSlot(s)]
+	fi := c.index(snap).feeds[specSlot(s)]
 	i, ok := fi.byPeriod[p]
 	if !ok {
 		return nil, Archive{}, fmt.Errorf("%w: %s", ErrNoArchive, s.ArchivePath(p, f))

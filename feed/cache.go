@@ -187,8 +187,28 @@ type Cache struct {
 	bytes   int64             // bytes of the entries of ring
 	current map[string]*entry // document path -> the entry of its newest version
 
+	// last is the snapshot last asked for and its index: nearly every
+	// request is for the current snapshot, whose index this finds
+	// without the lookup of indexOf.
+	last atomic.Pointer[snapIndex]
+
 	hits, misses, renders, evictions atomic.Uint64
 	renderNanos                      atomic.Int64
+}
+
+type snapIndex struct {
+	snap *content.Snapshot
+	ix   *index
+}
+
+// index is indexOf(snap), by way of c.last.
+func (c *Cache) index(snap *content.Snapshot) *index {
+	if l := c.last.Load(); l != nil && l.snap == snap {
+		return l.ix
+	}
+	ix := indexOf(snap)
+	c.last.Store(&snapIndex{snap, ix})
+	return ix
 }
 
 // entry is one document: a feed with its renderings, or a value made
@@ -291,7 +311,7 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	if s.Kind == TagFeed {
 		key = tagKey(snap, s)
 	} else {
-		key = indexOf(snap).feeds[specSlot(s)].subKey
+		key = c.index(snap).feeds[specSlot(s)].subKey
 	}
 	r, err := c.document(key, docPath(snap, s.base()), true, snap.Site, f, func() *Doc { return Build(snap, s) })
 	if err != nil {
