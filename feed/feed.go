@@ -3,12 +3,15 @@
 //
 // The pieces, in the order a request meets them:
 //
-//   - [Spec] names one subscription feed (every article, every issue, or one
-//     section) and [Format] one of its three formats; [Spec.Path] is its URL
+//   - [Spec] names one feed (every article, every issue, one section, or
+//     one tag) and [Format] one of its three formats; [Spec.Path] is its URL
 //     path, a public contract that never changes.
-//   - [Build] is the only mapping from content to a feed document ([Doc],
-//     gorilla/feeds types inside). It reads a [content.Snapshot], so nothing
-//     that is not public can reach a feed.
+//   - [Build] (subscription feeds) and [BuildArchive] (their RFC 5005
+//     archives) map content to a feed document ([Doc], gorilla/feeds types
+//     inside); both go through one builder (build.go), which makes every
+//     entry. They read a [content.Snapshot], so nothing that is not public
+//     can reach a feed. [Planet] maps upstream items, the sources feed, to
+//     a Doc the same way.
 //   - [Render] writes a Doc in one format. It fills what gorilla/feeds leaves
 //     out or gets wrong for feed validators (self links, dc:creator,
 //     permanent feed IDs, published dates, JSON Feed 1.1 fields).
@@ -20,7 +23,10 @@
 //     in it too, under one byte budget.
 //
 // Output is deterministic: the same content gives the same bytes, so ETags
-// and golden files mean something. Nothing here reads the clock.
+// and golden files mean something. Building and rendering never read the
+// clock: the time a document shows comes from the snapshot (its
+// publication times and the record's dates) or from the Stamps the cache
+// is given; the cache reads the clock only to measure its render time.
 package feed
 
 import (
