@@ -179,7 +179,8 @@ type Cache struct {
 	store    *gocache.Cache // key -> *entry
 	group    singleflight.Group
 	budget   int64
-	stamps   Stamps // nil: Last-Modified is the newest change of the entries
+	stamps   Stamps  // nil: Last-Modified is the newest change of the entries
+	prior    Renders // nil: every document is rendered (see UseRenders)
 
 	mu      sync.Mutex
 	ring    []*entry          // the clock: every entry held, in no particular order
@@ -351,6 +352,9 @@ func (c *Cache) document(key, base string, stamp bool, site *content.Site, f For
 	}
 	c.misses.Add(1)
 	if e == nil {
+		if r, err := c.load(key, base, stamp, site, f); r != nil || err != nil {
+			return r, err
+		}
 		v, _, _ := c.group.Do(key, func() (any, error) {
 			if e := c.lookup(key); e != nil { // made while we queued
 				return e, nil
@@ -381,6 +385,9 @@ func (c *Cache) render(e *entry, f Format) (*Response, error) {
 	c.renderNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		return nil, err
+	}
+	if c.prior != nil && e.path != "" {
+		c.prior.Store(e.key+"."+string(f), e.path+"."+string(f), r)
 	}
 	if c.stamps != nil && e.stamp {
 		r.LastModified = c.stamps.Modified(e.path+"."+string(f), r.Identity.ETag, r.LastModified)

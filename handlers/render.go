@@ -178,11 +178,13 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 	}
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
 	p, err := s.cachedPage(snap, key, func() (*feed.Response, error) {
-		data, err := fill(snap)
-		if err != nil {
-			return nil, err
-		}
-		body, err := s.tmpl.render(name, data)
+		body, err := s.pageBody(snap, key, c.Request().URL.Path, func() ([]byte, error) {
+			data, err := fill(snap)
+			if err != nil {
+				return nil, err
+			}
+			return s.tmpl.render(name, data)
+		})
 		if err != nil {
 			return nil, err
 		}

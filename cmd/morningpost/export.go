@@ -124,13 +124,20 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	if err != nil {
 		return fmt.Errorf("base URL: %w", err)
 	}
+	// Documents the last export rendered under the same keys are read
+	// back from its files, not rendered again.
+	namespace := exportNamespace(siteURL, site.WebSubHubs, snap)
+	renders := export.NewRenders(cfg.out, namespace)
+	feeds.UseRenders(renders)
 	opts := export.Options{
-		Handler:  h,
-		Base:     siteURL,
-		Roots:    exportRoots(),
-		Skip:     notExported,
-		Fallback: newestChange(snap),
-		Identity: true,
+		Handler:   h,
+		Base:      siteURL,
+		Roots:     exportRoots(),
+		Skip:      notExported,
+		Fallback:  newestChange(snap),
+		Identity:  true,
+		Renders:   renders,
+		Namespace: namespace,
 	}
 	if cfg.progress {
 		opts.Progress = func(p export.Progress) {

@@ -3,18 +3,29 @@ package main
 import (
 	"context"
 	"io"
+	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
 
-// BenchmarkExport exports a generated archive of 300 issues into a new
-// folder (fresh) and into the folder of the last export, unchanged
+// BenchmarkExport exports a generated archive of 300 issues
+// (MORNINGPOST_BENCH_ISSUES sets another number, such as 3650) into a
+// new folder (fresh) and into the folder of the last export, unchanged
 // (again). Each iteration is one whole export.
 func BenchmarkExport(b *testing.B) {
 	at := time.Date(2026, 4, 26, 6, 0, 0, 0, time.UTC)
+	issues := 300
+	if s := os.Getenv("MORNINGPOST_BENCH_ISSUES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("MORNINGPOST_BENCH_ISSUES=%q: want a number of issues", s)
+		}
+		issues = n
+	}
 	src := b.TempDir()
-	if err := writeArchive(src, 300, at); err != nil {
+	if err := writeArchive(src, issues, at); err != nil {
 		b.Fatal(err)
 	}
 	cfg := exportConfig{content: src, data: b.TempDir(), at: at}

@@ -28,15 +28,8 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	}
 	nfHeader := configHeaders(nf.Result().Header)
 	body := nf.Body.Bytes()
-	gz, err := compress(body, "gzip")
-	if err != nil {
-		return err
-	}
-	br, err := compress(body, "br")
-	if err != nil {
-		return err
-	}
-	if _, err := x.out.putDocument(notFoundName, body, gz, br, time.Time{}, x.opts.Fallback); err != nil {
+	both := func() ([]byte, []byte, error) { return compressBoth(body) }
+	if _, err := x.out.putDocument(notFoundName, body, sum(body), both, true, time.Time{}, x.opts.Fallback); err != nil {
 		return err
 	}
 
@@ -239,7 +232,7 @@ location = /404.html {
 		return nil, err
 	}
 	b.WriteString("}\n\n# Not documents of the site.\n")
-	for _, n := range []string{nginxName, headersName, redirectsName, manifestName} {
+	for _, n := range []string{nginxName, headersName, redirectsName, manifestName, stateName} {
 		fmt.Fprintf(&b, "location = /%s { return 404; }\n", n)
 	}
 	b.WriteString("location ~ \"(\\.(html|gz|br)|./)$\" { return 404; }\n")
@@ -511,7 +504,7 @@ func redirectsFile() []byte {
 	b.WriteString("# Written by \"morningpost export\" for Netlify and Cloudflare Pages; every export rewrites it.\n")
 	b.WriteString("# Pages are files named PATH.html, served at PATH; the site has no redirects.\n")
 	b.WriteString("# The export's own files are not documents of the site:\n")
-	for _, n := range []string{nginxName, manifestName} {
+	for _, n := range []string{nginxName, manifestName, stateName} {
 		fmt.Fprintf(&b, "/%s  /404.html  404!\n", n)
 	}
 	return []byte(b.String())

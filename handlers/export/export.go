@@ -29,6 +29,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/morningpost/morningpost/feed"
@@ -57,6 +58,16 @@ type Options struct {
 	// its bytes equal the last export's: their .gz and .br files are
 	// kept, since the same bytes compress to the same bytes.
 	Identity bool
+	// Renders, when set, is the Renders the handler's feed cache reads
+	// back from (feed.Cache.UseRenders), made by NewRenders for this
+	// folder: the export keeps what it holds for the next one.
+	Renders *Renders
+	// Namespace names the program and everything besides the content
+	// that the documents' bytes and links depend on (base URL, hubs,
+	// the record's dates): the links of a document found by the last
+	// export are reused for the same bytes only under the same name.
+	// NewRenders takes the same. Empty: links are always parsed.
+	Namespace string
 	// Workers fetch and write in parallel; GOMAXPROCS when zero.
 	Workers int
 	// Progress, when set, is called now and then while the export runs.
@@ -136,11 +147,15 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if opts.Handler == nil || opts.Base == nil {
 		return nil, errors.New("export: Options.Handler and Options.Base are required")
 	}
-	out, err := openFolder(dir)
+	prev := loadState(dir, opts.Namespace)
+	if opts.Renders != nil {
+		prev = opts.Renders.prev
+	}
+	out, err := openFolder(dir, prev)
 	if err != nil {
 		return nil, err
 	}
-	x := &exporter{opts: opts, out: out}
+	x := &exporter{opts: opts, out: out, prev: prev, docs: map[string]docRecord{}}
 	if x.opts.Workers <= 0 {
 		x.opts.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -151,7 +166,13 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err := x.writeConfig(docs, res); err != nil {
 		return nil, err
 	}
-	removed, err := out.finish()
+	st := &state{Version: stateVersion, Namespace: opts.Namespace, Renders: opts.Renders.kept(out.records)}
+	if opts.Namespace != "" {
+		for _, d := range x.docs {
+			st.Docs = append(st.Docs, d)
+		}
+	}
+	removed, err := out.finish(st)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +186,10 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 type exporter struct {
 	opts Options
 	out  *folder
+	prev *loaded // the last export's state
+
+	mu   sync.Mutex
+	docs map[string]docRecord // links of this export's documents, by target
 }
 
 // crawl fetches every URL reachable from the roots, writing each
@@ -301,7 +326,7 @@ func (x *exporter) fetch(target string) fetched {
 		return f
 	}
 	f.sum = sum(body)
-	f.links = x.links(target, h.Get("Content-Type"), body)
+	f.links = x.linksOf(target, h.Get("Content-Type"), body, f.sum)
 	p, query, _ := strings.Cut(target, "?")
 	if query != "" {
 		f.variant = &variant{query: query, header: configHeaders(h)}
@@ -318,28 +343,46 @@ func (x *exporter) fetch(target string) fetched {
 		}
 		d.modified = t
 	}
-	var gz, br []byte
+	var both func() ([]byte, []byte, error)
+	reuse := true // an unchanged file's siblings were compressed from the same bytes by the same code
 	if compressible(h.Get("Content-Type")) {
 		d.gzip = true
-		var err error
-		if x.opts.Identity || !varies(h) {
-			// Compressed here: an unchanged file's siblings were
-			// compressed from the same bytes by the same code.
-			gz, br = x.out.siblings(d.file, body)
-		}
-		if gz == nil {
-			if gz, err = x.encoded(target, h, body, "gzip"); err == nil {
-				br, err = x.encoded(target, h, body, "br")
-			}
-		}
-		if err != nil {
-			f.err = fmt.Errorf("export: %s: %w", target, err)
-			return f
+		both = func() ([]byte, []byte, error) { return compressBoth(body) }
+		if !x.opts.Identity && varies(h) {
+			// The handler compresses: its bytes are asked for.
+			reuse = false
+			both = func() ([]byte, []byte, error) { return x.handlerEncoded(target, h, body) }
 		}
 	}
-	d.modified, f.err = x.out.putDocument(d.file, body, gz, br, d.modified, x.opts.Fallback)
+	d.modified, f.err = x.out.putDocument(d.file, body, f.sum, both, reuse, d.modified, x.opts.Fallback)
+	if f.err != nil {
+		f.err = fmt.Errorf("export: %s: %w", target, f.err)
+	}
 	f.doc = d
 	return f
+}
+
+// linksOf are the links of the document at target, of bytes body and
+// hash sum: those the last export found when it had the same bytes.
+func (x *exporter) linksOf(target, contentType string, body []byte, sum [32]byte) []string {
+	var links []string
+	if d, ok := x.prev.docs[target]; ok && d.Sum == sum {
+		links = d.Links
+	} else {
+		links = x.links(target, contentType, body)
+	}
+	x.mu.Lock()
+	x.docs[target] = docRecord{Target: target, Sum: sum, Links: links}
+	x.mu.Unlock()
+	return links
+}
+
+// handlerEncoded is body in gzip and in brotli as the handler sends it.
+func (x *exporter) handlerEncoded(target string, h http.Header, body []byte) (gz, br []byte, err error) {
+	if gz, err = x.encoded(target, h, body, "gzip"); err == nil {
+		br, err = x.encoded(target, h, body, "br")
+	}
+	return gz, br, err
 }
 
 // encoded is body in encoding enc ("gzip" or "br"): the handler's bytes
@@ -473,4 +516,12 @@ func compress(b []byte, enc string) ([]byte, error) {
 		return feed.Brotli(b)
 	}
 	return feed.Gzip(b)
+}
+
+// compressBoth is b in gzip and in brotli, as the feed cache compresses.
+func compressBoth(b []byte) (gz, br []byte, err error) {
+	if gz, err = feed.Gzip(b); err == nil {
+		br, err = feed.Brotli(b)
+	}
+	return gz, br, err
 }

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -26,9 +27,11 @@ const manifestName = ".morningpost-export"
 type folder struct {
 	root     string
 	previous map[string]bool // files of the last export
+	prev     *loaded         // the last export's state (stateName)
 
-	mu    sync.Mutex
-	files map[string]bool // files of this export
+	mu      sync.Mutex
+	files   map[string]bool       // files of this export
+	records map[string]fileRecord // and what they hold
 
 	wrote, kept int
 	wroteNow    atomic.Int64
@@ -38,8 +41,8 @@ type folder struct {
 // openFolder makes dir if needed. A folder that is not empty must hold
 // an earlier export: an export never removes files it did not write,
 // and would leave a folder of other files served beside the site.
-func openFolder(dir string) (*folder, error) {
-	f := &folder{root: dir, previous: map[string]bool{}, files: map[string]bool{}}
+func openFolder(dir string, prev *loaded) (*folder, error) {
+	f := &folder{root: dir, previous: map[string]bool{}, prev: prev, files: map[string]bool{}, records: map[string]fileRecord{}}
 	entries, err := os.ReadDir(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -76,28 +79,43 @@ func validName(name string) bool {
 
 func (f *folder) wroteSoFar() int { return int(f.wroteNow.Load()) }
 
-// putDocument writes a document's file and its compressed siblings (nil
-// when it has none), all with one modification time, which docTime
-// decides from modified (the document's Last-Modified; zero when it has
-// none). It returns that time.
-func (f *folder) putDocument(name string, body, gz, br []byte, modified, fallback time.Time) (time.Time, error) {
-	if !validName(name) || name == manifestName {
+// putDocument writes a document's file and, when compress is not nil,
+// its compressed siblings, which compress makes from body; all with one
+// modification time, which docTime decides from modified (the
+// document's Last-Modified; zero when it has none). It returns that
+// time. With reuse, unchanged siblings of an unchanged body are kept
+// without compressing it again, since the same bytes compress to the
+// same bytes.
+func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress func() (gz, br []byte, err error), reuse bool, modified, fallback time.Time) (time.Time, error) {
+	if !validName(name) || name == manifestName || name == stateName {
 		return time.Time{}, fmt.Errorf("export: no file can be named %q", name)
 	}
-	t := f.docTime(name, body, modified, fallback)
+	t := f.docTime(name, body, sum, modified, fallback)
+	if compress == nil {
+		return t, f.put(name, body, sum, t)
+	}
 	// The siblings first: a server that sees the new file finds its
 	// compressed forms already there.
-	if br != nil {
-		if err := f.put(name+".br", br, t); err != nil {
+	if gzRec, brRec, ok := f.siblings(name, sum); ok && reuse {
+		if err := f.keep(name+".br", brRec, t); err != nil {
 			return t, err
 		}
-	}
-	if gz != nil {
-		if err := f.put(name+".gz", gz, t); err != nil {
+		if err := f.keep(name+".gz", gzRec, t); err != nil {
 			return t, err
 		}
+		return t, f.put(name, body, sum, t)
 	}
-	return t, f.put(name, body, t)
+	gz, br, err := compress()
+	if err != nil {
+		return t, err
+	}
+	if err := f.put(name+".br", br, sha256.Sum256(br), t); err != nil {
+		return t, err
+	}
+	if err := f.put(name+".gz", gz, sha256.Sum256(gz), t); err != nil {
+		return t, err
+	}
+	return t, f.put(name, body, sum, t)
 }
 
 // docTime is the time of a document's files. It is the document's
@@ -108,19 +126,18 @@ func (f *folder) putDocument(name string, body, gz, br []byte, modified, fallbac
 // file's, so nginx's Last-Modified and ETag (time and size) move with
 // the bytes even where the server's Last-Modified did not (counted in
 // advanced).
-func (f *folder) docTime(name string, body []byte, modified, fallback time.Time) time.Time {
+func (f *folder) docTime(name string, body []byte, sum [32]byte, modified, fallback time.Time) time.Time {
 	t := modified
 	if t.IsZero() {
 		t = fallback
 	}
 	t = t.Truncate(time.Second)
-	full := filepath.Join(f.root, filepath.FromSlash(name))
-	fi, err := os.Stat(full)
+	fi, err := os.Stat(f.full(name))
 	if err != nil || !fi.Mode().IsRegular() {
 		return t
 	}
 	old := fi.ModTime()
-	if b, err := os.ReadFile(full); err == nil && bytes.Equal(b, body) {
+	if f.holds(name, fi, body, sum) {
 		if modified.IsZero() || !old.Before(t) {
 			return old
 		}
@@ -135,34 +152,53 @@ func (f *folder) docTime(name string, body []byte, modified, fallback time.Time)
 	return old.Truncate(time.Second).Add(time.Second)
 }
 
-// siblings returns the .gz and .br files of name from the last export
-// when name holds body already; nil when it does not, or one is missing.
-func (f *folder) siblings(name string, body []byte) (gz, br []byte) {
-	full := filepath.Join(f.root, filepath.FromSlash(name))
+func (f *folder) full(name string) string { return filepath.Join(f.root, filepath.FromSlash(name)) }
+
+// holds reports whether the file name, of stat fi, holds body (of hash
+// sum): from the last export's record when the file is as it left it,
+// else by reading it.
+func (f *folder) holds(name string, fi fs.FileInfo, body []byte, sum [32]byte) bool {
+	if rec, ok := f.prev.files[name]; ok && unchanged(fi, rec) {
+		return rec.Sum == sum
+	}
+	if !fi.Mode().IsRegular() || fi.Size() != int64(len(body)) {
+		return false
+	}
+	old, err := os.ReadFile(f.full(name))
+	return err == nil && bytes.Equal(old, body)
+}
+
+// siblings returns the records of the .gz and .br files of name when
+// the last export left them beside a file of hash sum, and all three
+// are as it left them.
+func (f *folder) siblings(name string, sum [32]byte) (gz, br fileRecord, ok bool) {
 	if !f.previous[name] {
-		return nil, nil
+		return gz, br, false
 	}
-	old, err := os.ReadFile(full)
-	if err != nil || !bytes.Equal(old, body) {
-		return nil, nil
+	rec, ok1 := f.prev.files[name]
+	gz, ok2 := f.prev.files[name+".gz"]
+	br, ok3 := f.prev.files[name+".br"]
+	if !ok1 || !ok2 || !ok3 || rec.Sum != sum {
+		return gz, br, false
 	}
-	gz, err1 := os.ReadFile(full + ".gz")
-	br, err2 := os.ReadFile(full + ".br")
-	if err1 != nil || err2 != nil {
-		return nil, nil
+	for _, r := range []fileRecord{rec, gz, br} {
+		fi, err := os.Stat(f.full(r.Name))
+		if err != nil || !unchanged(fi, r) {
+			return gz, br, false
+		}
 	}
-	return gz, br
+	return gz, br, true
 }
 
 // putFile writes one file that is not a document (the servers'
 // configuration), timed like a document without Last-Modified.
 func (f *folder) putFile(name string, b []byte, fallback time.Time) error {
-	_, err := f.putDocument(name, b, nil, nil, time.Time{}, fallback)
+	_, err := f.putDocument(name, b, sha256.Sum256(b), nil, false, time.Time{}, fallback)
 	return err
 }
 
-// put writes b to name with time t, unless the file holds b already.
-func (f *folder) put(name string, b []byte, t time.Time) error {
+// claim marks name as a file of this export.
+func (f *folder) claim(name string) error {
 	f.mu.Lock()
 	dup := f.files[name]
 	f.files[name] = true
@@ -170,24 +206,62 @@ func (f *folder) put(name string, b []byte, t time.Time) error {
 	if dup {
 		return fmt.Errorf("export: two URLs would both be the file %s", name)
 	}
-	full := filepath.Join(f.root, filepath.FromSlash(name))
-	if fi, err := os.Stat(full); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(b)) {
-		if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, b) {
-			if fi.ModTime().Equal(t) {
-				f.count(false)
-				return nil
-			}
-			if err := os.Chtimes(full, t, t); err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-			f.count(true)
+	return nil
+}
+
+func (f *folder) record(rec fileRecord) {
+	rec.Modified = rec.Modified.UTC() // one encoding for one time
+	f.mu.Lock()
+	f.records[rec.Name] = rec
+	f.mu.Unlock()
+}
+
+// keep keeps the file the last export left as rec, giving it time t.
+func (f *folder) keep(name string, rec fileRecord, t time.Time) error {
+	if err := f.claim(name); err != nil {
+		return err
+	}
+	if !rec.Modified.Equal(t) {
+		if err := os.Chtimes(f.full(name), t, t); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		rec.Modified = t
+		f.count(true)
+	} else {
+		f.count(false)
+	}
+	f.record(rec)
+	return nil
+}
+
+// put writes b (of hash sum) to name with time t, unless the file holds
+// b already.
+func (f *folder) put(name string, b []byte, sum [32]byte, t time.Time) error {
+	if err := f.claim(name); err != nil {
+		return err
+	}
+	full := f.full(name)
+	rec := fileRecord{Name: name, Size: int64(len(b)), Modified: t, Sum: sum}
+	if fi, err := os.Stat(full); err == nil && f.holds(name, fi, b, sum) {
+		if fi.ModTime().Equal(t) {
+			f.count(false)
+			f.record(rec)
 			return nil
 		}
+		if err := os.Chtimes(full, t, t); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		f.count(true)
+		f.record(rec)
+		return nil
 	}
 	dir := filepath.Dir(full)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("export: %s: %w", name, err)
 	}
+	// No fsync: the rename is what makes the write atomic for a server
+	// reading the folder; after a crash the next export finds a file
+	// that differs from its record and writes it again.
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(full)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -210,6 +284,7 @@ func (f *folder) put(name string, b []byte, t time.Time) error {
 		return fmt.Errorf("export: %s: %w", name, err)
 	}
 	f.count(true)
+	f.record(rec)
 	return nil
 }
 
@@ -224,10 +299,10 @@ func (f *folder) count(wrote bool) {
 	f.mu.Unlock()
 }
 
-// finish records this export's files and removes those of the last
-// export that it did not write again, and folders left empty. It returns
-// how many files it removed.
-func (f *folder) finish() (int, error) {
+// finish records this export's files, with st (whose Files it fills),
+// and removes those of the last export that it did not write again, and
+// folders left empty. It returns how many files it removed.
+func (f *folder) finish(st *state) (int, error) {
 	names := make([]string, 0, len(f.files))
 	for n := range f.files {
 		names = append(names, n)
@@ -238,7 +313,14 @@ func (f *folder) finish() (int, error) {
 		buf.WriteString(n)
 		buf.WriteByte('\n')
 	}
-	if err := f.writeManifest(buf.Bytes()); err != nil {
+	if err := writeOwn(filepath.Join(f.root, manifestName), buf.Bytes()); err != nil {
+		return 0, err
+	}
+	st.Files = make([]fileRecord, 0, len(f.records))
+	for _, r := range f.records {
+		st.Files = append(st.Files, r)
+	}
+	if err := writeState(f.root, st); err != nil {
 		return 0, err
 	}
 	var gone []string
@@ -266,20 +348,4 @@ func (f *folder) finish() (int, error) {
 		}
 	}
 	return removed, nil
-}
-
-func (f *folder) writeManifest(b []byte) error {
-	full := filepath.Join(f.root, manifestName)
-	if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, b) {
-		return nil
-	}
-	tmp := full + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := os.Rename(tmp, full); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("export: %w", err)
-	}
-	return nil
 }
