@@ -2,10 +2,13 @@ package feed
 
 import (
 	"bytes"
-	"compress/gzip"
+	stdgzip "compress/gzip"
+	"io"
 	"testing"
+	"time"
 
 	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
 )
 
 // Compressing the same bytes gives the same bytes, whatever was
@@ -15,7 +18,8 @@ func TestCompressorsReusedGiveSameBytes(t *testing.T) {
 	for _, n := range []int{300000, 10, 5000, 0, 70000} {
 		in := bytes.Repeat([]byte("The quick brown fox <p>jumps</p> over 87 lazy dogs. "), n/50+1)[:n]
 		var want bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&want, gzip.BestCompression)
+		zw, _ := gzip.NewWriterLevel(&want, gzipLevel)
+		zw.ModTime = time.Unix(0, 0)
 		zw.Write(in)
 		zw.Close()
 		var wantBr bytes.Buffer
@@ -25,6 +29,16 @@ func TestCompressorsReusedGiveSameBytes(t *testing.T) {
 		for range 2 {
 			if got, err := Gzip(in); err != nil || !bytes.Equal(got, want.Bytes()) {
 				t.Fatalf("gzip of %d bytes: differs from a new writer's (%v)", n, err)
+			}
+			// Any gzip reader reads it back, with no name and no time.
+			got, _ := Gzip(in)
+			zr, err := stdgzip.NewReader(bytes.NewReader(got))
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := io.ReadAll(zr)
+			if err != nil || !bytes.Equal(back, in) || zr.Name != "" || !zr.ModTime.IsZero() {
+				t.Fatalf("gzip of %d bytes: read back %d bytes (%v), name %q, time %v", n, len(back), err, zr.Name, zr.ModTime)
 			}
 			if got, err := Brotli(in); err != nil || !bytes.Equal(got, wantBr.Bytes()) {
 				t.Fatalf("brotli of %d bytes: differs from a new writer's (%v)", n, err)
