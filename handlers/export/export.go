@@ -347,17 +347,23 @@ func (x *exporter) fetch(target string) fetched {
 	reuse := true // an unchanged file's siblings were compressed from the same bytes by the same code
 	if compressible(h.Get("Content-Type")) {
 		d.gzip = true
-		both = func() ([]byte, []byte, error) { return compressBoth(body) }
-		if !x.opts.Identity && varies(h) {
-			// The handler compresses: its bytes are asked for.
-			reuse = false
-			both = func() ([]byte, []byte, error) { return x.handlerEncoded(target, h, body) }
+		// The handler compresses when it says it does; its bytes are
+		// then asked for every time.
+		own := !x.opts.Identity && varies(h)
+		reuse = !own
+		both = func() (gz, br []byte, err error) {
+			if own {
+				gz, br, err = x.handlerEncoded(target, h, body)
+			} else {
+				gz, br, err = compressBoth(body)
+			}
+			if err != nil {
+				err = fmt.Errorf("export: %s: %w", target, err)
+			}
+			return gz, br, err
 		}
 	}
 	d.modified, f.err = x.out.putDocument(d.file, body, f.sum, both, reuse, d.modified, x.opts.Fallback)
-	if f.err != nil {
-		f.err = fmt.Errorf("export: %s: %w", target, f.err)
-	}
 	f.doc = d
 	return f
 }
