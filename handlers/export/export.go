@@ -155,7 +155,7 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &exporter{opts: opts, out: out, prev: prev, docs: map[string]docRecord{}}
+	x := &exporter{opts: opts, out: out, prev: prev, docs: map[string]docRecord{}, targets: newTargetTable()}
 	if x.opts.Workers <= 0 {
 		x.opts.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -171,6 +171,7 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 		for _, d := range x.docs {
 			st.Docs = append(st.Docs, d)
 		}
+		x.targets.sorted(st)
 	}
 	removed, err := out.finish(st)
 	if err != nil {
@@ -188,8 +189,9 @@ type exporter struct {
 	out  *folder
 	prev *loaded // the last export's state
 
-	mu   sync.Mutex
-	docs map[string]docRecord // links of this export's documents, by target
+	mu      sync.Mutex
+	docs    map[string]docRecord // links of this export's documents, by target
+	targets *targetTable         // what their links number
 }
 
 // crawl fetches every URL reachable from the roots, writing each
@@ -372,13 +374,22 @@ func (x *exporter) fetch(target string) fetched {
 // hash sum: those the last export found when it had the same bytes.
 func (x *exporter) linksOf(target, contentType string, body []byte, sum [32]byte) []string {
 	var links []string
-	if d, ok := x.prev.docs[target]; ok && d.Sum == sum {
-		links = d.Links
-	} else {
-		links = x.links(target, contentType, body)
+	ok := false
+	if d, found := x.prev.docs[target]; found && d.Sum == sum {
+		links, ok = x.prev.links(d)
 	}
+	if !ok {
+		// Each once: a page links to the same URL many times.
+		links = x.links(target, contentType, body)
+		slices.Sort(links)
+		links = slices.Compact(links)
+	}
+	if x.opts.Namespace == "" {
+		return links // not kept for the next export
+	}
+	d := docRecord{Target: target, Sum: sum, Links: x.targets.numbers(links)}
 	x.mu.Lock()
-	x.docs[target] = docRecord{Target: target, Sum: sum, Links: links}
+	x.docs[target] = d
 	x.mu.Unlock()
 	return links
 }

@@ -37,8 +37,10 @@ type state struct {
 	// wrote them.
 	Namespace string
 	Files     []fileRecord
-	Docs      []docRecord
-	Renders   []renderRecord
+	// Targets are the link targets of Docs, sorted, each once.
+	Targets []string
+	Docs    []docRecord
+	Renders []renderRecord
 }
 
 // fileRecord is one file as the export left it.
@@ -50,11 +52,12 @@ type fileRecord struct {
 }
 
 // docRecord is the links of the document at Target (path and query)
-// whose bytes had hash Sum.
+// whose bytes had hash Sum, as indexes into a table of targets: a site
+// of 24,000 documents has some 2.5 million links to 25,000 targets.
 type docRecord struct {
 	Target string
 	Sum    [32]byte
-	Links  []string
+	Links  []int32
 }
 
 // renderRecord is a rendering of Path under a feed cache key.
@@ -67,8 +70,21 @@ type renderRecord struct {
 // loaded is the last export's state, as maps.
 type loaded struct {
 	files   map[string]fileRecord
+	targets []string // of docs' links
 	docs    map[string]docRecord
 	renders map[string]renderRecord
+}
+
+// links are the links of d, whose indexes are into targets.
+func (l *loaded) links(d docRecord) ([]string, bool) {
+	out := make([]string, len(d.Links))
+	for i, n := range d.Links {
+		if n < 0 || int(n) >= len(l.targets) {
+			return nil, false
+		}
+		out[i] = l.targets[n]
+	}
+	return out, true
 }
 
 // loadState reads the state in dir; links and renders only when they
@@ -89,6 +105,7 @@ func loadState(dir, namespace string) *loaded {
 	if namespace == "" || st.Namespace != namespace {
 		return l
 	}
+	l.targets = st.Targets
 	for _, d := range st.Docs {
 		l.docs[d.Target] = d
 	}
@@ -96,6 +113,54 @@ func loadState(dir, namespace string) *loaded {
 		l.renders[r.Key] = r
 	}
 	return l
+}
+
+// targetTable numbers link targets as an export finds them, so that
+// each is held once.
+type targetTable struct {
+	mu      sync.Mutex
+	index   map[string]int32
+	targets []string
+}
+
+func newTargetTable() *targetTable { return &targetTable{index: map[string]int32{}} }
+
+// numbers are the indexes of links, added to the table if new.
+func (t *targetTable) numbers(links []string) []int32 {
+	out := make([]int32, len(links))
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for i, l := range links {
+		n, ok := t.index[l]
+		if !ok {
+			n = int32(len(t.targets))
+			t.index[l] = n
+			t.targets = append(t.targets, l)
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// sorted sets st.Targets to the table's targets sorted, and renumbers
+// docs' links to match, so that one export always writes the same state.
+func (t *targetTable) sorted(st *state) {
+	order := make([]int32, len(t.targets))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(t.targets[a], t.targets[b]) })
+	renumber := make([]int32, len(order))
+	st.Targets = make([]string, len(order))
+	for i, old := range order {
+		renumber[old] = int32(i)
+		st.Targets[i] = t.targets[old]
+	}
+	for _, d := range st.Docs {
+		for i, n := range d.Links {
+			d.Links[i] = renumber[n]
+		}
+	}
 }
 
 // writeState writes st into dir, atomically, unless it holds it already.
