@@ -20,6 +20,10 @@ import (
 	"github.com/morningpost/morningpost/handlers/export"
 )
 
+// exportCacheBytes bounds the export's feed cache (serve's is
+// feedCacheBytes).
+const exportCacheBytes = 4 << 20
+
 // exportConfig is what "morningpost export" was asked to do.
 type exportConfig struct {
 	content string
@@ -90,7 +94,10 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		db = nil
 	}
 	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs}
-	feeds := feed.NewIdentityCache(feedCacheBytes)
+	// The export asks for each document once: a cache holding more than
+	// the documents being exported at the moment only keeps the heap at
+	// its soft limit, where the collector runs without end.
+	feeds := feed.NewIdentityCache(exportCacheBytes)
 	if db != nil {
 		defer db.Close()
 		ledger := store.NewLedger(db, now, log)
