@@ -433,7 +433,7 @@ func draftLists(ctx context.Context, store *upstream.Store) (tools, reading []co
 				continue
 			}
 			used[it.ID] = true
-			desc := firstLine(it.Summary)
+			desc := firstSentence(it.Summary)
 			if desc == "" {
 				desc = "From " + it.SourceName + "."
 			}
@@ -450,9 +450,9 @@ func draftLists(ctx context.Context, store *upstream.Store) (tools, reading []co
 	return tools, reading, nil
 }
 
-// firstLine returns the first sentence of a summary, at most 160
+// firstSentence returns the first sentence of a summary, at most 160
 // characters (content's Line and Truncate; the store's text is clean).
-func firstLine(s string) string {
+func firstSentence(s string) string {
 	s = content.Line(s)
 	if i := strings.Index(s, ". "); i > 0 {
 		s = s[:i+1]
