@@ -143,13 +143,6 @@ func (db *DB) Engine() Engine { return db.engine }
 // and database.
 func (db *DB) String() string { return db.name }
 
-// SQL is the database/sql handle, for code that binds its own
-// placeholders (handlers/audience); prefer db's own methods.
-func (db *DB) SQL() *sql.DB { return db.db }
-
-// Ping reports whether the database answers.
-func (db *DB) Ping(ctx context.Context) error { return db.db.PingContext(ctx) }
-
 // ExecContext runs a statement written with ? placeholders.
 func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return db.db.ExecContext(ctx, db.rebind(query), args...)

@@ -142,9 +142,6 @@ func (s *Store) Close() error {
 // Path names the database: its file, or PostgreSQL's host and database.
 func (s *Store) Path() string { return s.db.String() }
 
-// DB is the database the store is kept in.
-func (s *Store) DB() *store.DB { return s.db }
-
 // Times are stored as the store stores them (store.Nanos).
 var (
 	toDB   = store.Nanos
