@@ -86,6 +86,7 @@ const batch = 400
 func (l *Ledger) Recall(ctx context.Context, keys []string) (map[string]time.Time, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	justLoaded := false
 	if !l.loaded {
 		if err := l.available(); err != nil {
 			return nil, err
@@ -93,7 +94,7 @@ func (l *Ledger) Recall(ctx context.Context, keys []string) (map[string]time.Tim
 		if err := l.loadAll(ctx); err != nil {
 			return nil, l.failed(err)
 		}
-		l.loaded = true
+		l.loaded, justLoaded = true, true
 	}
 	out := make(map[string]time.Time, len(keys))
 	var missing []string
@@ -104,11 +105,13 @@ func (l *Ledger) Recall(ctx context.Context, keys []string) (map[string]time.Tim
 			missing = append(missing, k)
 		}
 	}
-	// Another server may have recorded them since.
-	if len(missing) > 0 {
-		if err := l.available(); err != nil {
-			return nil, err
-		}
+	// Another server may have recorded them since, unless the whole
+	// table was read just now.
+	if justLoaded || len(missing) == 0 {
+		return out, nil
+	}
+	if err := l.available(); err != nil {
+		return nil, err
 	}
 	for len(missing) > 0 {
 		n := min(len(missing), batch)
