@@ -323,10 +323,7 @@ func (c *Counter) rotate(t time.Time) *dayState {
 	if c.day != nil {
 		c.collect(c.day, c.pending, true)
 	}
-	loc := c.loc()
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc := c.location()
 	lt := t.In(loc)
 	y, m, dd := lt.Date()
 	start := time.Date(y, m, dd, 0, 0, 0, 0, loc)
@@ -418,7 +415,8 @@ func (c *Counter) Flush(ctx context.Context) error {
 
 // prune deletes the days older than Keep, once a day.
 func (c *Counter) prune(ctx context.Context, now time.Time) error {
-	today := now.In(c.location()).Format(time.DateOnly)
+	local := now.In(c.location())
+	today := local.Format(time.DateOnly)
 	c.mu.Lock()
 	done := c.pruned == today
 	c.pruned = today
@@ -426,7 +424,7 @@ func (c *Counter) prune(ctx context.Context, now time.Time) error {
 	if done {
 		return nil
 	}
-	y, m, d := now.In(c.location()).Date()
+	y, m, d := local.Date()
 	before := time.Date(y, m, d-c.keep+1, 0, 0, 0, 0, time.UTC).Format(time.DateOnly)
 	_, err := c.store.Prune(ctx, before)
 	return err
