@@ -24,7 +24,6 @@ type Live struct {
 	fsys    fs.FS
 	baseURL *url.URL
 	log     *slog.Logger
-	record  Record
 	now     func() time.Time
 
 	cur      atomic.Pointer[Content]
@@ -63,7 +62,7 @@ type LiveOptions struct {
 // NewLive loads fsys. It fails when the first load fails: there is no
 // last good content to fall back on yet.
 func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
-	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, record: opts.Record, now: opts.Now, subs: map[chan Event]struct{}{}}
+	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, now: opts.Now, subs: map[chan Event]struct{}{}}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -83,7 +82,7 @@ func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
 // is dated at once: an article dropped into a published issue is dated
 // by its arrival, not by the first request that happens to see it.
 func (l *Live) serve(c *Content) {
-	if l.record != nil {
+	if c.record != nil {
 		c.At(l.now())
 	}
 	l.cur.Store(c)
