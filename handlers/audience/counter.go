@@ -199,8 +199,9 @@ func (c *Counter) Count(r *Response) {
 	sum := readerHash(d.seed, r.Feed, r.Client, r.UserAgent)
 
 	v, known := d.seen[sum]
+	var p Parsed // parsed for a client new today, and for every figure reported
 	if !known {
-		p := c.parse(r.UserAgent)
+		p = c.parse(r.UserAgent)
 		v = uint16(p.Agent)
 		if p.Reported >= 0 {
 			v |= seenReports
@@ -226,7 +227,10 @@ func (c *Counter) Count(r *Response) {
 	}
 	switch {
 	case subscriber && v&seenReports != 0:
-		c.report(d, ce, int32(ci), c.parse(r.UserAgent), t)
+		if known {
+			p = c.parse(r.UserAgent)
+		}
+		c.report(d, ce, int32(ci), p, t)
 	case subscriber && v&seenCounted == 0:
 		if known || len(d.seen) < c.maxExact {
 			v |= seenCounted
