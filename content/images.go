@@ -299,28 +299,17 @@ func checkImages(src string, bodyLine int, iss *Issue, p problems) map[string]bo
 }
 
 // withImages rewrites the <img> elements of rendered HTML that name an
-// image of the issue: their src becomes the image's URL, and they get
-// its width and height, so pages and readers do not jump while loading.
+// image of the issue (through RewriteURLs, whose resolve leaves every URL
+// as it is): their src becomes the image's URL, and they get its width
+// and height, so pages and readers do not jump while loading.
 func withImages(h template.HTML, iss *Issue) template.HTML {
 	if len(iss.Images) == 0 || !strings.Contains(string(h), "<img") {
 		return h
 	}
-	var out strings.Builder
-	z := html.NewTokenizer(strings.NewReader(string(h)))
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			return template.HTML(out.String()) //nolint:gosec // re-serialised tokens of goldmark's safe output
-		}
-		raw := z.Raw()
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			out.Write(raw)
-			continue
-		}
-		t := z.Token()
+	keep := func(ref string) string { return ref }
+	return template.HTML(RewriteURLs(string(h), keep, func(t *html.Token) bool { //nolint:gosec // re-serialised tokens of goldmark's safe output
 		if t.Data != "img" {
-			out.Write(raw)
-			continue
+			return false
 		}
 		var img *Image
 		for i, a := range t.Attr {
@@ -333,16 +322,15 @@ func withImages(h template.HTML, iss *Issue) template.HTML {
 			}
 		}
 		if img == nil {
-			out.Write(raw)
-			continue
+			return false
 		}
 		// No loading="lazy": the body goes into feeds too, whose
 		// readers' sanitisers drop what they do not know.
 		t.Attr = append(t.Attr,
 			html.Attribute{Key: "width", Val: strconv.Itoa(img.Width)},
 			html.Attribute{Key: "height", Val: strconv.Itoa(img.Height)})
-		out.WriteString(t.String())
-	}
+		return true
+	}))
 }
 
 // bodyLine is the line a Markdown file's body starts on, given its front
