@@ -3,8 +3,9 @@
 // The newsletter's "tools of the week" and "weekend reading" sections are
 // drafted from upstream feeds (trending models, papers, releases). This
 // package fetches those feeds, parses them (RSS, Atom, JSON Feed), sanitises
-// their HTML, and keeps the items in a SQLite database so that pages, the
-// combined "planet" feed and the issue drafter can read them.
+// their HTML, and keeps the items in the store (content/store: SQLite, or
+// PostgreSQL shared by a fleet) so that pages, the combined "planet" feed
+// and the issue drafter can read them.
 //
 // Upstreams are treated as hostile. Every fetch is bounded in time, size,
 // redirects and concurrency; documents are checked for pathological nesting
@@ -23,7 +24,7 @@
 //   - [content.Source] describes one upstream feed (the sources: of the
 //     site configuration): its fields, limits and the one validation of
 //     them live with the rest of the configuration, in content.
-//   - [Store] is the SQLite database of items and per-source poll state.
+//   - [Store] keeps the items and per-source poll state in that store.
 //   - [Poller] fetches sources: [Poller.Run] in the background, on schedule;
 //     [Poller.PollAll] synchronously, for a manual refresh.
 //   - [Store.Items], [Store.Sources] and [Store.Freshest] are the read API.
