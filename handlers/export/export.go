@@ -147,9 +147,11 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if opts.Handler == nil || opts.Base == nil {
 		return nil, errors.New("export: Options.Handler and Options.Base are required")
 	}
-	prev := loadState(dir, opts.Namespace)
+	var prev *loaded
 	if opts.Renders != nil {
-		prev = opts.Renders.prev
+		prev = opts.Renders.prev // NewRenders read it
+	} else {
+		prev = loadState(dir, opts.Namespace)
 	}
 	out, err := openFolder(dir, prev)
 	if err != nil {
