@@ -90,20 +90,21 @@ func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress fu
 	if !validName(name) || name == manifestName || name == stateName {
 		return time.Time{}, fmt.Errorf("export: no file can be named %q", name)
 	}
-	t := f.docTime(name, body, sum, modified, fallback)
+	fi, same := f.current(name, body, sum)
+	t := f.docTime(fi, same, modified, fallback)
 	if compress == nil {
-		return t, f.put(name, body, sum, t)
+		return t, f.write(name, body, sum, t, fi, same)
 	}
 	// The siblings first: a server that sees the new file finds its
 	// compressed forms already there.
-	if gzRec, brRec, ok := f.siblings(name, sum); ok && reuse {
+	if gzRec, brRec, ok := f.siblings(name, fi, sum); ok && reuse {
 		if err := f.keep(name+".br", brRec, t); err != nil {
 			return t, err
 		}
 		if err := f.keep(name+".gz", gzRec, t); err != nil {
 			return t, err
 		}
-		return t, f.put(name, body, sum, t)
+		return t, f.write(name, body, sum, t, fi, same)
 	}
 	gz, br, err := compress()
 	if err != nil {
@@ -115,7 +116,18 @@ func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress fu
 	if err := f.put(name+".gz", gz, sha256.Sum256(gz), t); err != nil {
 		return t, err
 	}
-	return t, f.put(name, body, sum, t)
+	return t, f.write(name, body, sum, t, fi, same)
+}
+
+// current is the stat of the file name before this export writes it (nil
+// when there is none), and whether it holds body (of hash sum) already:
+// looked at once per file, for both its time and its write.
+func (f *folder) current(name string, body []byte, sum [32]byte) (fi fs.FileInfo, same bool) {
+	fi, err := os.Stat(f.full(name))
+	if err != nil {
+		return nil, false
+	}
+	return fi, f.holds(name, fi, body, sum)
 }
 
 // docTime is the time of a document's files. It is the document's
@@ -125,19 +137,18 @@ func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress fu
 // and a time at or past the one chosen, the time is one second past the
 // file's, so nginx's Last-Modified and ETag (time and size) move with
 // the bytes even where the server's Last-Modified did not (counted in
-// advanced).
-func (f *folder) docTime(name string, body []byte, sum [32]byte, modified, fallback time.Time) time.Time {
+// advanced). fi and same are the file's, from current.
+func (f *folder) docTime(fi fs.FileInfo, same bool, modified, fallback time.Time) time.Time {
 	t := modified
 	if t.IsZero() {
 		t = fallback
 	}
 	t = t.Truncate(time.Second)
-	fi, err := os.Stat(f.full(name))
-	if err != nil || !fi.Mode().IsRegular() {
+	if fi == nil || !fi.Mode().IsRegular() {
 		return t
 	}
 	old := fi.ModTime()
-	if f.holds(name, fi, body, sum) {
+	if same {
 		if modified.IsZero() || !old.Before(t) {
 			return old
 		}
@@ -168,20 +179,20 @@ func (f *folder) holds(name string, fi fs.FileInfo, body []byte, sum [32]byte) b
 	return err == nil && bytes.Equal(old, body)
 }
 
-// siblings returns the records of the .gz and .br files of name when
-// the last export left them beside a file of hash sum, and all three
-// are as it left them.
-func (f *folder) siblings(name string, sum [32]byte) (gz, br fileRecord, ok bool) {
-	if !f.previous[name] {
+// siblings returns the records of the .gz and .br files of name, of
+// stat fi (nil when missing), when the last export left them beside a
+// file of hash sum, and all three are as it left them.
+func (f *folder) siblings(name string, fi fs.FileInfo, sum [32]byte) (gz, br fileRecord, ok bool) {
+	if !f.previous[name] || fi == nil {
 		return gz, br, false
 	}
 	rec, ok1 := f.prev.files[name]
 	gz, ok2 := f.prev.files[name+".gz"]
 	br, ok3 := f.prev.files[name+".br"]
-	if !ok1 || !ok2 || !ok3 || rec.Sum != sum {
+	if !ok1 || !ok2 || !ok3 || rec.Sum != sum || !unchanged(fi, rec) {
 		return gz, br, false
 	}
-	for _, r := range []fileRecord{rec, gz, br} {
+	for _, r := range []fileRecord{gz, br} {
 		fi, err := os.Stat(f.full(r.Name))
 		if err != nil || !unchanged(fi, r) {
 			return gz, br, false
@@ -237,12 +248,19 @@ func (f *folder) keep(name string, rec fileRecord, t time.Time) error {
 // put writes b (of hash sum) to name with time t, unless the file holds
 // b already.
 func (f *folder) put(name string, b []byte, sum [32]byte, t time.Time) error {
+	fi, same := f.current(name, b, sum)
+	return f.write(name, b, sum, t, fi, same)
+}
+
+// write is put for a file whose stat fi and same, whether it holds b
+// already, current has found.
+func (f *folder) write(name string, b []byte, sum [32]byte, t time.Time, fi fs.FileInfo, same bool) error {
 	if err := f.claim(name); err != nil {
 		return err
 	}
 	full := f.full(name)
 	rec := fileRecord{Name: name, Size: int64(len(b)), Modified: t, Sum: sum}
-	if fi, err := os.Stat(full); err == nil && f.holds(name, fi, b, sum) {
+	if same {
 		if fi.ModTime().Equal(t) {
 			f.count(false)
 			f.record(rec)
