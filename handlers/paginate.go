@@ -28,7 +28,6 @@ const (
 // and the rel="prev"/"next" links.
 type pager struct {
 	Number, Count int
-	Total         int    // items on every page together
 	Prev, Next    string // paths of the newer and older page; "" at the ends
 	First, Last   string // paths of the first and the last page
 }
@@ -69,7 +68,7 @@ func paginate[T any](items []T, n, per int, base string) (page []T, p pager, ok 
 	if n < 1 || n > count {
 		return nil, pager{}, false
 	}
-	p = pager{Number: n, Count: count, Total: len(items), First: base, Last: pagePath(base, count)}
+	p = pager{Number: n, Count: count, First: base, Last: pagePath(base, count)}
 	if n > 1 {
 		p.Prev = pagePath(base, n-1)
 	}

@@ -116,7 +116,6 @@ type document struct {
 	header   http.Header // the headers a server must add (see configHeaders)
 	variants []variant   // the same bytes under a query string, with other headers
 	modified time.Time
-	gzip     bool // has .gz and .br siblings
 }
 
 // variant is a URL with a query string that answers the same bytes as
@@ -131,15 +130,12 @@ type variant struct {
 type fetched struct {
 	target  string // path and query asked for
 	status  int
-	doc     *document  // nil for a query variant or a failure
-	variant *variant   // set for a URL with a query
-	sum     [32]byte   // hash of the body, to compare a variant with its path
-	links   []string   // site URLs the body links to
-	counts  writeCount // files written and kept
+	doc     *document // nil for a query variant or a failure
+	variant *variant  // set for a URL with a query
+	sum     [32]byte  // hash of the body, to compare a variant with its path
+	links   []string  // site URLs the body links to
 	err     error
 }
-
-type writeCount struct{ wrote, kept int }
 
 // Export writes the site into dir, returning what it did. dir must be
 // empty, missing, or hold an earlier export.
@@ -350,7 +346,6 @@ func (x *exporter) fetch(target string) fetched {
 	var both func() ([]byte, []byte, error)
 	reuse := true // an unchanged file's siblings were compressed from the same bytes by the same code
 	if compressible(h.Get("Content-Type")) {
-		d.gzip = true
 		// The handler compresses when it says it does; its bytes are
 		// then asked for every time.
 		own := !x.opts.Identity && varies(h)
