@@ -177,7 +177,7 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	}
 	res.Removed = removed
 	res.Files = len(out.files)
-	res.Wrote, res.Kept = out.wrote, out.kept
+	res.Wrote, res.Kept = int(out.wrote.Load()), int(out.kept.Load())
 	res.Advanced = int(out.advanced.Load())
 	return res, nil
 }

@@ -33,8 +33,7 @@ type folder struct {
 	files   map[string]bool       // files of this export
 	records map[string]fileRecord // and what they hold
 
-	wrote, kept int
-	wroteNow    atomic.Int64
+	wrote, kept atomic.Int64 // files written (or given a new time) and kept
 	advanced    atomic.Int64 // documents whose time was moved past their Last-Modified
 }
 
@@ -77,7 +76,7 @@ func validName(name string) bool {
 	return name != "" && !strings.HasPrefix(name, "/") && path.Clean(name) == name && name != ".." && !strings.HasPrefix(name, "../")
 }
 
-func (f *folder) wroteSoFar() int { return int(f.wroteNow.Load()) }
+func (f *folder) wroteSoFar() int { return int(f.wrote.Load()) }
 
 // putDocument writes a document's file and, when compress is not nil,
 // its compressed siblings, which compress makes from body; all with one
@@ -307,14 +306,11 @@ func (f *folder) write(name string, b []byte, sum [32]byte, t time.Time, fi fs.F
 }
 
 func (f *folder) count(wrote bool) {
-	f.mu.Lock()
 	if wrote {
-		f.wrote++
-		f.wroteNow.Add(1)
+		f.wrote.Add(1)
 	} else {
-		f.kept++
+		f.kept.Add(1)
 	}
-	f.mu.Unlock()
 }
 
 // finish records this export's files, with st (whose Files it fills),
