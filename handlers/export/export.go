@@ -352,7 +352,7 @@ func (x *exporter) fetch(target string) fetched {
 		reuse = !own
 		both = func() (gz, br []byte, err error) {
 			if own {
-				gz, br, err = x.handlerEncoded(target, h, body)
+				gz, br, err = x.handlerEncoded(target, body)
 			} else {
 				gz, br, err = compressBoth(body)
 			}
@@ -391,27 +391,26 @@ func (x *exporter) linksOf(target, contentType string, body []byte, sum [32]byte
 	return links
 }
 
-// handlerEncoded is body in gzip and in brotli as the handler sends it.
-func (x *exporter) handlerEncoded(target string, h http.Header, body []byte) (gz, br []byte, err error) {
-	if gz, err = x.encoded(target, h, body, "gzip"); err == nil {
-		br, err = x.encoded(target, h, body, "br")
+// handlerEncoded is body in gzip and in brotli as the handler sends it,
+// for a document it may compress itself (it says Vary: Accept-Encoding
+// and Options.Identity is false).
+func (x *exporter) handlerEncoded(target string, body []byte) (gz, br []byte, err error) {
+	if gz, err = x.encoded(target, body, "gzip"); err == nil {
+		br, err = x.encoded(target, body, "br")
 	}
 	return gz, br, err
 }
 
 // encoded is body in encoding enc ("gzip" or "br"): the handler's bytes
-// when it compresses this document itself (it says Vary:
-// Accept-Encoding and answers with that encoding), else compressed here
-// as the handler compresses feeds.
-func (x *exporter) encoded(target string, h http.Header, body []byte, enc string) ([]byte, error) {
-	if varies(h) && !x.opts.Identity {
-		w := x.get(target, enc)
-		if w.Code != http.StatusOK {
-			return nil, fmt.Errorf("GET with Accept-Encoding: %s answered %d", enc, w.Code)
-		}
-		if w.Result().Header.Get("Content-Encoding") == enc {
-			return w.Body.Bytes(), nil
-		}
+// when it answers with that encoding, else compressed here as the
+// handler compresses feeds.
+func (x *exporter) encoded(target string, body []byte, enc string) ([]byte, error) {
+	w := x.get(target, enc)
+	if w.Code != http.StatusOK {
+		return nil, fmt.Errorf("GET with Accept-Encoding: %s answered %d", enc, w.Code)
+	}
+	if w.Result().Header.Get("Content-Encoding") == enc {
+		return w.Body.Bytes(), nil
 	}
 	return compress(body, enc)
 }
