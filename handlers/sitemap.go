@@ -103,15 +103,17 @@ func sitemapEntries(snap *content.Snapshot) []sitemapEntry {
 // newest first, last changed at mods, per to a page, as paginate splits
 // them. A page changed when its newest-changed item did.
 func appendListPages(out []sitemapEntry, base string, mods []time.Time, per int) []sitemapEntry {
-	pages := max((len(mods)+per-1)/per, 1)
-	for n := 1; n <= pages; n++ {
+	for n := 1; ; n++ {
+		page, pg, _ := paginate(mods, n, per, base)
 		var m time.Time
-		for _, t := range mods[(n-1)*per : min(n*per, len(mods))] {
+		for _, t := range page {
 			m = later(m, t)
 		}
 		out = append(out, sitemapEntry{pagePath(base, n), m})
+		if pg.Next == "" {
+			return out
+		}
 	}
-	return out
 }
 
 func later(a, b time.Time) time.Time {
