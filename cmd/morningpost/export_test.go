@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -245,85 +243,14 @@ func TestExportInvalidContentWritesNothing(t *testing.T) {
 }
 
 // startNginx serves root with the export's _nginx.conf on 127.0.0.1
-// until the test ends. Without nginx the test is skipped, except under
-// CI=true.
+// until the test ends (startNginxProxy: skipped without nginx, except
+// under CI=true).
 func startNginx(t *testing.T, root string) string {
 	t.Helper()
-	bin, err := exec.LookPath("nginx")
-	if err != nil {
-		bin = "/usr/sbin/nginx"
-		if _, err := os.Stat(bin); err != nil {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("no nginx found; CI must run the static export tests (apt-get install nginx-light)")
-			}
-			t.Skip("no nginx; install nginx-light to run this test")
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	prefix := t.TempDir()
-	user := ""
-	if os.Geteuid() == 0 {
-		user = "user root;" // workers must read the test's private folders
-	}
-	conf := fmt.Sprintf(`%s
-worker_processes 1;
-daemon off;
-pid %[2]s/nginx.pid;
-error_log %[2]s/error.log;
-events { worker_connections 256; }
-http {
-    access_log off;
-    client_body_temp_path %[2]s/body;
-    proxy_temp_path %[2]s/proxy;
-    fastcgi_temp_path %[2]s/fastcgi;
-    uwsgi_temp_path %[2]s/uwsgi;
-    scgi_temp_path %[2]s/scgi;
-    server {
-        listen %[3]s;
-        root %[4]s;
-        include %[4]s/_nginx.conf;
-    }
-}
-`, user, prefix, addr, root)
-	write(t, prefix, "nginx.conf", conf)
-	cmd := exec.Command(bin, "-p", prefix, "-c", filepath.Join(prefix, "nginx.conf"))
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt) // fast shutdown
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+	port := startNginxProxy(t, func(port int) string {
+		return fmt.Sprintf("server {\n\t\tlisten 127.0.0.1:%d;\n\t\troot %s;\n\t\tinclude %s/_nginx.conf;\n\t}", port, root, root)
 	})
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		select {
-		case err := <-done:
-			errLog, _ := os.ReadFile(filepath.Join(prefix, "error.log"))
-			t.Fatalf("nginx stopped: %v\n%s%s", err, logs.String(), errLog)
-		default:
-		}
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("nginx did not start:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return fmt.Sprintf("http://127.0.0.1:%d", port)
 }
 
 // exportedURLs are the URLs of the documents in an export, from its
