@@ -237,7 +237,13 @@ location = /404.html {
 	}
 	b.WriteString("location ~ \"(\\.(html|gz|br)|./)$\" { return 404; }\n")
 
-	key := func(d *document) string { return d.profile(types) }
+	// Each document's profile once: emit asks for it at every folder
+	// above the document.
+	profiles := make(map[*document]string, len(docs))
+	for _, d := range docs {
+		profiles[d] = d.profile(types)
+	}
+	key := func(d *document) string { return profiles[d] }
 	var emit func(n *node, inherited string) error
 	emit = func(n *node, inherited string) error {
 		c := map[string]int{}
