@@ -224,6 +224,7 @@ type index struct {
 
 type feedIndex struct {
 	subKey   string // of the subscription feed
+	path     string // the subscription feed's docPath, made once: hits build no string
 	periods  []*periodIndex
 	byPeriod map[Period]int
 }
@@ -233,6 +234,7 @@ type periodIndex struct {
 	issues  []*content.Issue // issues with entries in the period, feed order
 	entries int
 	key     string
+	path    string // the archive's docPath
 }
 
 // indexKey is the key of a snapshot's index among its Derived values.
@@ -287,7 +289,7 @@ func newIndex(snap *content.Snapshot) *index {
 	common := commonKey(snap)
 	ix := &index{}
 	for _, s := range Specs() {
-		fi := &feedIndex{byPeriod: map[Period]int{}}
+		fi := &feedIndex{byPeriod: map[Period]int{}, path: docPath(snap, s.base())}
 		var cur *periodIndex
 		sub := sha256.New()
 		subEntries := 0
@@ -325,6 +327,7 @@ func newIndex(snap *content.Snapshot) *index {
 				next = fi.periods[i-1].period.String()
 			}
 			pi.key = key(hashes[i], common, s.String(), "archive", pi.period.String(), prev, next)
+			pi.path = docPath(snap, s.archiveBase(pi.period))
 		}
 		ix.feeds = append(ix.feeds, fi)
 	}
@@ -380,7 +383,7 @@ func (c *Cache) GetArchive(snap *content.Snapshot, s Spec, p Period, f Format) (
 	}
 	pi := fi.periods[i]
 	info := Archive{Period: p, Entries: pi.entries, Closed: i > 0}
-	r, err := c.document(pi.key, docPath(snap, s.archiveBase(p)), true, snap.Site, f, func() *Doc { return fi.buildArchive(snap, s, i) })
+	r, err := c.document(pi.key, pi.path, true, snap.Site, f, func() *Doc { return fi.buildArchive(snap, s, i) })
 	if err != nil {
 		return nil, Archive{}, fmt.Errorf("render %s: %w", s.ArchivePath(p, f), err)
 	}

@@ -308,13 +308,14 @@ func (c *Cache) Get(snap *content.Snapshot, s Spec, f Format) (*Response, error)
 	if !s.Valid() || !f.Valid() {
 		return nil, fmt.Errorf("feed: no feed %v in format %q", s, f)
 	}
-	var key string
+	var key, path string
 	if s.Kind == TagFeed {
-		key = tagKey(snap, s)
+		key, path = tagDoc(snap, s)
 	} else {
-		key = c.index(snap).feeds[specSlot(s)].subKey
+		fi := c.index(snap).feeds[specSlot(s)]
+		key, path = fi.subKey, fi.path
 	}
-	r, err := c.document(key, docPath(snap, s.base()), true, snap.Site, f, func() *Doc { return Build(snap, s) })
+	r, err := c.document(key, path, true, snap.Site, f, func() *Doc { return Build(snap, s) })
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", s.Path(f), err)
 	}

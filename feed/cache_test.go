@@ -183,3 +183,30 @@ func TestCacheRejectsUnknownFeeds(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// A cache hit allocates nothing, for every subscription feed and
+// archive: the fast path serves them all (tag feeds pay for checking
+// their slug in Spec.Valid).
+func TestCacheHitAllocatesNothing(t *testing.T) {
+	snap := load(t, synth(synthOptions{Issues: 40}))
+	c := NewCache(64 << 20)
+	for _, s := range Specs() {
+		if _, err := c.Get(snap, s, Atom); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(20, func() { _, _ = c.Get(snap, s, Atom) }); n != 0 {
+			t.Errorf("Get %v: %.0f allocations per hit", s, n)
+		}
+		as := Archives(snap, s)
+		if len(as) == 0 {
+			t.Fatalf("%v has no archives", s)
+		}
+		p := as[len(as)-1].Period
+		if _, _, err := c.GetArchive(snap, s, p, Atom); err != nil {
+			t.Fatal(err)
+		}
+		if n := testing.AllocsPerRun(20, func() { _, _, _ = c.GetArchive(snap, s, p, Atom) }); n != 0 {
+			t.Errorf("GetArchive %v %v: %.0f allocations per hit", s, p, n)
+		}
+	}
+}

@@ -12,29 +12,38 @@ import (
 // archives. The slug must be a content.TagSlug.
 func TagSpec(slug string) Spec { return Spec{Kind: TagFeed, Tag: slug} }
 
-// tagKeyOf is the key of a tag feed's document key among a snapshot's
-// Derived values.
-type tagKeyOf struct{ slug string }
+// tagDocOf is the key of a tag feed's document name among a snapshot's
+// Derived values: the snapshot's tag itself, a pointer, which an
+// interface holds without allocating.
+type tagDocOf struct{ tag *content.Tag }
 
-// tagKey names a tag feed's document: the versions of the issues its
-// entries come from, and everything else its bytes depend on, as
-// newIndex does for the other feeds. It is made once per snapshot and
-// tag the snapshot has.
-func tagKey(snap *content.Snapshot, s Spec) string {
-	if snap.Tag(s.Tag) == nil {
-		return makeTagKey(snap, s) // no such tag: nothing to keep
+// tagName is a tag feed's document key and docPath.
+type tagName struct{ key, path string }
+
+// tagDoc names a tag feed's document: its key, made of the versions of
+// the issues its entries come from and everything else its bytes depend
+// on, as newIndex does for the other feeds, and its docPath. Both are
+// made once per snapshot and tag the snapshot has.
+func tagDoc(snap *content.Snapshot, s Spec) (key, path string) {
+	t := snap.Tag(s.Tag)
+	if t == nil {
+		return makeTagKey(snap, s, nil), docPath(snap, s.base()) // no such tag: nothing to keep
 	}
-	return snap.Derived(tagKeyOf{s.Tag}, func() any { return makeTagKey(snap, s) }).(string)
+	n := snap.Derived(tagDocOf{t}, func() any {
+		return &tagName{makeTagKey(snap, s, t), docPath(snap, s.base())}
+	}).(*tagName)
+	return n.key, n.path
 }
 
-func makeTagKey(snap *content.Snapshot, s Spec) string {
+// makeTagKey is the key of the feed of tag t (nil: none) of snap.
+func makeTagKey(snap *content.Snapshot, s Spec, t *content.Tag) string {
 	limit := snap.Site.FeedLength
 	if limit <= 0 {
 		limit = DefaultFeedLength
 	}
 	h := sha256.New()
 	n := 0
-	if t := snap.Tag(s.Tag); t != nil {
+	if t != nil {
 		var last *content.Issue
 		for _, a := range t.Articles {
 			if n >= limit {
