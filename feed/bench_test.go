@@ -44,9 +44,10 @@ func benchRender(b *testing.B, d *Doc, f Format) {
 func BenchmarkResponse(b *testing.B) {
 	snap := load(b, synth(synthOptions{Issues: 100}))
 	d := Build(snap, Spec{Kind: Issues})
+	c := NewCache(64 << 20)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := NewResponse(d, Atom); err != nil {
+		if _, err := c.renderDoc(d, Atom); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -107,21 +107,6 @@ func (r *Response) Size() int64 {
 	return int64(len(r.Identity.Bytes) + len(r.Gzip.Bytes) + len(r.Brotli.Bytes))
 }
 
-// NewResponse renders d in format f and compresses it.
-func NewResponse(d *Doc, f Format) (*Response, error) {
-	b, err := Render(d, f)
-	if err != nil {
-		return nil, err
-	}
-	r, err := Compressed(f.ContentType(), b)
-	if err != nil {
-		return nil, err
-	}
-	r.LastModified = d.Feed.Updated
-	r.Link = d.Link(f)
-	return r, nil
-}
-
 // Compressed is a response of bytes made elsewhere (HTML pages, OPML,
 // sitemaps) with their gzip and brotli forms, made as a feed's are, so
 // that every document is served by the same code.
@@ -292,15 +277,21 @@ func (c *Cache) Identity() bool { return c.identity }
 // compressed unless the cache holds identity bytes only, with its
 // headers prepared: fields besides those of every response.
 func (c *Cache) NewPage(contentType string, b []byte, fields http.Header) (*Response, error) {
-	r := IdentityResponse(contentType, b)
-	if !c.identity {
-		var err error
-		if r, err = Compressed(contentType, b); err != nil {
-			return nil, err
-		}
+	r, err := c.respond(contentType, b)
+	if err != nil {
+		return nil, err
 	}
 	r.Prepare(fields, "")
 	return r, nil
+}
+
+// respond is the response of bytes b, compressed unless the cache holds
+// identity bytes only.
+func (c *Cache) respond(contentType string, b []byte) (*Response, error) {
+	if c.identity {
+		return IdentityResponse(contentType, b), nil
+	}
+	return Compressed(contentType, b)
 }
 
 // Get returns feed s of snap in format f, rendering it if it is not cached.
@@ -408,14 +399,14 @@ func (c *Cache) render(e *entry, f Format) (*Response, error) {
 // renderDoc renders d in format f, compressed unless the cache holds
 // identity bytes only.
 func (c *Cache) renderDoc(d *Doc, f Format) (*Response, error) {
-	if !c.identity {
-		return NewResponse(d, f)
-	}
 	b, err := Render(d, f)
 	if err != nil {
 		return nil, err
 	}
-	r := IdentityResponse(f.ContentType(), b)
+	r, err := c.respond(f.ContentType(), b)
+	if err != nil {
+		return nil, err
+	}
 	r.LastModified = d.Feed.Updated
 	r.Link = d.Link(f)
 	return r, nil
