@@ -17,9 +17,11 @@ import (
 	"github.com/morningpost/morningpost/content"
 )
 
-// Response is one rendered document (a feed in one format, a page, a
-// picture): its bytes in each content coding, made once, and the values
-// of its headers, prepared once, so serving it is writing bytes.
+// Response is one rendered document (a feed in one format, a page, an
+// OPML list, a sitemap): its bytes in each content coding, made once,
+// and the values of its headers, prepared once, so serving it is
+// writing bytes. Pictures are cached as values of their own (handlers'
+// rendered), not as Responses.
 type Response struct {
 	ContentType string
 	// Link is the Link header of a feed naming WebSub hubs, else "".
@@ -55,9 +57,9 @@ type Header struct {
 	// CacheControl is the Cache-Control of a feed whose max-age is the
 	// site's cache_max_age; nil when the response has no default.
 	CacheControl []string
-	// Fields are the headers of a page (HTML, OPML, sitemap, picture)
-	// besides the above: its Content-Security-Policy and the like; nil
-	// for feeds.
+	// Fields are the headers of a page (HTML, OPML, sitemap) besides
+	// the above: its Content-Security-Policy and the like; nil for
+	// feeds.
 	Fields http.Header
 }
 
