@@ -383,10 +383,7 @@ func (c *Cache) render(e *entry, f Format) (*Response, error) {
 	if c.prior != nil && e.path != "" {
 		c.prior.Store(e.key+"."+string(f), e.path+"."+string(f), r)
 	}
-	if c.stamps != nil && e.stamp {
-		r.LastModified = c.stamps.Modified(e.path+"."+string(f), r.Identity.ETag, r.LastModified)
-	}
-	r.Prepare(nil, CacheControl(e.site, int(e.site.CacheMaxAge/time.Second)))
+	c.prepareFeed(r, e.path+"."+string(f), e.stamp, e.site)
 	c.renders.Add(1)
 	e.out[slot].Store(r)
 	grow := r.Size()
@@ -396,6 +393,17 @@ func (c *Cache) render(e *entry, f Format) (*Response, error) {
 	}
 	c.grow(e, grow)
 	return r, nil
+}
+
+// prepareFeed dates feed rendering r, the document at path, by the
+// Stamps when stamp is set, and prepares its headers with the site's
+// default Cache-Control: a rendering and one read back from Renders
+// (load) are served alike.
+func (c *Cache) prepareFeed(r *Response, path string, stamp bool, site *content.Site) {
+	if c.stamps != nil && stamp {
+		r.LastModified = c.stamps.Modified(path, r.Identity.ETag, r.LastModified)
+	}
+	r.Prepare(nil, CacheControl(site, int(site.CacheMaxAge/time.Second)))
 }
 
 // renderDoc renders d in format f, compressed unless the cache holds

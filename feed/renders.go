@@ -1,10 +1,6 @@
 package feed
 
-import (
-	"time"
-
-	"github.com/morningpost/morningpost/content"
-)
+import "github.com/morningpost/morningpost/content"
 
 // Renders keeps documents rendered by an earlier run of the program,
 // such as the last static export, so that a document whose key it
@@ -52,9 +48,6 @@ func (c *Cache) load(key, base string, stamp bool, site *content.Site, f Format)
 		full.Link, full.LastModified = r.Link, r.LastModified
 		r = full
 	}
-	if c.stamps != nil && stamp {
-		r.LastModified = c.stamps.Modified(base+"."+string(f), r.Identity.ETag, r.LastModified)
-	}
-	r.Prepare(nil, CacheControl(site, int(site.CacheMaxAge/time.Second)))
+	c.prepareFeed(r, base+"."+string(f), stamp, site)
 	return r, nil
 }
