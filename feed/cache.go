@@ -113,11 +113,11 @@ func (r *Response) Size() int64 {
 // sitemaps) with their gzip and brotli forms, made as a feed's are, so
 // that every document is served by the same code.
 func Compressed(contentType string, b []byte) (*Response, error) {
-	gz, err := gzipBytes(b)
+	gz, err := Gzip(b)
 	if err != nil {
 		return nil, err
 	}
-	br, err := brotliBytes(b)
+	br, err := Brotli(b)
 	if err != nil {
 		return nil, err
 	}
