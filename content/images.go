@@ -130,10 +130,13 @@ func readImage(fsys fs.FS, p string, issue int, h hash.Hash) (*Image, *Problem) 
 	if err != nil {
 		return fail("%s", readError(err))
 	}
+	if !fi.Mode().IsRegular() {
+		return fail("%s", notRegular(fi.Mode().Type()))
+	}
 	if fi.Size() > MaxImageSize {
 		return fail("%.1f MB is too large for a picture in a newsletter; the limit is %d MB", float64(fi.Size())/(1<<20), MaxImageSize>>20)
 	}
-	b, err := fs.ReadFile(fsys, p)
+	b, _, err := appendFile(nil, fsys, p, MaxImageSize)
 	if err != nil {
 		return fail("%s", readError(err))
 	}

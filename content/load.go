@@ -30,8 +30,12 @@ func readError(err error) string {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	if errors.Is(err, fs.ErrNotExist) {
+	var tl tooLargeError
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
 		return "missing"
+	case errors.Is(err, ErrNotRegular), errors.As(err, &tl):
+		return err.Error()
 	}
 	return "cannot read: " + err.Error()
 }

@@ -144,7 +144,7 @@ func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
 // readSite reads morningpost.yaml, parsing it only when it changed. A
 // changed site makes every folder's parse stale.
 func (l *loader) readSite(fsys fs.FS) bool {
-	b, err := fs.ReadFile(fsys, SiteFile)
+	b, _, err := readRegular(nil, fsys, SiteFile, nil, MaxSiteSize)
 	if err != nil {
 		l.site, l.folders = nil, nil
 		l.sitePs = Problems{{Path: SiteFile, Msg: readError(err)}}
@@ -278,17 +278,26 @@ type rawFile struct {
 // (see readImage). The files' bytes are appended to buf, which is
 // returned (grown if need be) for reuse.
 func readIssueFiles(fsys fs.FS, dir string, buf []byte) (files []rawFile, images []string, ps Problems, _ []byte) {
-	issuePath := dir + "/issue.md"
-	if b, nbuf, err := appendFile(buf, fsys, issuePath); err != nil {
-		ps = append(ps, Problem{Path: issuePath, Msg: readError(err)})
-	} else {
-		files = append(files, rawFile{issuePath, b})
-		buf = nbuf
-	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		ps = append(ps, Problem{Path: dir, Msg: readError(err)})
 		return nil, nil, ps, buf
+	}
+	read := func(name string, e fs.DirEntry) {
+		p := dir + "/" + name
+		b, nbuf, err := readRegular(buf, fsys, p, e, MaxMarkdownSize)
+		if err != nil {
+			ps = append(ps, Problem{Path: p, Msg: readError(err)})
+			return
+		}
+		files = append(files, rawFile{p, b})
+		buf = nbuf
+	}
+	i := slices.IndexFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "issue.md" })
+	if i < 0 {
+		ps = append(ps, Problem{Path: dir + "/issue.md", Msg: readError(fs.ErrNotExist)})
+	} else {
+		read("issue.md", entries[i])
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -299,25 +308,71 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) (files []rawFile, images
 		if e.IsDir() || strings.HasPrefix(name, ".") || path.Ext(name) != ".md" || name == "issue.md" {
 			continue
 		}
-		p := dir + "/" + name
-		b, nbuf, err := appendFile(buf, fsys, p)
-		if err != nil {
-			ps = append(ps, Problem{Path: p, Msg: readError(err)})
-			continue
-		}
-		files = append(files, rawFile{p, b})
-		buf = nbuf
+		read(name, e)
 	}
 	return files, images, ps, buf
+}
+
+// The most bytes a file of the content root may hold. Markdown is
+// rendered in time that grows faster than its size on some inputs, and
+// everything is read at every load: a file that is too large is a
+// problem naming it, never read further than its limit.
+const (
+	// MaxMarkdownSize is the largest issue.md or article: four times a
+	// long read of 5,000 words.
+	MaxMarkdownSize = 128 << 10
+	// MaxSiteSize is the largest morningpost.yaml.
+	MaxSiteSize = 256 << 10
+)
+
+// tooLargeError is a file larger than its kind's limit.
+type tooLargeError struct{ limit int }
+
+func (e tooLargeError) Error() string {
+	return fmt.Sprintf("too large: a file of this kind may hold at most %s; split it or make it shorter", sizeString(e.limit))
+}
+
+// sizeString writes a size limit in KB or MB.
+func sizeString(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.Itoa(n>>20) + " MB"
+	}
+	return strconv.Itoa(n>>10) + " KB"
+}
+
+// readRegular appends the bytes of the regular file name to buf (see
+// appendFile), reading at most limit bytes. The file's type is looked
+// at before it is opened, from e (its entry in its folder's listing)
+// when given: a named pipe is never opened, for opening one waits for a
+// writer. A larger file is an error (tooLargeError) found by reading
+// limit+1 bytes: a sparse file of a gigabyte costs no more than that.
+func readRegular(buf []byte, fsys fs.FS, name string, e fs.DirEntry, limit int) (data, nbuf []byte, err error) {
+	var t fs.FileMode
+	if e != nil {
+		t = e.Type()
+	}
+	if e == nil || t&fs.ModeSymlink != 0 {
+		fi, err := fs.Stat(fsys, name)
+		if err != nil {
+			return nil, buf, err
+		}
+		t = fi.Mode().Type()
+	}
+	if !t.IsRegular() {
+		return nil, buf, &fs.PathError{Op: "open", Path: name, Err: notRegular(t)}
+	}
+	return appendFile(buf, fsys, name, limit)
 }
 
 // appendFile is fs.ReadFile reading into buf: it appends the file's bytes
 // to buf and returns them and the buffer. It opens and reads as
 // fs.ReadFile does when fsys has no ReadFile method, so its errors are
 // the same, but asks for no file size: reading into a buffer with room to
-// spare finds the end as soon, with one system call fewer per file.
-// Growing buf leaves the bytes of earlier files where they were.
-func appendFile(buf []byte, fsys fs.FS, name string) (data, nbuf []byte, err error) {
+// spare finds the end as soon, with one system call fewer per file. It
+// reads at most limit+1 bytes, and returns a tooLargeError when there
+// are more than limit. Growing buf leaves the bytes of earlier files
+// where they were.
+func appendFile(buf []byte, fsys fs.FS, name string, limit int) (data, nbuf []byte, err error) {
 	f, err := fsys.Open(name)
 	if err != nil {
 		return nil, buf, err
@@ -328,8 +383,15 @@ func appendFile(buf []byte, fsys fs.FS, name string) (data, nbuf []byte, err err
 		if cap(buf)-len(buf) < minRead {
 			buf = slices.Grow(buf, minRead)
 		}
-		n, err := f.Read(buf[len(buf):cap(buf)])
+		room := buf[len(buf):cap(buf)]
+		if rest := limit + 1 - (len(buf) - start); len(room) > rest {
+			room = room[:rest]
+		}
+		n, err := f.Read(room)
 		buf = buf[:len(buf)+n]
+		if len(buf)-start > limit {
+			return nil, buf[:start], &fs.PathError{Op: "read", Path: name, Err: tooLargeError{limit}}
+		}
 		if err == io.EOF {
 			return buf[start:len(buf):len(buf)], buf, nil
 		}
