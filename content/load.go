@@ -506,7 +506,7 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 		iss.PublishAt = time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, site.Location)
 	}
 	iss.Updated = updatedTime(f.Updated, site, doc, p)
-	if note := strings.TrimSpace(string(body)); note != "" {
+	if note := strings.TrimSpace(string(body)); note != "" && checkMarkdown(Clean(string(body)), bodyLine(yml), p) {
 		html, err := Markdown(Clean(note))
 		if err != nil {
 			p.add(0, "editor's note: %v", err)
@@ -673,7 +673,9 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 	a.Updated = updatedTime(f.Updated, site, doc, p)
 	a.Pinned = timeKey("published", f.Published, site, doc, p)
 	a.body = &lazyBody{src: Clean(string(body))}
-	a.images = checkImages(a.body.src, bodyLine(yml), iss, p)
+	if checkMarkdown(a.body.src, bodyLine(yml), p) {
+		a.images = checkImages(a.body.src, bodyLine(yml), iss, p)
+	}
 	leadImage(a, f.Image, f.ImageAlt, doc, p)
 	if a.Standfirst != "" {
 		a.body.summary = Truncate(a.Standfirst, SummaryLength)

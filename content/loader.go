@@ -318,9 +318,9 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) (files []rawFile, images
 // everything is read at every load: a file that is too large is a
 // problem naming it, never read further than its limit.
 const (
-	// MaxMarkdownSize is the largest issue.md or article: four times a
-	// long read of 5,000 words.
-	MaxMarkdownSize = 128 << 10
+	// MaxMarkdownSize is the largest issue.md or article: twice a long
+	// read of 5,000 words.
+	MaxMarkdownSize = 64 << 10
 	// MaxSiteSize is the largest morningpost.yaml.
 	MaxSiteSize = 256 << 10
 )
