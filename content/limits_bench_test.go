@@ -27,9 +27,9 @@ func worstAccepted() map[string]string {
 	}
 	row := "|" + strings.Repeat(" |", 99) + "\n"
 	return map[string]string{
-		"quotes":      fill(strings.Repeat(">", MaxNesting)+" x\n", "a\n"),
-		"lists":       fill(strings.Repeat("1. ", 8)+"x\n", "a\n"),
-		"quote-lists": fill(strings.Repeat("> - ", 4)+"x\n", "a\n"),
+		"quotes":           fill(strings.Repeat(">", MaxNesting)+" x\n", "a\n"),
+		"lists":            fill(strings.Repeat("1. ", 8)+"x\n", "a\n"),
+		"quote-lists":      fill(strings.Repeat("> - ", 4)+"x\n", "a\n"),
 		"link-openers-one": fill(strings.Repeat("[a](", maxInlineWork/MaxMarkdownSize/1), "a\n"),
 		"link-openers":     fill(blocks("[a]("), "\na\n"),
 		"brackets":         fill(blocks("["), "\na\n"),
