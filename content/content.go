@@ -1,11 +1,11 @@
 package content
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"html/template"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -178,64 +178,46 @@ type Article struct {
 	published time.Time
 
 	images map[string]bool // names of the issue's images the article shows
-	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots
+	body   *body           // rendered at load; shared by the article's copies in snapshots
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be
-// site-relative. It is rendered on every call: its users (feed
-// documents, pages) keep what they make of it in their own bounded
-// caches, so keeping every body as well would only hold memory.
-func (a *Article) Body() template.HTML { return withImages(a.body.render(), a.Issue) }
+// site-relative. It was rendered when the article was loaded: no
+// request waits for goldmark.
+func (a *Article) Body() template.HTML {
+	if a.body == nil { // an Article made by hand, as in tests
+		return ""
+	}
+	return withImages(a.body.html, a.Issue)
+}
 
 // Summary is the article's plain-text summary, at most SummaryLength
 // characters: the standfirst, or else the start of the body.
-func (a *Article) Summary() string { return a.body.getSummary() }
+func (a *Article) Summary() string {
+	if a.body == nil {
+		return ""
+	}
+	return a.body.summary
+}
 
 // SetBody replaces the article's rendered body and summary, for articles
 // made or altered by hand (tests, tools); the loader renders Markdown.
 // Both are cleaned (Clean): a body leaves content clean, however made.
 func (a *Article) SetBody(html template.HTML, summary string) {
-	body := template.HTML(Clean(string(html))) //nolint:gosec // html was HTML already; Clean only drops characters
-	b := &lazyBody{html: body, summary: Clean(summary)}
-	b.once.Do(func() {}) // the summary is given
-	a.body = b
+	h := template.HTML(Clean(string(html))) //nolint:gosec // html was HTML already; Clean only drops characters
+	a.body = &body{html: h, summary: Clean(summary)}
 }
 
-// lazyBody holds an article's Markdown and renders it when asked. A
-// ten-year archive holds some 15,000 articles; rendering them all at
-// load would be a third of the time a load takes, before the server can
-// answer anything, and keeping them rendered would hold tens of
-// megabytes that the feed and page caches already hold in their output.
-type lazyBody struct {
-	src  string        // cleaned Markdown
-	html template.HTML // set instead of src by SetBody
-
-	once    sync.Once
-	summary string // set at load when the standfirst gives it
-}
-
-func (b *lazyBody) render() template.HTML {
-	if b == nil { // an Article made by hand, as in tests
-		return ""
-	}
-	if b.src == "" {
-		return b.html
-	}
-	// goldmark fails only when its writer does; ours is memory.
-	html, _ := Markdown(b.src)
-	return html
-}
-
-func (b *lazyBody) getSummary() string {
-	if b == nil {
-		return ""
-	}
-	b.once.Do(func() {
-		if b.summary == "" {
-			b.summary = Summary(string(b.render()))
-		}
-	})
-	return b.summary
+// body is an article's text as rendered at load. Rendering every
+// article at load costs a full load of a ten-year archive (15,000
+// articles) some seconds of CPU, spread over every core; a reload
+// renders only the articles whose Markdown changed (see loader.bodies).
+// The limits of checkMarkdown keep every render short, and a load that
+// is superseded or shut down stops between issue folders.
+type body struct {
+	html    template.HTML
+	summary string
+	sum     [sha256.Size]byte // of the Markdown, for reuse by later loads
 }
 
 // ID is the article's permanent ID.

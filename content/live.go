@@ -70,7 +70,7 @@ func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
 		l.now = time.Now
 	}
 	l.ld = &loader{baseURL: opts.BaseURL, hubs: opts.WebSubHubs, record: opts.Record}
-	c, err := l.ld.load(fsys)
+	c, err := l.ld.load(context.Background(), fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -122,10 +122,15 @@ func (l *Live) ReloadErrors() uint64 {
 //
 // Every file is read again, but only issue folders whose files changed
 // are parsed again.
-func (l *Live) Reload() error {
+func (l *Live) Reload() error { return l.ReloadContext(context.Background()) }
+
+// ReloadContext is Reload, abandoned when ctx is done first: the load
+// stops between issue folders, the content served and the problems
+// kept stay as they were, and ctx's error is returned.
+func (l *Live) ReloadContext(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.reload(guarded(func() (*Content, error) { return l.ld.load(l.fsys) }))
+	return l.reload(guarded(func() (*Content, error) { return l.ld.load(ctx, l.fsys) }))
 }
 
 // ReloadPaths is Reload when only the named files or folders may have
@@ -134,13 +139,19 @@ func (l *Live) Reload() error {
 // only those folders are read and parsed again; any other path (such as
 // morningpost.yaml) makes it a full Reload.
 func (l *Live) ReloadPaths(paths []string) error {
+	return l.reloadPaths(context.Background(), paths)
+}
+
+// reloadPaths is ReloadPaths, abandoned as ReloadContext is when ctx is
+// done first.
+func (l *Live) reloadPaths(ctx context.Context, paths []string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	names, ok := issueFolders(paths)
 	if !ok {
-		return l.reload(guarded(func() (*Content, error) { return l.ld.load(l.fsys) }))
+		return l.reload(guarded(func() (*Content, error) { return l.ld.load(ctx, l.fsys) }))
 	}
-	return l.reload(guarded(func() (*Content, error) { return l.ld.update(l.fsys, names) }))
+	return l.reload(guarded(func() (*Content, error) { return l.ld.update(ctx, l.fsys, names) }))
 }
 
 // issueFolders returns the issue folders the paths lie in, and false if
@@ -175,6 +186,9 @@ func guarded(load func() (*Content, error)) (c *Content, err error) {
 }
 
 func (l *Live) reload(c *Content, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err // abandoned: nothing changed, nothing to tell
+	}
 	l.reloads++
 	if err == nil {
 		err = l.checkNotEmptied(c)
@@ -267,6 +281,12 @@ func (l *Live) Watch(ctx context.Context, dir string) error {
 	// changed collects the paths of a burst of events, so that the reload
 	// parses only the issue folders they lie in.
 	changed := map[string]bool{}
+	// A reload runs while events keep coming. One that a newer change
+	// supersedes is abandoned (its paths go to the next reload), and so
+	// is one running at shutdown: a save never waits for a render of
+	// what is no longer on disk, nor a SIGTERM for a load.
+	var running *watchReload
+	defer func() { running.abandon() }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -274,6 +294,12 @@ func (l *Live) Watch(ctx context.Context, dir string) error {
 		case ev, ok := <-w.Events:
 			if !ok {
 				return nil
+			}
+			if !hidden(dir, ev.Name) {
+				for _, p := range running.abandon() {
+					changed[p] = true
+				}
+				running = nil
 			}
 			if ev.Has(fsnotify.Create) {
 				if fi, err := os.Stat(ev.Name); err == nil && fi.IsDir() {
@@ -300,9 +326,46 @@ func (l *Live) Watch(ctx context.Context, dir string) error {
 				paths = append(paths, p)
 			}
 			clear(changed)
-			_ = l.ReloadPaths(paths) // problems are logged and kept by Reload
+			running = l.startReload(ctx, paths)
 		}
 	}
+}
+
+// watchReload is a reload Watch runs in the background.
+type watchReload struct {
+	paths  []string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startReload reloads paths in the background until ctx is done or the
+// reload is abandoned. Problems are logged and kept by reload.
+func (l *Live) startReload(ctx context.Context, paths []string) *watchReload {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &watchReload{paths: paths, cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		_ = l.reloadPaths(ctx, paths)
+	}()
+	return r
+}
+
+// abandon stops the reload if it is still running, waits for it, and
+// returns its paths when it did not finish (nil otherwise, and for a
+// nil r).
+func (r *watchReload) abandon() []string {
+	if r == nil {
+		return nil
+	}
+	select {
+	case <-r.done:
+		r.cancel()
+		return nil
+	default:
+	}
+	r.cancel()
+	<-r.done
+	return r.paths
 }
 
 // hidden reports whether a path is hidden (.git, editor swap files) or an

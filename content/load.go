@@ -2,6 +2,8 @@ package content
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"html/template"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -428,7 +430,7 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
 // parseIssueFiles parses one issue folder's files as readIssueFiles
 // returned them: issue.md, if present, first.
-func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, list *Problems) *Issue {
+func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, rendered map[[sha256.Size]byte]template.HTML, list *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath, Images: images}
 	if len(files) > 0 && files[0].name == issuePath {
@@ -439,7 +441,7 @@ func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *
 	leads := 0
 	for _, file := range files {
 		p, b := file.name, file.data
-		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, path: p, off: 1, last: lastLine(b)})
+		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, rendered, problems{list: list, path: p, off: 1, last: lastLine(b)})
 		if a == nil {
 			continue
 		}
@@ -594,7 +596,20 @@ func timeKey(key, s string, site *Site, doc *yaml.Node, p problems) time.Time {
 	return time.Time{}
 }
 
-func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Article {
+// renderBody renders an article's Markdown, or takes its HTML from
+// rendered (the bodies of the last load, by the hash of their Markdown;
+// nil for none) when the Markdown is unchanged.
+func renderBody(src string, rendered map[[sha256.Size]byte]template.HTML) *body {
+	b := &body{sum: sha256.Sum256([]byte(src))}
+	if html, ok := rendered[b.sum]; ok {
+		b.html = html
+	} else {
+		b.html, _ = Markdown(src) // goldmark fails only when its writer does; ours is memory
+	}
+	return b
+}
+
+func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sha256.Size]byte]template.HTML, p problems) *Article {
 	yml, body, ok := frontMatter(b)
 	if !ok {
 		p.addAt(1, "an article must start with front matter between two --- lines, holding at least title:")
@@ -672,13 +687,18 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 	}
 	a.Updated = updatedTime(f.Updated, site, doc, p)
 	a.Pinned = timeKey("published", f.Published, site, doc, p)
-	a.body = &lazyBody{src: Clean(string(body))}
-	if checkMarkdown(a.body.src, bodyLine(yml), p) {
-		a.images = checkImages(a.body.src, bodyLine(yml), iss, p)
+	src := Clean(string(body))
+	if checkMarkdown(src, bodyLine(yml), p) {
+		a.images = checkImages(src, bodyLine(yml), iss, p)
+		a.body = renderBody(src, rendered)
 	}
 	leadImage(a, f.Image, f.ImageAlt, doc, p)
-	if a.Standfirst != "" {
+	switch {
+	case a.body == nil:
+	case a.Standfirst != "":
 		a.body.summary = Truncate(a.Standfirst, SummaryLength)
+	default:
+		a.body.summary = Summary(string(a.body.html))
 	}
 	return a
 }

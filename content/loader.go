@@ -1,11 +1,13 @@
 package content
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"html/template"
 	"io"
 	"io/fs"
 	"net/url"
@@ -37,6 +39,10 @@ type loader struct {
 	site    *Site // nil unless the site file was read and parsed
 	sitePs  Problems
 	folders map[string]*folder // by folder name under issues/
+	// rendered is the HTML of every article body of the last load, by
+	// the hash of its Markdown: a change of morningpost.yaml parses
+	// every folder again, but renders no Markdown that did not change.
+	rendered map[[sha256.Size]byte]template.HTML
 }
 
 // folder is one issue folder as last read.
@@ -49,12 +55,13 @@ type folder struct {
 // Load reads a whole content root. On any problem it returns a nil
 // Content and a Problems error listing every problem found.
 func Load(fsys fs.FS) (*Content, error) {
-	return (&loader{}).load(fsys)
+	return (&loader{}).load(context.Background(), fsys)
 }
 
 // load reads every file again, re-parsing only the folders whose files
-// changed since the last load.
-func (l *loader) load(fsys fs.FS) (*Content, error) {
+// changed since the last load. When ctx is done first, the load stops
+// between folders and returns ctx's error, the loader as it was.
+func (l *loader) load(ctx context.Context, fsys fs.FS) (*Content, error) {
 	if !l.readSite(fsys) {
 		return nil, l.sitePs
 	}
@@ -87,9 +94,12 @@ func (l *loader) load(fsys fs.FS) (*Content, error) {
 			bad[name] = msg
 		}
 	}
-	old := l.folders
+	read := l.readFolders(ctx, fsys, names, l.folders)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	l.folders = make(map[string]*folder, len(names)+len(bad))
-	for i, f := range l.readFolders(fsys, names, old) {
+	for i, f := range read {
 		l.folders[names[i]] = f
 	}
 	for name, msg := range bad {
@@ -121,9 +131,9 @@ func notDir(fsys fs.FS, name string) (isDir bool, problem string) {
 // update re-reads only the issue folders named (names under issues/),
 // keeping every other folder as last read. A folder that is gone is
 // dropped. The caller must know that nothing else changed.
-func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
+func (l *loader) update(ctx context.Context, fsys fs.FS, names []string) (*Content, error) {
 	if l.folders == nil || l.site == nil {
-		return l.load(fsys)
+		return l.load(ctx, fsys)
 	}
 	var present []string
 	for _, name := range names {
@@ -135,7 +145,11 @@ func (l *loader) update(fsys fs.FS, names []string) (*Content, error) {
 			delete(l.folders, name) // removed: on purpose, as far as we can tell
 		}
 	}
-	for i, f := range l.readFolders(fsys, present, l.folders) {
+	read := l.readFolders(ctx, fsys, present, l.folders)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, f := range read {
 		l.folders[present[i]] = f
 	}
 	return l.assemble()
@@ -185,7 +199,10 @@ func hashFile(h hash.Hash, name string, b []byte) {
 // into one buffer of its own, reused from folder to folder: the files'
 // bytes are garbage once parsed, and allocating them afresh for every
 // folder of a large archive makes the garbage collector run more often.
-func (l *loader) readFolders(fsys fs.FS, names []string, old map[string]*folder) []*folder {
+// Parsing renders the articles' Markdown, so the renders too run one per
+// CPU. When ctx is done, the workers stop before their next folder and
+// the result is incomplete.
+func (l *loader) readFolders(ctx context.Context, fsys fs.FS, names []string, old map[string]*folder) []*folder {
 	out := make([]*folder, len(names))
 	workers := min(runtime.GOMAXPROCS(0), len(names))
 	var next sync.Mutex
@@ -199,7 +216,7 @@ func (l *loader) readFolders(fsys fs.FS, names []string, old map[string]*folder)
 				j := i
 				i++
 				next.Unlock()
-				if j >= len(names) {
+				if j >= len(names) || ctx.Err() != nil {
 					return
 				}
 				out[j], buf = l.readFolder(fsys, names[j], old[names[j]], buf[:0])
@@ -241,7 +258,7 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 		return prev, buf
 	}
 	f.problems = ps
-	f.issue = parseIssueFiles(dir, n, files, images, l.site, &f.problems)
+	f.issue = parseIssueFiles(dir, n, files, images, l.site, l.rendered, &f.problems)
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
 		f.issue.publicSum = publicSum(f.issue, files)
@@ -439,6 +456,14 @@ func (l *loader) assemble() (*Content, error) {
 	if len(ps) > 0 {
 		ps.sort()
 		return nil, ps
+	}
+	l.rendered = make(map[[sha256.Size]byte]template.HTML, len(l.rendered))
+	for _, iss := range c.Issues {
+		for _, a := range iss.Articles {
+			if a.body != nil {
+				l.rendered[a.body.sum] = a.body.html
+			}
+		}
 	}
 	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
 	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
