@@ -165,7 +165,7 @@ type Cache struct {
 	identity bool
 	store    *gocache.Cache // key -> *entry
 	group    singleflight.Group
-	budget   int64
+	budget   int64   // as given; see limit
 	stamps   Stamps  // nil: Last-Modified is the newest change of the entries
 	prior    Renders // nil: every document is rendered (see UseRenders)
 
@@ -173,6 +173,7 @@ type Cache struct {
 	ring    []*entry          // the clock: every entry held, in no particular order
 	hand    int               // the next entry of ring the clock looks at
 	bytes   int64             // bytes of the entries of ring
+	floor   int64             // twice the largest entry over budget; see limit
 	current map[string]*entry // document path -> the entry of its newest version
 
 	// last is the snapshot last asked for and its index: nearly every
@@ -248,8 +249,11 @@ type Stamps interface {
 func (c *Cache) UseStamps(st Stamps) { c.stamps = st }
 
 // NewCache returns a cache holding at most maxBytes (every coding of
-// every response counted). A document larger than the whole budget is
-// served but not kept.
+// every response counted), or room for two of its largest document when
+// that is more: a document larger than the whole budget is kept too, so
+// that no document is rendered again on every request. Content limits
+// bound the largest document (feed_length entries, each of them from at
+// most content.MaxMarkdownSize of Markdown), and so the cache.
 func NewCache(maxBytes int64) *Cache {
 	return &Cache{
 		store:   gocache.New(gocache.NoExpiration, 0), // no janitor: the clock evicts
@@ -494,10 +498,7 @@ func (c *Cache) insert(e *entry, size int64) {
 			c.remove(old)
 		}
 	}
-	if size > c.budget {
-		e.slot = -1 // served, not kept
-		return
-	}
+	c.admit(size)
 	e.slot, e.size = len(c.ring), size
 	c.ring = append(c.ring, e)
 	c.bytes += size
@@ -517,18 +518,30 @@ func (c *Cache) grow(e *entry, n int64) {
 	}
 	e.size += n
 	c.bytes += n
-	if e.size > c.budget {
-		c.remove(e)
-		return
-	}
+	c.admit(e.size)
 	c.evict(e)
 }
+
+// admit makes room for an entry of size bytes: when it is larger than
+// the budget, the cache holds up to twice its size from then on, so that
+// it is kept along with another as large (a feed in two formats, two
+// readers' feeds), not evicted by the next insert and rendered again.
+// Documents are made of content whose size is bounded, so the cache is.
+func (c *Cache) admit(size int64) {
+	if size > c.budget {
+		c.floor = max(c.floor, 2*size)
+	}
+}
+
+// limit is the most bytes the cache holds: its budget, or room for two
+// of the largest entry that did not fit in it.
+func (c *Cache) limit() int64 { return max(c.budget, c.floor) }
 
 // evict runs the clock while the cache is over budget, sparing keep.
 // Every step either clears a reference bit, which a hit set, or evicts:
 // the work is O(1) amortised per insert.
 func (c *Cache) evict(keep *entry) {
-	for c.bytes > c.budget && len(c.ring) > 1 {
+	for c.bytes > c.limit() && len(c.ring) > 1 {
 		if c.hand >= len(c.ring) {
 			c.hand = 0
 		}
