@@ -3,9 +3,9 @@ package content
 import (
 	"bytes"
 	"crypto/sha256"
-	"html/template"
 	"errors"
 	"fmt"
+	"html/template"
 	"io/fs"
 	"net/url"
 	"path"
