@@ -31,27 +31,39 @@ func FuzzLoad(f *testing.F) {
 	}
 	issue := sampleFile("issues/87/issue.md")
 	for _, a := range []string{"lead", "deep-dive", "editor", "guest"} {
-		f.Add([]byte(nil), issue, sampleFile("issues/87/"+a+".md"))
+		f.Add([]byte(nil), issue, sampleFile("issues/87/"+a+".md"), uint8(0))
 	}
-	f.Add(sampleFile(SiteFile), issue, sampleFile("issues/87/lead.md"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: T\n---\nBody"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---"), []byte("---\n---\n"))
-	f.Add([]byte(nil), []byte("\xef\xbb\xbf---\r\ndate: 2026-01-01\r\n---\r\nnote\r\n"), []byte("---\ntitle: \"a\\x00b\\u0007c\\uFFFE\"\nauthor: \"\\x01\"\n---\n\x00\x1b\xff"))
-	f.Add([]byte(nil), []byte("---\ndate: [1, 2]\nmetrics: {rows: [{label: a}]}\n---\n"), []byte("---\ntitle: x\ntags: [a, \"\\x02\"]\nrating: 9/3\nslug: A--B\n---\n"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\ntools: {items: [{name: n, description: d, link: \"http://h\\x7f/\"}]}\n---\n"), []byte("---\ntitle: x\n---\n"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\ntools: {items: [{name: n, description: d, link: \"http://h/\\xff\"}]}\n---\n"), []byte("---\ntitle: x\n---\n"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\nauthor: {name: n, email: \"\\x03\", url: \"\\uFFFF\"}\n---\n"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\ntools: {items: [{name: n, description: d, link: \"http://h/\\uFFFF\\x85\"}]}\n---\n"), []byte("---\ntitle: x\n---\n"))
-	f.Add([]byte("title: T\nbase_url: https://p.example/\nauthority: \"a\\x01\\uFFFE@p.example,2025\"\nauthor: {name: D, email: \"\\x02\"}\nsources: [{name: s, url: \"https://u.example/\\uFFFF\"}]\n"), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"))
-	f.Add([]byte("title: [\n"), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"))
-	f.Add([]byte(nil), []byte("---\n&a [*a]\n---\n"), []byte("---\n- not a mapping\n---\n"))
-	f.Add([]byte("title: T\xff\x01\nbase_url: https://p.example/\nauthority: p.example,2025\nauthor: {name: D\x85\x7f}\n"), []byte("---\ndate: 2026-01-01\nplace: \xc3\x28\x1b\n---\n"), []byte("---\ntitle: \xed\xa0\x80\xef\xbf\xbf\xc2\x80\n---\n\xff"))
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n| a | b |\n|:-|-:|\n| <script> | \u2028 |\n\n<!-- c --><img src=x onerror=y>\n"))
+	f.Add(sampleFile(SiteFile), issue, sampleFile("issues/87/lead.md"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: T\n---\nBody"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---"), []byte("---\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("\xef\xbb\xbf---\r\ndate: 2026-01-01\r\n---\r\nnote\r\n"), []byte("---\ntitle: \"a\\x00b\\u0007c\\uFFFE\"\nauthor: \"\\x01\"\n---\n\x00\x1b\xff"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: [1, 2]\nmetrics: {rows: [{label: a}]}\n---\n"), []byte("---\ntitle: x\ntags: [a, \"\\x02\"]\nrating: 9/3\nslug: A--B\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\ntools: {items: [{name: n, description: d, link: \"http://h\\x7f/\"}]}\n---\n"), []byte("---\ntitle: x\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\ntools: {items: [{name: n, description: d, link: \"http://h/\\xff\"}]}\n---\n"), []byte("---\ntitle: x\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\nauthor: {name: n, email: \"\\x03\", url: \"\\uFFFF\"}\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\ntools: {items: [{name: n, description: d, link: \"http://h/\\uFFFF\\x85\"}]}\n---\n"), []byte("---\ntitle: x\n---\n"), uint8(0))
+	f.Add([]byte("title: T\nbase_url: https://p.example/\nauthority: \"a\\x01\\uFFFE@p.example,2025\"\nauthor: {name: D, email: \"\\x02\"}\nsources: [{name: s, url: \"https://u.example/\\uFFFF\"}]\n"), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"), uint8(0))
+	f.Add([]byte("title: [\n"), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\n&a [*a]\n---\n"), []byte("---\n- not a mapping\n---\n"), uint8(0))
+	f.Add([]byte("title: T\xff\x01\nbase_url: https://p.example/\nauthority: p.example,2025\nauthor: {name: D\x85\x7f}\n"), []byte("---\ndate: 2026-01-01\nplace: \xc3\x28\x1b\n---\n"), []byte("---\ntitle: \xed\xa0\x80\xef\xbf\xbf\xc2\x80\n---\n\xff"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n| a | b |\n|:-|-:|\n| <script> | \u2028 |\n\n<!-- c --><img src=x onerror=y>\n"), uint8(0))
 
 	// Character references that name characters XML forbids: Markdown
 	// turns them into the characters, in bodies, notes and summaries.
-	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\nNote &#1; &#xFFFE;\n"), []byte("---\ntitle: x\n---\nBody &#2; &#xFFFF; [a](http://e/&#4;)\n"))
-	f.Fuzz(func(t *testing.T, site, issue, article []byte) {
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\nNote &#1; &#xFFFE;\n"), []byte("---\ntitle: x\n---\nBody &#2; &#xFFFF; [a](http://e/&#4;)\n"), uint8(0))
+
+	// Markdown nested deep, or intricate enough for goldmark to take
+	// quadratic time: a problem at its line, found before rendering.
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"+strings.Repeat(">", 5000)+"\n"), []byte("---\ntitle: x\n---\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"+strings.Repeat("- ", 40)+"x\n"+strings.Repeat("a\n", 100)), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"+strings.Repeat("[a](", 3000)), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"+strings.Repeat("> 1. ", 7)+"x\n\n```\n"+strings.Repeat("[*_<", 2000)+"\n```\n"), uint8(0))
+	f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n|"+strings.Repeat("a|", 300)+"\n|"+strings.Repeat("-|", 300)+"\n"+strings.Repeat("b\n", 50)), uint8(0))
+	// A named pipe where an article, issue.md or a picture would be.
+	for special := range uint8(4) {
+		f.Add([]byte(nil), []byte("---\ndate: 2026-01-01\n---\n"), []byte("---\ntitle: x\n---\n"), special)
+	}
+	f.Fuzz(func(t *testing.T, site, issue, article []byte, special uint8) {
 		files := map[string][]byte{
 			SiteFile:             site,
 			"issues/1/issue.md":  issue,
@@ -60,9 +72,18 @@ func FuzzLoad(f *testing.F) {
 		if len(site) == 0 {
 			files[SiteFile] = []byte(siteYAML)
 		}
+		// special names a file that is a named pipe: none, the article,
+		// issue.md or a picture.
+		pipe := [4]string{"", "issues/1/column.md", "issues/1/issue.md", "issues/1/p.png"}[special%4]
+		if pipe != "" && files[pipe] == nil {
+			files[pipe] = []byte{}
+		}
 		fsys := fstest.MapFS{}
 		for name, b := range files {
 			fsys[name] = &fstest.MapFile{Data: b}
+		}
+		if pipe != "" {
+			fsys[pipe].Mode = fs.ModeNamedPipe
 		}
 		c, err := Load(fsys)
 		if err != nil {
@@ -73,16 +94,24 @@ func FuzzLoad(f *testing.F) {
 			if !errors.As(err, &ps) || len(ps) == 0 {
 				t.Fatalf("Load error %T %v is not Problems", err, err)
 			}
+			named := pipe == ""
 			for _, p := range ps {
+				named = named || p.Path == pipe && strings.Contains(p.Msg, "named pipe")
 				checkProblem(t, p, files)
 				if refusedForCharacters(p.Msg) {
 					t.Errorf("refused for its characters, which are to be cleaned: %v", p)
 				}
 			}
+			if !named && len(site) == 0 {
+				t.Errorf("the named pipe %s is not a problem: %v", pipe, ps)
+			}
 			return
 		}
+		if pipe != "" {
+			t.Fatalf("loaded with a named pipe as %s", pipe)
+		}
 		checkTexts(t, "Content", reflect.ValueOf(c), map[uintptr]bool{})
-		// Article bodies are rendered on first use.
+		// Article bodies were rendered at load.
 		for _, iss := range c.Issues {
 			for _, a := range iss.Articles {
 				checkText(t, a.Path+" body", string(a.Body()))

@@ -52,7 +52,7 @@ func markdownLimits(src string) []markdownLimit {
 	var out []markdownLimit
 	var (
 		fence      string // the opening fence of the code block the lines are in, or ""
-		deepest    int    // the line that nests deepest, and its depth
+		deepest    int    // the first line nested too deep, and its depth
 		depth      int
 		blockStart int // first line of the current paragraph (run of non-blank lines)
 		blockBytes int
@@ -101,7 +101,7 @@ func markdownLimits(src string) []markdownLimit {
 		}
 		blockBytes += len(l) + 1
 		d, text := nesting(l)
-		if d > depth {
+		if d > MaxNesting && deepest == 0 {
 			depth, deepest = d, line
 		}
 		openers += strings.Count(text, "[") + strings.Count(text, "*") + strings.Count(text, "_") + strings.Count(text, "~") + strings.Count(text, "<")
@@ -115,7 +115,7 @@ func markdownLimits(src string) []markdownLimit {
 		}
 	}
 	endBlock()
-	if depth > MaxNesting {
+	if deepest > 0 {
 		out = append(out, markdownLimit{deepest, fmt.Sprintf("quotes (>) and lists are nested %d deep here; at most %d levels are allowed", depth, MaxNesting)})
 	}
 	if work > maxInlineWork {
