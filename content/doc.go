@@ -200,6 +200,36 @@ and line ends, U+FFFE, U+FFFF) are removed from the text, so nothing an
 editor types can break a feed. (U+0085, a line break to YAML, ends a line
 in the front matter.)
 
+# Limits
+
+Everything in the content root is read at every load, and a server
+renders every article's Markdown as it loads it, so what a file may
+hold is bounded; going over a limit is an error at the file (and the
+line) like any other, and serve keeps the last good content:
+
+	issue.md, an article          64 KB at most (twice a long read of 5,000 words)
+	morningpost.yaml              256 KB at most
+	a picture                     10 MB at most
+	quotes and lists              nested 12 deep at most: each ">" and each list
+	                              marker counts one level, and so do every two
+	                              columns of spaces among them on the same line
+	a table                       10,000 cells at most (columns times rows)
+	brackets, emphasis marks      "[", "*", "_", "~" and "<" in a paragraph (lines
+	and '<'                       between blank lines), times its length, summed
+	                              over a text, are bounded: a few hundred in a
+	                              paragraph of some KB are fine; thousands in one
+	                              paragraph are not. Code in a ``` or ~~~ block
+	                              that starts at the beginning of a line is not
+	                              counted.
+
+Markdown past these limits is where goldmark's time grows with the square
+of the text (a line of 160 KB of ">" took 18.5 s; 320 KB of "[a](" 46 s)
+or its output with the square (a table of 2,000 columns and 12,000 short
+rows, 32 KB, made 248 MB of HTML); within them, the worst text renders in
+tens of milliseconds. Only regular files are read: a named pipe, a socket
+or a device where a Markdown file, a picture or morningpost.yaml would be
+is an error naming it, never opened.
+
 # For programmers: the types and how data flows
 
 [Load] reads a content root (an [fs.FS]; [OpenDir] opens one through
@@ -208,8 +238,14 @@ and article on disk, drafts and scheduled ones included, each file
 parsed, checked and cleaned once. Nothing else in the program reads the
 content files.
 
+Loading renders every article's Markdown, in parallel (one worker per
+CPU), so that no request waits for goldmark; a later load renders only
+Markdown that changed. A load stops between issue folders when its
+context is done ([Live.ReloadContext]).
+
 [Live] holds the Content being served. [Live.Watch] follows the files
-(fsnotify) and reloads what changed; a reload that fails keeps the last
+(fsnotify) and reloads what changed, abandoning a reload that a newer
+change supersedes or shutdown interrupts; a reload that fails keeps the last
 good Content and records its [Problems]; every reload is announced as an
 [Event] to each subscriber of [Live.Subscribe] (the editor's desk reloads
 its pages from these: "where does live reload get its events" has that
