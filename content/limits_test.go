@@ -3,10 +3,14 @@ package content
 import (
 	"context"
 	"errors"
+	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // Markdown that goldmark renders in quadratic time, or into output far
@@ -127,5 +131,63 @@ func TestReloadAbandoned(t *testing.T) {
 	}
 	if got := l.Content().Issues[0].Lead().Body(); !strings.Contains(string(got), "Two.") {
 		t.Errorf("body after reload: %q", got)
+	}
+}
+
+// cancelFS cancels a load's context when the load opens a file under
+// prefix: the shutdown, or a newer save, that comes mid-load.
+type cancelFS struct {
+	fstest.MapFS
+	prefix string
+	cancel context.CancelFunc
+}
+
+func (c cancelFS) Open(name string) (fs.File, error) {
+	if strings.HasPrefix(name, c.prefix) {
+		c.cancel()
+	}
+	return c.MapFS.Open(name)
+}
+
+// A load whose context is done midway stops before its next folder and
+// leaves the loader as it was: the next load sees every change.
+func TestLoadAbandonedMidway(t *testing.T) {
+	files := map[string]string{SiteFile: siteYAML}
+	for i := 1; i <= 20; i++ {
+		files["issues/"+strconv.Itoa(i)+"/issue.md"] = "---\ndate: 2026-01-01\n---\n"
+		files["issues/"+strconv.Itoa(i)+"/lead.md"] = "---\ntitle: Lead\n---\nOld.\n"
+	}
+	fsys := tree(files)
+	l := &loader{}
+	if _, err := l.load(t.Context(), fsys); err != nil {
+		t.Fatal(err)
+	}
+	folders := maps.Clone(l.folders)
+	for i := 1; i <= 20; i++ {
+		fsys["issues/"+strconv.Itoa(i)+"/lead.md"].Data = []byte("---\ntitle: Lead\n---\nNew.\n")
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	if _, err := l.load(ctx, cancelFS{fsys, "issues/10/", cancel}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("load = %v, want context.Canceled", err)
+	}
+	if !maps.Equal(l.folders, folders) {
+		t.Fatal("an abandoned load changed the folders the loader holds")
+	}
+	c, err := l.update(t.Context(), fsys, []string{"1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Issue(1).Lead().Body(); !strings.Contains(string(got), "New.") {
+		t.Errorf("body after the next load: %q", got)
+	}
+}
+
+// morningpost.yaml over MaxSiteSize is a problem naming it.
+func TestLoadRefusesLargeSiteFile(t *testing.T) {
+	_, err := Load(tree(map[string]string{SiteFile: siteYAML + "#" + strings.Repeat("x", MaxSiteSize) + "\n"}))
+	var ps Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Path != SiteFile || !strings.Contains(ps[0].Msg, "256 KB") {
+		t.Fatalf("Load = %v, want %s too large", err, SiteFile)
 	}
 }
