@@ -208,6 +208,8 @@ hold is bounded; going over a limit is an error at the file (and the
 line) like any other, and serve keeps the last good content:
 
 	issue.md, an article          64 KB at most (twice a long read of 5,000 words)
+	an issue's Markdown files     512 KB at most together (its feed entry carries
+	                              them all)
 	morningpost.yaml              256 KB at most
 	a picture                     10 MB at most
 	quotes and lists              nested 12 deep at most: each ">" and each list

@@ -191,3 +191,22 @@ func TestLoadRefusesLargeSiteFile(t *testing.T) {
 		t.Fatalf("Load = %v, want %s too large", err, SiteFile)
 	}
 }
+
+// An issue folder whose Markdown files together hold more than
+// MaxIssueMarkdown is a problem naming the folder: the issue's feed
+// entry would carry it all.
+func TestLoadRefusesLargeIssue(t *testing.T) {
+	files := map[string]string{
+		SiteFile:            siteYAML,
+		"issues/1/issue.md": "---\ndate: 2026-01-01\n---\n",
+	}
+	article := "---\ntitle: A\n---\n" + strings.Repeat("Some prose.\n\n", (MaxMarkdownSize-100)/13)
+	for i := range MaxIssueMarkdown/len(article) + 1 {
+		files["issues/1/a"+strconv.Itoa(i)+".md"] = strings.Replace(article, "A", "A"+strconv.Itoa(i), 1)
+	}
+	_, err := Load(tree(files))
+	var ps Problems
+	if !errors.As(err, &ps) || len(ps) != 1 || ps[0].Path != "issues/1" || !strings.Contains(ps[0].Msg, "512 KB") {
+		t.Fatalf("Load = %v, want issues/1 too large", err)
+	}
+}

@@ -300,7 +300,11 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) (files []rawFile, images
 		ps = append(ps, Problem{Path: dir, Msg: readError(err)})
 		return nil, nil, ps, buf
 	}
+	total := 0 // bytes of Markdown read; past MaxIssueMarkdown, no more are
 	read := func(name string, e fs.DirEntry) {
+		if total > MaxIssueMarkdown {
+			return
+		}
 		p := dir + "/" + name
 		b, nbuf, err := readRegular(buf, fsys, p, e, MaxMarkdownSize)
 		if err != nil {
@@ -309,6 +313,9 @@ func readIssueFiles(fsys fs.FS, dir string, buf []byte) (files []rawFile, images
 		}
 		files = append(files, rawFile{p, b})
 		buf = nbuf
+		if total += len(b); total > MaxIssueMarkdown {
+			ps = append(ps, Problem{Path: dir, Msg: fmt.Sprintf("the issue's Markdown files hold more than %s together, the most an issue may hold (its feed entry carries them all): move some articles to another issue", sizeString(MaxIssueMarkdown))})
+		}
 	}
 	i := slices.IndexFunc(entries, func(e fs.DirEntry) bool { return e.Name() == "issue.md" })
 	if i < 0 {
@@ -338,6 +345,11 @@ const (
 	// MaxMarkdownSize is the largest issue.md or article: twice a long
 	// read of 5,000 words.
 	MaxMarkdownSize = 64 << 10
+	// MaxIssueMarkdown is the most Markdown an issue folder may hold,
+	// issue.md and articles together: an issue's feed entry and page
+	// carry all of it, so this bounds the largest feed document too
+	// (feed_length entries).
+	MaxIssueMarkdown = 512 << 10
 	// MaxSiteSize is the largest morningpost.yaml.
 	MaxSiteSize = 256 << 10
 )

@@ -253,7 +253,7 @@ func (c *Cache) UseStamps(st Stamps) { c.stamps = st }
 // that is more: a document larger than the whole budget is kept too, so
 // that no document is rendered again on every request. Content limits
 // bound the largest document (feed_length entries, each of them from at
-// most content.MaxMarkdownSize of Markdown), and so the cache.
+// most content.MaxIssueMarkdown of Markdown), and so the cache.
 func NewCache(maxBytes int64) *Cache {
 	return &Cache{
 		store:   gocache.New(gocache.NoExpiration, 0), // no janitor: the clock evicts
