@@ -76,8 +76,10 @@ type Site struct {
 	Location    *time.Location
 	PublishTime time.Duration // time of day issues go public, from midnight
 	Authority   string        // tag: URI authority, "domain,date"
-	Author      Person        // default author
-	FeedLength  int           // entries per subscription feed
+	// authorityLine is authority:'s line in morningpost.yaml, for warnings.
+	authorityLine int
+	Author        Person // default author
+	FeedLength    int    // entries per subscription feed
 
 	CacheMaxAge          time.Duration
 	StaleWhileRevalidate time.Duration
@@ -179,6 +181,8 @@ type Article struct {
 
 	images map[string]bool // names of the issue's images the article shows
 	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots
+	// srcHash is bodyHash of the body's Markdown: 0 for a short one.
+	srcHash uint64
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be

@@ -290,6 +290,7 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 	} else {
 		p.add(lineOf(doc, "publish_time"), "publish_time %q must be a 24-hour time such as \"06:00\"", f.PublishTime)
 	}
+	s.authorityLine = lineOf(doc, "authority")
 	switch {
 	case s.Authority == "":
 		p.add(lineOf(doc, "authority"), "authority is required: a domain you own and a date, e.g. post.example,2025")
@@ -424,18 +425,18 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
 // parseIssueFiles parses one issue folder's files as readIssueFiles
 // returned them: issue.md, if present, first.
-func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, list *Problems) *Issue {
+func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, list, warn *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath, Images: images}
 	if len(files) > 0 && files[0].name == issuePath {
-		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1, last: lastLine(files[0].data)})
+		parseIssue(files[0].data, iss, site, problems{list: list, warn: warn, path: issuePath, off: 1, last: lastLine(files[0].data)})
 		files = files[1:]
 	}
 	slugs := map[string]string{}
 	leads := 0
 	for _, file := range files {
 		p, b := file.name, file.data
-		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, path: p, off: 1, last: lastLine(b)})
+		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, warn: warn, path: p, off: 1, last: lastLine(b)})
 		if a == nil {
 			continue
 		}
@@ -523,6 +524,7 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 	}
 	iss.Tools = parseList(f.Tools, Tools, doc, p)
 	iss.Reading = parseList(f.Reading, Reading, doc, p)
+	checkIssuePlaceholders(iss, &f, nodeLines{lineOf: func(keys ...string) int { return lineOf(doc, keys...) }}, p)
 }
 
 func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
@@ -669,6 +671,11 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 	a.Updated = updatedTime(f.Updated, site, doc, p)
 	a.Pinned = timeKey("published", f.Published, site, doc, p)
 	a.body = &lazyBody{src: Clean(string(body))}
+	a.srcHash = bodyHash(a.body.src)
+	checkArticlePlaceholders(a, &f, nodeLines{
+		lineOf:   func(keys ...string) int { return lineOf(doc, keys...) },
+		bodyLine: firstTextLine(yml, body),
+	}, p)
 	a.images = checkImages(a.body.src, bodyLine(yml), iss, p)
 	leadImage(a, f.Image, f.ImageAlt, doc, p)
 	if a.Standfirst != "" {

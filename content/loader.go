@@ -33,10 +33,11 @@ type loader struct {
 	record  Record   // dates the snapshots of every Content made (see Record)
 	hubs    []string // replace the site's websub_hubs when not nil
 
-	siteSum [sha256.Size]byte
-	site    *Site // nil unless the site file was read and parsed
-	sitePs  Problems
-	folders map[string]*folder // by folder name under issues/
+	siteSum  [sha256.Size]byte
+	site     *Site // nil unless the site file was read and parsed
+	sitePs   Problems
+	siteWarn Problems           // see Content.Warnings
+	folders  map[string]*folder // by folder name under issues/
 }
 
 // folder is one issue folder as last read.
@@ -44,6 +45,7 @@ type folder struct {
 	sum      [sha256.Size]byte // of the names, sizes and bytes of the files read
 	issue    *Issue            // nil when the folder is not an issue or did not load
 	problems Problems
+	warnings Problems // see Content.Warnings
 }
 
 // Load reads a whole content root. On any problem it returns a nil
@@ -163,6 +165,10 @@ func (l *loader) readSite(fsys fs.FS) bool {
 		site.WebSubHubs = l.hubs
 	}
 	site.Version = hex.EncodeToString(sum[:8])
+	l.siteWarn = nil
+	if w := authorityWarning(site, site.authorityLine); w != nil {
+		l.siteWarn = Problems{*w}
+	}
 	l.site, l.siteSum, l.sitePs, l.folders = site, sum, ps, nil
 	return true
 }
@@ -241,7 +247,7 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 		return prev, buf
 	}
 	f.problems = ps
-	f.issue = parseIssueFiles(dir, n, files, images, l.site, &f.problems)
+	f.issue = parseIssueFiles(dir, n, files, images, l.site, &f.problems, &f.warnings)
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
 		f.issue.publicSum = publicSum(f.issue, files)
@@ -355,7 +361,7 @@ func (l *loader) assemble() (*Content, error) {
 
 	h := sha256.New()
 	h.Write(l.siteSum[:])
-	c := &Content{Site: l.site, record: l.record}
+	c := &Content{Site: l.site, record: l.record, Warnings: slices.Clone(l.siteWarn)}
 	seen := map[int]string{}
 	for _, name := range names {
 		f := l.folders[name]
@@ -368,17 +374,20 @@ func (l *loader) assemble() (*Content, error) {
 			seen[f.issue.Number] = dir
 		}
 		ps = append(ps, f.problems...)
+		c.Warnings = append(c.Warnings, f.warnings...)
 		fmt.Fprintf(h, "%s\x00", name)
 		h.Write(f.sum[:])
 		if f.issue != nil {
 			c.Issues = append(c.Issues, f.issue)
 		}
 	}
+	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	ps = append(ps, copies(c.Issues)...)
 	if len(ps) > 0 {
 		ps.sort()
 		return nil, ps
 	}
-	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	c.Warnings.sort()
 	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
 	c.index()
 	return c, nil

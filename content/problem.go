@@ -43,9 +43,11 @@ func (ps Problems) sort() {
 	})
 }
 
-// problems collects Problems for one file.
+// problems collects Problems for one file, and its warnings: what is
+// not wrong yet but will be hard to undo (see Content.Warnings).
 type problems struct {
 	list *Problems
+	warn *Problems // nil: warnings are dropped
 	path string
 	off  int // line offset of the YAML inside the file
 	last int // the file's last line; 0 when unknown
@@ -59,6 +61,20 @@ func (p problems) add(line int, format string, args ...any) {
 		line += p.off
 	}
 	p.addAt(line, format, args...)
+}
+
+// warning adds a warning at a line of the front matter (see add).
+func (p problems) warning(line int, format string, args ...any) {
+	if p.warn == nil {
+		return
+	}
+	if line > 0 {
+		line += p.off
+	}
+	if p.last > 0 && line > p.last {
+		line = p.last
+	}
+	*p.warn = append(*p.warn, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
 // addAt adds a problem at a line of the file, not of its front matter.

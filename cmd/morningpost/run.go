@@ -30,7 +30,7 @@ Usage:
   morningpost sources poll [--content DIR] [--data DIR]
       Poll every upstream source now (except those that asked us to wait)
       and print one line per source.
-  morningpost new-issue [--content DIR] [--data DIR] [--from-sources]
+  morningpost new-issue [--content DIR] [--data DIR] [--from-sources] [--from-last]
       Scaffold the next issue as a draft; with --from-sources, draft tools
       of the week and weekend reading from the freshest upstream items.
   morningpost export [--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR
@@ -160,6 +160,9 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	articles := 0
 	for _, iss := range c.Issues {
 		articles += len(iss.Articles)
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
 	}
 	fmt.Fprintf(stdout, "ok: %d issue%s, %d article%s, %d source%s (version %s)\n",
 		len(c.Issues), plural(len(c.Issues)), articles, plural(articles), len(c.Site.Sources), plural(len(c.Site.Sources)), c.Version)

@@ -359,10 +359,11 @@ const (
 )
 
 func newIssue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flags("new-issue", "[--content DIR] [--data DIR] [--from-sources]", stderr)
+	fs := flags("new-issue", "[--content DIR] [--data DIR] [--from-sources] [--from-last]", stderr)
 	dir := fs.String("content", getenv("MORNINGPOST_CONTENT"), "content `folder` to add the issue to (env MORNINGPOST_CONTENT)")
 	data := fs.String("data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store (env MORNINGPOST_DATA)")
 	fromSources := fs.Bool("from-sources", false, "poll the sources, then draft tools of the week and weekend reading from their freshest items")
+	fromLast := fs.Bool("from-last", false, "start from a copy of the newest issue (every file, dated for the next issue, as a draft) instead of placeholders")
 	var databaseURL string
 	databaseFlag(fs, &databaseURL, getenv)
 	if err := parse(fs, args); err != nil {
@@ -390,6 +391,14 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	files := content.Scaffold(d)
+	if *fromLast {
+		if len(c.Issues) == 0 {
+			return fmt.Errorf("new-issue --from-last: %s has no issue to start from", *dir)
+		}
+		if files, err = content.ScaffoldFrom(d, fsys, c.Issues[0]); err != nil {
+			return fmt.Errorf("new-issue --from-last: %w", err)
+		}
+	}
 	issueDir := filepath.Join(*dir, "issues", fmt.Sprint(d.Number))
 	if _, err := os.Stat(issueDir); err == nil {
 		return fmt.Errorf("new-issue: %s already exists", issueDir)
