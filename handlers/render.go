@@ -47,6 +47,10 @@ var funcs = template.FuncMap{
 	// response; nil in the public template set, so public pages carry no
 	// script.
 	"liveReload": func() *liveState { return nil },
+	// draftPath is the file of an article that is a draft in the loaded
+	// content, on a preview page, where drafts are shown as published;
+	// "" on public pages, which never hold a draft.
+	"draftPath": func(*content.Article) string { return "" },
 	// story wraps an article for the "story" template; its anchor is the
 	// slug, unique within an issue.
 	"story": func(a *content.Article, level int, link bool) story {
