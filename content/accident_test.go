@@ -236,3 +236,53 @@ func TestSampleAuthorityWarning(t *testing.T) {
 		}
 	}
 }
+
+// Each message names the file and the line the editor must change.
+func TestProblemsAtTheEditorsLine(t *testing.T) {
+	edit := func(name string, f func(string) string) fstest.MapFS {
+		m := sampleTree(t)
+		m[name] = &fstest.MapFile{Data: []byte(f(string(m[name].Data)))}
+		return m
+	}
+	lineOf := func(m fstest.MapFS, name, text string) int {
+		for i, l := range strings.Split(string(m[name].Data), "\n") {
+			if strings.HasPrefix(l, text) {
+				return i + 1
+			}
+		}
+		t.Fatalf("%s has no line %q", name, text)
+		return 0
+	}
+	cases := []struct {
+		name  string
+		fsys  fstest.MapFS
+		file  string
+		at    string // the line the problem must name starts with this
+		words string
+	}{
+		{"unclosed quote in morningpost.yaml", edit(SiteFile, func(s string) string {
+			return strings.Replace(s, "title: The AI Morning Post", `title: "The AI Morning Post`, 1)
+		}), SiteFile, `title: "`, "never closed"},
+		{"unclosed single quote in an article", edit("issues/87/editor.md", func(s string) string {
+			return strings.Replace(s, "kicker: Editor's Column", "kicker: 'Editor''s Column", 1)
+		}), "issues/87/editor.md", "kicker: '", "never closed"},
+		{"a key given twice", edit("issues/87/editor.md", func(s string) string {
+			return strings.Replace(s, "tags: [open-source]\n", "tags: [open-source]\ntags: [models]\n", 1)
+		}), "issues/87/editor.md", "tags: [models]", `key "tags" is given twice (first on line 6)`},
+		{"a second lead", edit("issues/87/deep-dive.md", func(s string) string {
+			return strings.Replace(s, "section: deep-dive", "section: lead", 1)
+		}), "issues/87/deep-dive.md", "section: lead", "issues/87/lead.md is this issue's lead"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ps := problemsOf(t, tc.fsys)
+			if len(ps) != 1 {
+				t.Fatalf("want one problem, got:\n%v", ps)
+			}
+			want := Problem{Path: tc.file, Line: lineOf(tc.fsys, tc.file, tc.at)}
+			if p := ps[0]; p.Path != want.Path || p.Line != want.Line || !strings.Contains(p.Msg, tc.words) {
+				t.Errorf("got %s\nwant %s:%d: …%s…", p, want.Path, want.Line, tc.words)
+			}
+		})
+	}
+}

@@ -183,6 +183,8 @@ type Article struct {
 	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots
 	// srcHash is bodyHash of the body's Markdown: 0 for a short one.
 	srcHash uint64
+	// sectionLine is the line of section: in the file; 0 without one.
+	sectionLine int
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be

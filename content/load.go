@@ -76,6 +76,12 @@ func frontMatter(b []byte) (yml, body []byte, ok bool) {
 func decode(yml []byte, v any, p problems) *yaml.Node {
 	var root yaml.Node
 	if err := yaml.Unmarshal(cleanYAML(yml), &root); err != nil {
+		if line, quote := unclosedQuote(yml); line > 0 {
+			// The parser reports where it gave up, often a line or the
+			// whole file away: the editor's typo is the open quote.
+			p.add(line, "the %s that starts this value is never closed: close it on the same line (or remove it)", quote)
+			return nil
+		}
 		p.addYAML(err.Error())
 		return nil
 	}
@@ -94,11 +100,23 @@ func decode(yml []byte, v any, p problems) *yaml.Node {
 	if err := doc.Decode(v); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
+			broken := false
 			for _, e := range te.Errors {
 				p.addYAML(e)
+				// A key given twice fails the whole mapping: nothing
+				// was decoded, so checking the empty result would
+				// report keys that are there.
+				broken = broken || strings.Contains(e, "already defined at line")
+			}
+			if broken {
+				return nil
 			}
 		} else {
+			// Not a value of the wrong type but a broken document (a
+			// key given twice): nothing was decoded, so checking the
+			// empty result would report keys that are there.
 			p.addYAML(err.Error())
+			return nil
 		}
 	}
 	return doc
@@ -433,7 +451,7 @@ func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *
 		files = files[1:]
 	}
 	slugs := map[string]string{}
-	leads := 0
+	var leads []*Article
 	for _, file := range files {
 		p, b := file.name, file.data
 		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, warn: warn, path: p, off: 1, last: lastLine(b)})
@@ -446,12 +464,11 @@ func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *
 		}
 		slugs[a.Slug] = p
 		if a.Section == Lead {
-			if leads++; leads == 2 {
-				*list = append(*list, Problem{Path: p, Msg: "an issue has one lead; this is the second (set section: to deep-dive or opinion)"})
-			}
+			leads = append(leads, a)
 		}
 		iss.Articles = append(iss.Articles, a)
 	}
+	secondLeads(leads, list)
 	sort.SliceStable(iss.Articles, func(i, j int) bool {
 		a, b := iss.Articles[i], iss.Articles[j]
 		if sa, sb := sectionRank(a.Section), sectionRank(b.Section); sa != sb {
@@ -620,6 +637,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 	switch {
 	case f.Section != "":
 		a.Section = Section(f.Section)
+		a.sectionLine = lineOf(doc, "section") + p.off
 		if !a.Section.IsArticle() {
 			p.add(lineOf(doc, "section"), "section must be lead, deep-dive or opinion, not %q", f.Section)
 		}
@@ -694,4 +712,28 @@ func validKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// secondLeads makes a problem of every lead of an issue but one. The
+// editor who made a second lead wrote section: lead in some other file
+// than lead.md, so that file is blamed, on that line, and lead.md is
+// kept as the lead.
+func secondLeads(leads []*Article, list *Problems) {
+	if len(leads) < 2 {
+		return
+	}
+	keep := leads[0]
+	for _, a := range leads {
+		if a.Key == "lead" {
+			keep = a
+			break
+		}
+	}
+	for _, a := range leads {
+		if a == keep {
+			continue
+		}
+		*list = append(*list, Problem{Path: a.Path, Line: a.sectionLine, Msg: fmt.Sprintf(
+			"an issue has one lead, and %s is this issue's lead: set section: to deep-dive or opinion here", keep.Path)})
+	}
 }
