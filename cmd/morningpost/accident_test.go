@@ -97,3 +97,58 @@ func TestCheckWarnsOfTheSampleAuthority(t *testing.T) {
 		t.Errorf("check: %d\n%s", code, out)
 	}
 }
+
+// Without --data, every command run on one content folder, from any
+// folder, uses the store inside it (hidden, so nothing reads it as
+// content); the embedded sample's store is the user's own.
+func TestDefaultStoreBelongsToTheContent(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "post")
+	if code, _, errOut := runCmd(t, nil, "init", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	// The sample's source is a file inside the content: polling it writes the store.
+	if code, out, errOut := runCmd(t, nil, "sources", "poll", "--content", dir); code != 0 {
+		t.Fatalf("sources poll: %d\n%s%s", code, out, errOut)
+	}
+	db := filepath.Join(dir, DataDir, "morningpost.db")
+	if _, err := os.Stat(db); err != nil {
+		t.Fatalf("the store is not in the content folder: %v", err)
+	}
+	// The same store is found again: the items are not new.
+	if code, out, _ := runCmd(t, nil, "sources", "poll", "--content", dir); code != 0 || !strings.Contains(out, "0 new") {
+		t.Errorf("second poll does not find the first one's store: %d\n%s", code, out)
+	}
+	// The store is no content: check passes, the export leaves it out.
+	if code, out, _ := runCmd(t, nil, "check", "--content", dir); code != 0 {
+		t.Errorf("check with the store inside: %d\n%s", code, out)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	if code, _, errOut := runCmd(t, nil, "export", "--content", dir, out); code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	if err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		if err == nil && (d.Name() == DataDir || strings.HasSuffix(p, ".db")) {
+			t.Errorf("the export holds %s", p)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	home := t.TempDir()
+	got, err := dataFolder(func(k string) string { return map[string]string{"HOME": home}[k] }, "", "", "")
+	if err != nil || got != filepath.Join(home, ".local/state/morningpost/sample") {
+		t.Errorf("the sample's store: %q %v", got, err)
+	}
+	if got, _ := dataFolder(func(string) string { return "" }, "./data", dir, ""); got != "./data" {
+		t.Errorf("--data ./data gives %q", got)
+	}
+}
+
+// serve listens on this machine only unless told otherwise.
+func TestServeListensOnLoopbackByDefault(t *testing.T) {
+	code, _, errOut := runCmd(t, nil, "serve", "--help")
+	if code != 0 || !strings.Contains(errOut, `(default "localhost:8080")`) {
+		t.Errorf("serve's --addr default is not loopback:\n%s", errOut)
+	}
+}

@@ -42,10 +42,10 @@ Usage:
       Print this help.
 
 Environment (flags win):
-  MORNINGPOST_ADDR       address to listen on (default :8080)
+  MORNINGPOST_ADDR       address to listen on (default localhost:8080)
   MORNINGPOST_CONTENT    content folder (default: the embedded sample)
   MORNINGPOST_BASE_URL   absolute URL the site is reached at (overrides base_url)
-  MORNINGPOST_DATA       folder of the store: the audience, upstream sources (default ./data)
+  MORNINGPOST_DATA       folder of the store: the audience, upstream sources (default CONTENT/.morningpost)
   MORNINGPOST_PREVIEW_TOKEN  token of the editor's preview (default: off)
   MORNINGPOST_LOG_FORMAT text or json (default text)
   MORNINGPOST_ACCESS_LOG one log line per request: true or false (default true)
