@@ -107,6 +107,7 @@ func (s *server) writePreview(c echo.Context, name string, data any) error {
 	if err != nil {
 		return err
 	}
+	body = underBase(s.content.Content().Site, body)
 	return writePrivate(c, hvHTML, body)
 }
 

@@ -187,7 +187,8 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 			if err != nil {
 				return nil, err
 			}
-			return s.tmpl.render(name, data)
+			body, err := s.tmpl.render(name, data)
+			return underBase(snap.Site, body), err
 		})
 		if err != nil {
 			return nil, err
@@ -230,6 +231,7 @@ func (s *server) writeNotFound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	body = underBase(snap.Site, body)
 	h := c.Response().Header()
 	for k, v := range htmlHeader() {
 		h[k] = v
