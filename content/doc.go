@@ -32,6 +32,7 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	established:  2025                                   shown as "Est. 2025"
 	description:  A daily briefing on …                  feed subtitle and page description
 	base_url:     https://post.example/                  required; absolute http(s) URL every link is built from
+	                                                     (it may have a path, https://example.com/blog/: every link is under it)
 	language:     en-GB                                  BCP 47 language tag (default en-GB)
 	time_zone:    Europe/London                          IANA zone issues are dated in (default Europe/London)
 	publish_time: "06:00"                                time of day an issue goes public (default 06:00)
