@@ -93,10 +93,26 @@ type Site struct {
 	// and are announced to (websub_hubs:, MORNINGPOST_WEBSUB_HUBS).
 	WebSubHubs []string
 
+	// sectionTitles are the sections' names where morningpost.yaml
+	// renames them (sections:); see SectionTitle.
+	sectionTitles map[Section]string
+	// Icon is the site's own icon (icon:), or nil for the built-in one.
+	Icon *SiteIcon
+
 	// Version is a hash of morningpost.yaml: it changes whenever the
 	// file does. With the issues' versions it names everything a feed
 	// is made of.
 	Version string
+}
+
+// SectionTitle is how the site names a section on its pages and in its
+// feeds: its name under sections: in morningpost.yaml, else the
+// section's own (Section.Title).
+func (s *Site) SectionTitle(sec Section) string {
+	if t := s.sectionTitles[sec]; t != "" {
+		return t
+	}
+	return sec.Title()
 }
 
 // URL returns the absolute URL of a site path such as "/issues/87".

@@ -60,6 +60,14 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	sources_public: false                                serve /sources/feed.* without the preview token
 	websub_hubs:                                         WebSub hubs told of every change of a subscription feed
 	  - https://pubsubhubbub.appspot.com/                (optional; absolute http(s) URLs)
+	icon: icon.png                                       optional; a square PNG (at least 64×64, 512×512 best, at
+	                                                     most 1 MB) in the content folder: the site's icon in
+	                                                     browsers and feed readers, and the pages' og:image when
+	                                                     an article has no picture (default: the built-in icon)
+	sections:                                            optional; what pages and feeds call a section (defaults:
+	  reading: Further Reading                           Lead Story, Deep Dive, Opinion & Analysis, Tools of the
+	                                                     Week, Weekend Reading); an issue's list may still carry
+	                                                     a title of its own
 
 Durations are written as Go durations: 90s, 5m, 1h, 36h.
 

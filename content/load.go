@@ -225,6 +225,12 @@ type siteFile struct {
 	Sources              []sourceFile `yaml:"sources"`
 	SourcesPublic        bool         `yaml:"sources_public"`
 	WebSubHubs           []string     `yaml:"websub_hubs"`
+	// Sections renames sections on pages and in feeds, by section:
+	// reading: Further Reading.
+	Sections map[string]string `yaml:"sections"`
+	// Icon is a square PNG of the content folder: the site's icon
+	// (favicon, feed icon, default og:image).
+	Icon string `yaml:"icon"`
 }
 
 type sourceFile struct {
@@ -333,6 +339,7 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 		}
 		s.WebSubHubs = append(s.WebSubHubs, u)
 	}
+	parseBranding(&f, s, fsys, doc, p)
 	s.CacheMaxAge = duration(f.CacheMaxAge, 5*time.Minute, doc, p, "cache_max_age")
 	s.StaleWhileRevalidate = duration(f.StaleWhileRevalidate, time.Hour, doc, p, "stale_while_revalidate")
 	s.StaleIfError = duration(f.StaleIfError, 24*time.Hour, doc, p, "stale_if_error")
@@ -539,18 +546,18 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 		}
 		iss.Metrics = m
 	}
-	iss.Tools = parseList(f.Tools, Tools, doc, p)
-	iss.Reading = parseList(f.Reading, Reading, doc, p)
+	iss.Tools = parseList(f.Tools, Tools, site, doc, p)
+	iss.Reading = parseList(f.Reading, Reading, site, doc, p)
 	checkIssuePlaceholders(iss, &f, nodeLines{lineOf: func(keys ...string) int { return lineOf(doc, keys...) }}, p)
 }
 
-func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
+func parseList(f *listFile, s Section, site *Site, doc *yaml.Node, p problems) *List {
 	if f == nil {
 		return nil
 	}
 	l := &List{Section: s, Title: Clean(strings.TrimSpace(f.Title)), Intro: Clean(strings.TrimSpace(f.Intro))}
 	if l.Title == "" {
-		l.Title = s.Title()
+		l.Title = site.SectionTitle(s)
 	}
 	for i, it := range f.Items {
 		at := func(key string) int { return lineOf(doc, string(s), "items", strconv.Itoa(i), key) }

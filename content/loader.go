@@ -153,11 +153,22 @@ func (l *loader) readSite(fsys fs.FS) bool {
 		return false
 	}
 	sum := fileSum(SiteFile, b)
+	if l.site != nil && l.site.Icon != nil {
+		// The icon is part of the site: a new picture under the same
+		// name changes the pages that link it.
+		icon, _ := fs.ReadFile(fsys, l.site.Icon.Name)
+		sum = siteSum(b, l.site.Icon.Name, icon)
+	}
 	if l.site != nil && sum == l.siteSum {
 		return true
 	}
 	var ps Problems
 	site := parseSite(b, fsys, &ps)
+	if site.Icon != nil {
+		sum = siteSum(b, site.Icon.Name, site.Icon.Data)
+	} else {
+		sum = fileSum(SiteFile, b)
+	}
 	if l.baseURL != nil {
 		site.BaseURL = l.baseURL
 	}
@@ -171,6 +182,14 @@ func (l *loader) readSite(fsys fs.FS) bool {
 	}
 	l.site, l.siteSum, l.sitePs, l.folders = site, sum, ps, nil
 	return true
+}
+
+// siteSum is the hash of morningpost.yaml and the icon it names.
+func siteSum(site []byte, iconName string, icon []byte) [sha256.Size]byte {
+	h := sha256.New()
+	hashFile(h, SiteFile, site)
+	hashFile(h, iconName, icon)
+	return [sha256.Size]byte(h.Sum(nil))
 }
 
 func fileSum(name string, b []byte) [sha256.Size]byte {

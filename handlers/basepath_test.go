@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"bytes"
+	"image"
+	"image/png"
 	"net/http"
 	"regexp"
 	"strings"
@@ -78,5 +81,46 @@ func TestRootSitePagesUnchanged(t *testing.T) {
 	page := []byte(`<a href="/issues/86">x</a><img src="/static/a.png">`)
 	if got := underBase(nil, page); &got[0] != &page[0] {
 		t.Error("a site at the root is rewritten")
+	}
+}
+
+// morningpost.yaml names the icon and renames a section: pages, feeds
+// and /icon.png follow; the built-in icon and names stay the default.
+func TestBrandingFromTheSite(t *testing.T) {
+	var logo bytes.Buffer
+	if err := png.Encode(&logo, image.NewGray(image.Rect(0, 0, 128, 128))); err != nil {
+		t.Fatal(err)
+	}
+	m := fixture()
+	m["morningpost.yaml"] = &fstest.MapFile{Data: append(append([]byte(nil), m["morningpost.yaml"].Data...),
+		"sections:\n  opinion: Columns\nicon: logo.png\n"...)}
+	m["logo.png"] = &fstest.MapFile{Data: logo.Bytes()}
+	ts := newTestServer(t, m)
+	plain := newTestServer(t, fixture())
+
+	if got := ts.get("/icon.png", http.StatusOK).Body.Bytes(); !bytes.Equal(got, logo.Bytes()) {
+		t.Error("/icon.png is not the site's icon")
+	}
+	if bytes.Equal(plain.get("/icon.png", http.StatusOK).Body.Bytes(), logo.Bytes()) {
+		t.Error("the built-in icon is gone")
+	}
+	home, plainHome := ts.get("/", http.StatusOK).Body.String(), plain.get("/", http.StatusOK).Body.String()
+	icon := regexp.MustCompile(`rel="icon" type="image/png" href="([^"]+)"`)
+	if a, b := icon.FindStringSubmatch(home), icon.FindStringSubmatch(plainHome); a == nil || b == nil || a[1] == b[1] {
+		t.Errorf("the pages' icon link does not follow the icon: %v %v", a, b)
+	} else if got := ts.get(a[1], http.StatusOK).Body.Bytes(); !bytes.Equal(got, logo.Bytes()) {
+		t.Errorf("%s is not the site's icon", a[1])
+	}
+	if !strings.Contains(home, `<a href="/sections/opinion">Columns</a>`) || strings.Contains(home, "Opinion &amp; Analysis</a>") {
+		t.Error("the masthead does not name the section as the site does")
+	}
+	if !strings.Contains(ts.get("/sections/opinion", http.StatusOK).Body.String(), `class="page-title">Columns</h1>`) {
+		t.Error("the section page does not name the section as the site does")
+	}
+	if !strings.Contains(ts.get("/sections/opinion/feed.atom", http.StatusOK).Body.String(), "<title>The AI Morning Post — Columns</title>") {
+		t.Error("the section feed's title does not name the section as the site does")
+	}
+	if !strings.Contains(plainHome, `<a href="/sections/opinion">Opinion &amp; Analysis</a>`) {
+		t.Error("the default section name changed")
 	}
 }

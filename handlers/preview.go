@@ -228,7 +228,7 @@ func (s *server) previewIndex(c echo.Context) error {
 			}
 			pa := pendingArticle{
 				Title:   a.Title,
-				Section: a.Section.Title(),
+				Section: all.Site.SectionTitle(a.Section),
 				Path:    a.Path,
 				Status:  ast,
 				Preview: "/preview" + a.URLPath(),
