@@ -76,8 +76,10 @@ type Site struct {
 	Location    *time.Location
 	PublishTime time.Duration // time of day issues go public, from midnight
 	Authority   string        // tag: URI authority, "domain,date"
-	Author      Person        // default author
-	FeedLength  int           // entries per subscription feed
+	// authorityLine is authority:'s line in morningpost.yaml, for warnings.
+	authorityLine int
+	Author        Person // default author
+	FeedLength    int    // entries per subscription feed
 
 	CacheMaxAge          time.Duration
 	StaleWhileRevalidate time.Duration
@@ -91,10 +93,26 @@ type Site struct {
 	// and are announced to (websub_hubs:, MORNINGPOST_WEBSUB_HUBS).
 	WebSubHubs []string
 
+	// sectionTitles are the sections' names where morningpost.yaml
+	// renames them (sections:); see SectionTitle.
+	sectionTitles map[Section]string
+	// Icon is the site's own icon (icon:), or nil for the built-in one.
+	Icon *SiteIcon
+
 	// Version is a hash of morningpost.yaml: it changes whenever the
 	// file does. With the issues' versions it names everything a feed
 	// is made of.
 	Version string
+}
+
+// SectionTitle is how the site names a section on its pages and in its
+// feeds: its name under sections: in morningpost.yaml, else the
+// section's own (Section.Title).
+func (s *Site) SectionTitle(sec Section) string {
+	if t := s.sectionTitles[sec]; t != "" {
+		return t
+	}
+	return sec.Title()
 }
 
 // URL returns the absolute URL of a site path such as "/issues/87".
@@ -179,6 +197,10 @@ type Article struct {
 
 	images map[string]bool // names of the issue's images the article shows
 	body   *body           // rendered at load; shared by the article's copies in snapshots
+	// srcHash is bodyHash of the body's Markdown: 0 for a short one.
+	srcHash uint64
+	// sectionLine is the line of section: in the file; 0 without one.
+	sectionLine int
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be

@@ -32,6 +32,7 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	established:  2025                                   shown as "Est. 2025"
 	description:  A daily briefing on …                  feed subtitle and page description
 	base_url:     https://post.example/                  required; absolute http(s) URL every link is built from
+	                                                     (it may have a path, https://example.com/blog/: every link is under it)
 	language:     en-GB                                  BCP 47 language tag (default en-GB)
 	time_zone:    Europe/London                          IANA zone issues are dated in (default Europe/London)
 	publish_time: "06:00"                                time of day an issue goes public (default 06:00)
@@ -59,6 +60,14 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	sources_public: false                                serve /sources/feed.* without the preview token
 	websub_hubs:                                         WebSub hubs told of every change of a subscription feed
 	  - https://pubsubhubbub.appspot.com/                (optional; absolute http(s) URLs)
+	icon: icon.png                                       optional; a square PNG (at least 64×64, 512×512 best, at
+	                                                     most 1 MB) in the content folder: the site's icon in
+	                                                     browsers and feed readers, and the pages' og:image when
+	                                                     an article has no picture (default: the built-in icon)
+	sections:                                            optional; what pages and feeds call a section (defaults:
+	  reading: Further Reading                           Lead Story, Deep Dive, Opinion & Analysis, Tools of the
+	                                                     Week, Weekend Reading); an issue's list may still carry
+	                                                     a title of its own
 
 Durations are written as Go durations: 90s, 5m, 1h, 36h.
 

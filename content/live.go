@@ -206,6 +206,12 @@ func (l *Live) reload(c *Content, err error) error {
 	} else {
 		if old := l.cur.Load(); old == nil || old.Version != c.Version {
 			l.log.Info("content reloaded", "version", c.Version, "issues", len(c.Issues))
+			for _, w := range c.Warnings {
+				l.log.Warn("content warning", "file", w.Path, "line", w.Line, "warning", w.Msg)
+			}
+		}
+		if len(l.problems) > 0 {
+			l.log.Info("content problems fixed; serving the new content", "fixed", len(l.problems), "version", c.Version)
 		}
 		l.serve(c)
 		l.problems = nil

@@ -82,6 +82,12 @@ func frontMatter(b []byte) (yml, body []byte, ok bool) {
 func decode(yml []byte, v any, p problems) *yaml.Node {
 	var root yaml.Node
 	if err := yaml.Unmarshal(cleanYAML(yml), &root); err != nil {
+		if line, quote := unclosedQuote(yml); line > 0 {
+			// The parser reports where it gave up, often a line or the
+			// whole file away: the editor's typo is the open quote.
+			p.add(line, "the %s that starts this value is never closed: close it on the same line (or remove it)", quote)
+			return nil
+		}
 		p.addYAML(err.Error())
 		return nil
 	}
@@ -100,11 +106,23 @@ func decode(yml []byte, v any, p problems) *yaml.Node {
 	if err := doc.Decode(v); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
+			broken := false
 			for _, e := range te.Errors {
 				p.addYAML(e)
+				// A key given twice fails the whole mapping: nothing
+				// was decoded, so checking the empty result would
+				// report keys that are there.
+				broken = broken || strings.Contains(e, "already defined at line")
+			}
+			if broken {
+				return nil
 			}
 		} else {
+			// Not a value of the wrong type but a broken document (a
+			// key given twice): nothing was decoded, so checking the
+			// empty result would report keys that are there.
 			p.addYAML(err.Error())
+			return nil
 		}
 	}
 	return doc
@@ -213,6 +231,12 @@ type siteFile struct {
 	Sources              []sourceFile `yaml:"sources"`
 	SourcesPublic        bool         `yaml:"sources_public"`
 	WebSubHubs           []string     `yaml:"websub_hubs"`
+	// Sections renames sections on pages and in feeds, by section:
+	// reading: Further Reading.
+	Sections map[string]string `yaml:"sections"`
+	// Icon is a square PNG of the content folder: the site's icon
+	// (favicon, feed icon, default og:image).
+	Icon string `yaml:"icon"`
 }
 
 type sourceFile struct {
@@ -296,6 +320,7 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 	} else {
 		p.add(lineOf(doc, "publish_time"), "publish_time %q must be a 24-hour time such as \"06:00\"", f.PublishTime)
 	}
+	s.authorityLine = lineOf(doc, "authority")
 	switch {
 	case s.Authority == "":
 		p.add(lineOf(doc, "authority"), "authority is required: a domain you own and a date, e.g. post.example,2025")
@@ -320,6 +345,7 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 		}
 		s.WebSubHubs = append(s.WebSubHubs, u)
 	}
+	parseBranding(&f, s, fsys, doc, p)
 	s.CacheMaxAge = duration(f.CacheMaxAge, 5*time.Minute, doc, p, "cache_max_age")
 	s.StaleWhileRevalidate = duration(f.StaleWhileRevalidate, time.Hour, doc, p, "stale_while_revalidate")
 	s.StaleIfError = duration(f.StaleIfError, 24*time.Hour, doc, p, "stale_if_error")
@@ -430,18 +456,18 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
 // parseIssueFiles parses one issue folder's files as readIssueFiles
 // returned them: issue.md, if present, first.
-func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, rendered map[[sha256.Size]byte]template.HTML, list *Problems) *Issue {
+func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, rendered map[[sha256.Size]byte]template.HTML, list, warn *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath, Images: images}
 	if len(files) > 0 && files[0].name == issuePath {
-		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1, last: lastLine(files[0].data)})
+		parseIssue(files[0].data, iss, site, problems{list: list, warn: warn, path: issuePath, off: 1, last: lastLine(files[0].data)})
 		files = files[1:]
 	}
 	slugs := map[string]string{}
-	leads := 0
+	var leads []*Article
 	for _, file := range files {
 		p, b := file.name, file.data
-		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, rendered, problems{list: list, path: p, off: 1, last: lastLine(b)})
+		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, rendered, problems{list: list, warn: warn, path: p, off: 1, last: lastLine(b)})
 		if a == nil {
 			continue
 		}
@@ -451,12 +477,11 @@ func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *
 		}
 		slugs[a.Slug] = p
 		if a.Section == Lead {
-			if leads++; leads == 2 {
-				*list = append(*list, Problem{Path: p, Msg: "an issue has one lead; this is the second (set section: to deep-dive or opinion)"})
-			}
+			leads = append(leads, a)
 		}
 		iss.Articles = append(iss.Articles, a)
 	}
+	secondLeads(leads, list)
 	sort.SliceStable(iss.Articles, func(i, j int) bool {
 		a, b := iss.Articles[i], iss.Articles[j]
 		if sa, sb := sectionRank(a.Section), sectionRank(b.Section); sa != sb {
@@ -527,17 +552,18 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 		}
 		iss.Metrics = m
 	}
-	iss.Tools = parseList(f.Tools, Tools, doc, p)
-	iss.Reading = parseList(f.Reading, Reading, doc, p)
+	iss.Tools = parseList(f.Tools, Tools, site, doc, p)
+	iss.Reading = parseList(f.Reading, Reading, site, doc, p)
+	checkIssuePlaceholders(iss, &f, nodeLines{lineOf: func(keys ...string) int { return lineOf(doc, keys...) }}, p)
 }
 
-func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
+func parseList(f *listFile, s Section, site *Site, doc *yaml.Node, p problems) *List {
 	if f == nil {
 		return nil
 	}
 	l := &List{Section: s, Title: Clean(strings.TrimSpace(f.Title)), Intro: Clean(strings.TrimSpace(f.Intro))}
 	if l.Title == "" {
-		l.Title = s.Title()
+		l.Title = site.SectionTitle(s)
 	}
 	for i, it := range f.Items {
 		at := func(key string) int { return lineOf(doc, string(s), "items", strconv.Itoa(i), key) }
@@ -637,6 +663,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sh
 	switch {
 	case f.Section != "":
 		a.Section = Section(f.Section)
+		a.sectionLine = lineOf(doc, "section") + p.off
 		if !a.Section.IsArticle() {
 			p.add(lineOf(doc, "section"), "section must be lead, deep-dive or opinion, not %q", f.Section)
 		}
@@ -688,6 +715,11 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sh
 	a.Updated = updatedTime(f.Updated, site, doc, p)
 	a.Pinned = timeKey("published", f.Published, site, doc, p)
 	src := Clean(string(body))
+	a.srcHash = bodyHash(src)
+	checkArticlePlaceholders(a, src, &f, nodeLines{
+		lineOf:   func(keys ...string) int { return lineOf(doc, keys...) },
+		bodyLine: firstTextLine(yml, body),
+	}, p)
 	if checkMarkdown(src, bodyLine(yml), p) {
 		a.images = checkImages(src, bodyLine(yml), iss, p)
 		a.body = renderBody(src, rendered)
@@ -713,4 +745,28 @@ func validKey(k string) bool {
 		}
 	}
 	return true
+}
+
+// secondLeads makes a problem of every lead of an issue but one. The
+// editor who made a second lead wrote section: lead in some other file
+// than lead.md, so that file is blamed, on that line, and lead.md is
+// kept as the lead.
+func secondLeads(leads []*Article, list *Problems) {
+	if len(leads) < 2 {
+		return
+	}
+	keep := leads[0]
+	for _, a := range leads {
+		if a.Key == "lead" {
+			keep = a
+			break
+		}
+	}
+	for _, a := range leads {
+		if a == keep {
+			continue
+		}
+		*list = append(*list, Problem{Path: a.Path, Line: a.sectionLine, Msg: fmt.Sprintf(
+			"an issue has one lead, and %s is this issue's lead: set section: to deep-dive or opinion here", keep.Path)})
+	}
 }

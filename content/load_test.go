@@ -125,7 +125,7 @@ func TestLoadProblems(t *testing.T) {
 				"issues/1/lead.md":  "---\ntitle: Same\n---\n",
 				"issues/1/other.md": "---\nsection: lead\ntitle: Same\n---\n",
 			},
-			want: []string{"slug \"same\" is already used", "issues/1/other.md: an issue has one lead"},
+			want: []string{"slug \"same\" is already used", "issues/1/other.md:2: an issue has one lead, and issues/1/lead.md is this issue's lead"},
 		},
 		{
 			name:  "no front matter",

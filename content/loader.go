@@ -35,10 +35,11 @@ type loader struct {
 	record  Record   // dates the snapshots of every Content made (see Record)
 	hubs    []string // replace the site's websub_hubs when not nil
 
-	siteSum [sha256.Size]byte
-	site    *Site // nil unless the site file was read and parsed
-	sitePs  Problems
-	folders map[string]*folder // by folder name under issues/
+	siteSum  [sha256.Size]byte
+	site     *Site // nil unless the site file was read and parsed
+	sitePs   Problems
+	siteWarn Problems           // see Content.Warnings
+	folders  map[string]*folder // by folder name under issues/
 	// rendered is the HTML of every article body of the last load, by
 	// the hash of its Markdown: a change of morningpost.yaml parses
 	// every folder again, but renders no Markdown that did not change.
@@ -50,6 +51,7 @@ type folder struct {
 	sum      [sha256.Size]byte // of the names, sizes and bytes of the files read
 	issue    *Issue            // nil when the folder is not an issue or did not load
 	problems Problems
+	warnings Problems // see Content.Warnings
 }
 
 // Load reads a whole content root. On any problem it returns a nil
@@ -165,11 +167,22 @@ func (l *loader) readSite(fsys fs.FS) bool {
 		return false
 	}
 	sum := fileSum(SiteFile, b)
+	if l.site != nil && l.site.Icon != nil {
+		// The icon is part of the site: a new picture under the same
+		// name changes the pages that link it.
+		icon, _ := fs.ReadFile(fsys, l.site.Icon.Name)
+		sum = siteSum(b, l.site.Icon.Name, icon)
+	}
 	if l.site != nil && sum == l.siteSum {
 		return true
 	}
 	var ps Problems
 	site := parseSite(b, fsys, &ps)
+	if site.Icon != nil {
+		sum = siteSum(b, site.Icon.Name, site.Icon.Data)
+	} else {
+		sum = fileSum(SiteFile, b)
+	}
 	if l.baseURL != nil {
 		site.BaseURL = l.baseURL
 	}
@@ -177,8 +190,20 @@ func (l *loader) readSite(fsys fs.FS) bool {
 		site.WebSubHubs = l.hubs
 	}
 	site.Version = hex.EncodeToString(sum[:8])
+	l.siteWarn = nil
+	if w := authorityWarning(site, site.authorityLine); w != nil {
+		l.siteWarn = Problems{*w}
+	}
 	l.site, l.siteSum, l.sitePs, l.folders = site, sum, ps, nil
 	return true
+}
+
+// siteSum is the hash of morningpost.yaml and the icon it names.
+func siteSum(site []byte, iconName string, icon []byte) [sha256.Size]byte {
+	h := sha256.New()
+	hashFile(h, SiteFile, site)
+	hashFile(h, iconName, icon)
+	return [sha256.Size]byte(h.Sum(nil))
 }
 
 func fileSum(name string, b []byte) [sha256.Size]byte {
@@ -258,7 +283,7 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 		return prev, buf
 	}
 	f.problems = ps
-	f.issue = parseIssueFiles(dir, n, files, images, l.site, l.rendered, &f.problems)
+	f.issue = parseIssueFiles(dir, n, files, images, l.site, l.rendered, &f.problems, &f.warnings)
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
 		f.issue.publicSum = publicSum(f.issue, files)
@@ -446,7 +471,7 @@ func (l *loader) assemble() (*Content, error) {
 
 	h := sha256.New()
 	h.Write(l.siteSum[:])
-	c := &Content{Site: l.site, record: l.record}
+	c := &Content{Site: l.site, record: l.record, Warnings: slices.Clone(l.siteWarn)}
 	seen := map[int]string{}
 	for _, name := range names {
 		f := l.folders[name]
@@ -459,12 +484,15 @@ func (l *loader) assemble() (*Content, error) {
 			seen[f.issue.Number] = dir
 		}
 		ps = append(ps, f.problems...)
+		c.Warnings = append(c.Warnings, f.warnings...)
 		fmt.Fprintf(h, "%s\x00", name)
 		h.Write(f.sum[:])
 		if f.issue != nil {
 			c.Issues = append(c.Issues, f.issue)
 		}
 	}
+	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	ps = append(ps, copies(c.Issues)...)
 	if len(ps) > 0 {
 		ps.sort()
 		return nil, ps
@@ -477,7 +505,7 @@ func (l *loader) assemble() (*Content, error) {
 			}
 		}
 	}
-	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	c.Warnings.sort()
 	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
 	c.index()
 	return c, nil

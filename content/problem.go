@@ -43,9 +43,11 @@ func (ps Problems) sort() {
 	})
 }
 
-// problems collects Problems for one file.
+// problems collects Problems for one file, and its warnings: what is
+// not wrong yet but will be hard to undo (see Content.Warnings).
 type problems struct {
 	list *Problems
+	warn *Problems // nil: warnings are dropped
 	path string
 	off  int // line offset of the YAML inside the file
 	last int // the file's last line; 0 when unknown
@@ -61,6 +63,20 @@ func (p problems) add(line int, format string, args ...any) {
 	p.addAt(line, format, args...)
 }
 
+// warning adds a warning at a line of the front matter (see add).
+func (p problems) warning(line int, format string, args ...any) {
+	if p.warn == nil {
+		return
+	}
+	if line > 0 {
+		line += p.off
+	}
+	if p.last > 0 && line > p.last {
+		line = p.last
+	}
+	*p.warn = append(*p.warn, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
 // addAt adds a problem at a line of the file, not of its front matter.
 func (p problems) addAt(line int, format string, args ...any) {
 	// The YAML parser may place the end of a document past the end of
@@ -73,6 +89,8 @@ func (p problems) addAt(line int, format string, args ...any) {
 
 var (
 	yamlLineRE     = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
+	atLineRE       = regexp.MustCompile(`at line \d+`)
+	duplicateKeyRE = regexp.MustCompile(`^mapping key "(.*)" already defined at line (\d+)$`)
 	unknownKeyRE   = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
 	cannotDecodeRE = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
 )
@@ -85,8 +103,15 @@ func (p problems) addYAML(msg string) {
 		return
 	}
 	line, _ := strconv.Atoi(m[1])
-	text := m[2]
-	if k := unknownKeyRE.FindStringSubmatch(text); k != nil {
+	// Lines the message names ("already defined at line 5") are lines
+	// of the YAML too: make them lines of the file.
+	text := atLineRE.ReplaceAllStringFunc(m[2], func(s string) string {
+		n, _ := strconv.Atoi(strings.TrimPrefix(s, "at line "))
+		return "at line " + strconv.Itoa(n+p.off)
+	})
+	if d := duplicateKeyRE.FindStringSubmatch(text); d != nil {
+		text = fmt.Sprintf("key %q is given twice (first on line %s): keep one of them", d[1], d[2])
+	} else if k := unknownKeyRE.FindStringSubmatch(text); k != nil {
 		text = fmt.Sprintf("unknown key %q", k[1])
 	} else if c := cannotDecodeRE.FindStringSubmatch(text); c != nil {
 		want := c[3]
@@ -105,4 +130,61 @@ func (p problems) addYAML(msg string) {
 		text = fmt.Sprintf("%q should be %s", c[2], want)
 	}
 	p.add(line, "%s", text)
+}
+
+// unclosedQuote finds the first line of a YAML document whose value opens
+// a quote that the line does not close, and which quote it is; 0 when
+// there is none. Only asked after the document failed to parse: a quoted
+// value may span lines in valid YAML, but in front matter a quote left
+// open is the common typo, and the parser reports it far from its line.
+func unclosedQuote(yml []byte) (line int, quote string) {
+	for i, l := range strings.Split(string(yml), "\n") {
+		v := strings.TrimSpace(l)
+		if strings.HasPrefix(v, "#") {
+			continue
+		}
+		if k := strings.Index(v, ": "); k >= 0 && !strings.ContainsAny(v[:k], "\"'") {
+			v = strings.TrimSpace(v[k+2:])
+		} else if rest, ok := strings.CutPrefix(v, "- "); ok {
+			v = strings.TrimSpace(rest)
+		} else {
+			continue
+		}
+		switch {
+		case strings.HasPrefix(v, "\"") && !closesDouble(v[1:]):
+			return i + 1, "double quote (\")"
+		case strings.HasPrefix(v, "'") && !closesSingle(v[1:]):
+			return i + 1, "single quote (')"
+		}
+	}
+	return 0, ""
+}
+
+// closesDouble reports whether s, the rest of a double-quoted value,
+// holds its closing quote (backslash escapes skipped).
+func closesDouble(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return true
+		}
+	}
+	return false
+}
+
+// closesSingle reports whether s, the rest of a single-quoted value,
+// holds its closing quote (” is an escaped quote).
+func closesSingle(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			if i+1 < len(s) && s[i+1] == '\'' {
+				i++
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }

@@ -18,6 +18,10 @@ type Content struct {
 	Site    *Site
 	Issues  []*Issue // every issue, drafts and scheduled ones too, newest first
 	Version string   // hash of every file read: same files, same version
+	// Warnings are what loads but deserves the editor's eye before it
+	// goes out (a sample value left in place, a published date edited):
+	// `check` prints them and the server logs them; they block nothing.
+	Warnings Problems
 
 	steps []time.Time // distinct publication times of non-draft issues, ascending
 	// ranks counts, per issue number, the issues of lower number

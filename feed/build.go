@@ -254,7 +254,7 @@ func (b *builder) article(a *content.Article) Entry {
 	page := b.site.URL(a.URLPath())
 	var w strings.Builder
 	b.articleBody(&w, a, page)
-	cats := []string{a.Section.Title()}
+	cats := []string{b.site.SectionTitle(a.Section)}
 	cats = appendCategories(cats, a.Tags...)
 	return Entry{
 		Item: &feeds.Item{
@@ -380,7 +380,7 @@ func (b *builder) list(iss *content.Issue, l *content.List) Entry {
 			Updated:     updated,
 		},
 		AuthorURL:  authorURL(b.site.Author),
-		Categories: []string{l.Section.Title()},
+		Categories: []string{b.site.SectionTitle(l.Section)},
 	}
 }
 

@@ -176,7 +176,7 @@ func (s Spec) Title(site *content.Site) string {
 	case Issues:
 		return t + " — Issues"
 	case SectionFeed:
-		return t + " — " + s.Section.Title()
+		return t + " — " + site.SectionTitle(s.Section)
 	case TagFeed:
 		return t + " — Tagged " + s.Tag
 	}

@@ -40,7 +40,7 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 		}
 		cats := []string{content.Line(it.SourceName)}
 		if it.Section != "" {
-			cats = append(cats, content.Section(it.Section).Title())
+			cats = append(cats, site.SectionTitle(content.Section(it.Section)))
 		}
 		title := content.Line(it.Title)
 		if title == "" {

@@ -148,14 +148,14 @@ func (s *server) entryViews(snap *content.Snapshot, iss *content.Issue) ([]entry
 	srcs = append(srcs, entrySource{label: "The whole issue", anchor: "entry-issue", spec: feed.Spec{Kind: feed.Issues}, feeds: []feed.Spec{{Kind: feed.Issues}}, id: iss.ID()})
 	for _, a := range iss.Articles {
 		sec := feed.Spec{Kind: feed.SectionFeed, Section: a.Section}
-		srcs = append(srcs, entrySource{label: a.Section.Title(), anchor: "entry-" + a.Key, spec: feed.Spec{Kind: feed.Articles}, feeds: []feed.Spec{{Kind: feed.Articles}, sec}, id: a.ID(), article: a})
+		srcs = append(srcs, entrySource{label: snap.Site.SectionTitle(a.Section), anchor: "entry-" + a.Key, spec: feed.Spec{Kind: feed.Articles}, feeds: []feed.Spec{{Kind: feed.Articles}, sec}, id: a.ID(), article: a})
 	}
 	for _, l := range []*content.List{iss.Tools, iss.Reading} {
 		if l == nil || len(l.Items) == 0 {
 			continue
 		}
 		sec := feed.Spec{Kind: feed.SectionFeed, Section: l.Section}
-		srcs = append(srcs, entrySource{label: l.Section.Title(), anchor: "entry-list-" + string(l.Section), spec: sec, feeds: []feed.Spec{sec}, id: iss.ListID(l.Section)})
+		srcs = append(srcs, entrySource{label: snap.Site.SectionTitle(l.Section), anchor: "entry-list-" + string(l.Section), spec: sec, feeds: []feed.Spec{sec}, id: iss.ListID(l.Section)})
 	}
 	views := make([]entryView, 0, len(srcs))
 	for _, src := range srcs {

@@ -90,6 +90,7 @@ type server struct {
 
 	tmpl   *templates
 	static *staticFiles
+	icon   siteIcon // the site's own icon (icon:), made ready once per picture
 
 	preview *previewDesk // nil when no preview token is configured
 

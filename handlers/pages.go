@@ -153,7 +153,7 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 		OGType:      "website",
 		Image:       site.URL("/icon.png"),
 		CSS:         s.static.url("site.css"),
-		Icon:        s.static.url("icon.png"),
+		Icon:        s.fileURL(site, "icon.png"),
 		Generator:   "morningpost",
 		Sections:    content.Sections,
 	}
@@ -298,8 +298,8 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 			if !ok {
 				return nil, errNotFound
 			}
-			p.Page = s.newListPage(snap, sec.Title()+" — "+snap.Site.Title, sec, pg)
-			p.Description = sec.Title() + " from every issue of " + snap.Site.Title + "."
+			p.Page = s.newListPage(snap, snap.Site.SectionTitle(sec)+" — "+snap.Site.Title, sec, pg)
+			p.Description = snap.Site.SectionTitle(sec) + " from every issue of " + snap.Site.Title + "."
 			return p, nil
 		})
 	}

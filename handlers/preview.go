@@ -40,7 +40,7 @@ func (s *server) newPreviewDesk(token string, done <-chan struct{}) (*previewDes
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := parseTemplates(template.FuncMap{"liveReload": s.liveState})
+	tmpl, err := parseTemplates(template.FuncMap{"liveReload": s.liveState, "draftPath": s.draftPath})
 	if err != nil {
 		return nil, err
 	}
@@ -65,11 +65,28 @@ func (s *server) liveState() *liveState {
 	}
 }
 
+// draftPath is the file of a, shown on a preview page, when it is a
+// draft in the loaded content (the preview shows drafts as published, so
+// the page must say which will not go out), and "" otherwise.
+func (s *server) draftPath(a *content.Article) string {
+	iss := s.content.Content().Issue(a.Issue.Number)
+	if iss == nil {
+		return ""
+	}
+	if orig := iss.Article(a.Slug); orig != nil && orig.Draft && !iss.Draft {
+		return orig.Path
+	}
+	return ""
+}
+
 // PreviewBar is the banner of an editor's preview page.
 type PreviewBar struct {
 	Status content.Status
 	Note   string // when it goes out
 	Links  []PreviewLink
+	// Held lists the draft articles of an issue that goes out (or is
+	// out) without them.
+	Held []PreviewLink
 }
 
 // PreviewLink is a link in the preview banner.
@@ -90,6 +107,7 @@ func (s *server) writePreview(c echo.Context, name string, data any) error {
 	if err != nil {
 		return err
 	}
+	body = underBase(s.content.Content().Site, body)
 	return writePrivate(c, hvHTML, body)
 }
 
@@ -210,7 +228,7 @@ func (s *server) previewIndex(c echo.Context) error {
 			}
 			pa := pendingArticle{
 				Title:   a.Title,
-				Section: a.Section.Title(),
+				Section: all.Site.SectionTitle(a.Section),
 				Path:    a.Path,
 				Status:  ast,
 				Preview: "/preview" + a.URLPath(),
@@ -239,6 +257,13 @@ func (s *server) previewBar(now time.Time, n int, slug string) *PreviewBar {
 		st, path = content.StatusDraft, a.Path
 	}
 	b := &PreviewBar{Status: st, Note: whenText(st, at, now, path)}
+	if slug == "" && !iss.Draft {
+		for _, a := range iss.Articles {
+			if a.Draft {
+				b.Held = append(b.Held, PreviewLink{a.Title, a.Path})
+			}
+		}
+	}
 	if slug != "" {
 		b.Links = append(b.Links, PreviewLink{"Whole issue", "/preview" + iss.URLPath()})
 	}

@@ -107,7 +107,7 @@ func (s *server) previewLogin(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer")
 		c.SetCookie(s.preview.auth.grantCookie(req))
-		return seeOther(c, clean)
+		return s.seeOther(c, clean)
 	}
 }
 

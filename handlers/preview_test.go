@@ -461,3 +461,31 @@ func TestPreviewEntriesFromOneIssue(t *testing.T) {
 		t.Error("Only(99) is not nil")
 	}
 }
+
+// The preview of a whole issue shows its draft articles as they would
+// look, so each is marked where it stands, and the banner names every
+// article that will not go out with the issue. Public pages carry no
+// mark.
+func TestPreviewMarksDraftArticles(t *testing.T) {
+	ts := newPreviewServer(t, fixture())
+	body := ts.get("/preview/issues/86", http.StatusOK, bearer...).Body.String()
+	if n := strings.Count(body, `class="draft-mark"`); n != 1 {
+		t.Errorf("issue 86's preview has %d draft marks, want 1 (its draft article):\n%s", n, body)
+	}
+	i := strings.Index(body, `class="draft-mark"`)
+	if i < 0 || !strings.Contains(body[i:min(len(body), i+400)], "issues/86/") || !strings.Contains(body[i:], "Secret") {
+		t.Errorf("the draft mark does not name the draft's file")
+	}
+	if !strings.Contains(body, `class="preview-held"`) || !strings.Contains(body, "Will not go out with this issue") {
+		t.Errorf("the banner does not list the held drafts")
+	}
+	// The scheduled issue without drafts: no mark, no list.
+	if body := ts.get("/preview/issues/87", http.StatusOK, bearer...).Body.String(); strings.Contains(body, "draft-mark") || strings.Contains(body, "preview-held") {
+		t.Errorf("issue 87 (no draft article) is marked")
+	}
+	for _, path := range []string{"/issues/86", "/"} {
+		if strings.Contains(ts.get(path, http.StatusOK).Body.String(), "draft-mark") {
+			t.Errorf("public %s carries a draft mark", path)
+		}
+	}
+}

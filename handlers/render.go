@@ -47,6 +47,10 @@ var funcs = template.FuncMap{
 	// response; nil in the public template set, so public pages carry no
 	// script.
 	"liveReload": func() *liveState { return nil },
+	// draftPath is the file of an article that is a draft in the loaded
+	// content, on a preview page, where drafts are shown as published;
+	// "" on public pages, which never hold a draft.
+	"draftPath": func(*content.Article) string { return "" },
 	// story wraps an article for the "story" template; its anchor is the
 	// slug, unique within an issue.
 	"story": func(a *content.Article, level int, link bool) story {
@@ -183,7 +187,8 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 			if err != nil {
 				return nil, err
 			}
-			return s.tmpl.render(name, data)
+			body, err := s.tmpl.render(name, data)
+			return underBase(snap.Site, body), err
 		})
 		if err != nil {
 			return nil, err
@@ -226,6 +231,7 @@ func (s *server) writeNotFound(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	body = underBase(snap.Site, body)
 	h := c.Response().Header()
 	for k, v := range htmlHeader() {
 		h[k] = v

@@ -44,14 +44,15 @@ func tooManyRequests(c echo.Context, retryAfter time.Duration) error {
 	return nil
 }
 
-// movedPermanently answers 301 to location, for a URL spelt otherwise
-// than its canonical form.
-func movedPermanently(c echo.Context, location string) error {
-	return c.Redirect(http.StatusMovedPermanently, location)
+// movedPermanently answers 301 to location, a site path, for a URL
+// spelt otherwise than its canonical form. The browser is sent under the
+// site's base path (basepath.go).
+func (s *server) movedPermanently(c echo.Context, location string) error {
+	return c.Redirect(http.StatusMovedPermanently, s.sitePath(location))
 }
 
-// seeOther answers 303 to location, for a request that did its work
-// (the preview sign-in) and sends the browser on.
-func seeOther(c echo.Context, location string) error {
-	return c.Redirect(http.StatusSeeOther, location)
+// seeOther answers 303 to location, a site path, for a request that did
+// its work (the preview sign-in) and sends the browser on.
+func (s *server) seeOther(c echo.Context, location string) error {
+	return c.Redirect(http.StatusSeeOther, s.sitePath(location))
 }

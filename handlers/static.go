@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"sync"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 //go:generate go run geniconpng.go
@@ -74,11 +77,54 @@ const (
 	shortCache = "public, max-age=86400"
 )
 
+// siteIcon is the site's own icon as a static file, made when the
+// content names a new picture.
+type siteIcon struct {
+	mu  sync.Mutex
+	src *content.SiteIcon
+	f   *staticFile
+}
+
+// file returns the static file of the icon the site now names, or nil.
+func (i *siteIcon) file(site *content.Site) *staticFile {
+	if site == nil || site.Icon == nil {
+		return nil
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.src != site.Icon {
+		sum := sha256.Sum256(site.Icon.Data)
+		i.src = site.Icon
+		i.f = &staticFile{
+			rendered: newRendered(site.Icon.Data, http.Header{"Content-Type": {"image/png"}}),
+			version:  hex.EncodeToString(sum[:])[:12],
+		}
+	}
+	return i.f
+}
+
+// file is the static file called name: the site's own icon for
+// icon.png when it has one, else the embedded file.
+func (s *server) file(site *content.Site, name string) *staticFile {
+	if name == "icon.png" {
+		if f := s.icon.file(site); f != nil {
+			return f
+		}
+	}
+	return s.static.files[name]
+}
+
+// fileURL is the URL of the static file called name with its version
+// (see staticFiles.url).
+func (s *server) fileURL(site *content.Site, name string) string {
+	return "/static/" + name + "?v=" + s.file(site, name).version
+}
+
 // staticFile serves an embedded file. Asked for with its current version
 // it may be cached for a year; without, for a day, revalidated by ETag.
 func (s *server) staticFile(name string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		f := s.static.files[name]
+		f := s.file(s.content.Content().Site, name)
 		cc := shortCache
 		if c.QueryParam("v") == f.version {
 			cc = longCache

@@ -44,7 +44,7 @@ func (s *server) tags(c echo.Context) error {
 
 func (s *server) tag(c echo.Context) error {
 	if r := s.canonicalTag(c); r != "" {
-		return movedPermanently(c, r)
+		return s.movedPermanently(c, r)
 	}
 	return s.page(c, "tag", func(snap *content.Snapshot) (any, error) {
 		t := snap.Tag(c.Param("tag"))
@@ -93,7 +93,7 @@ func tagFeedLinks(site *content.Site, t *content.Tag) []FeedLink {
 func (s *server) tagFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if r := s.canonicalTag(c); r != "" {
-			return movedPermanently(c, r+"/feed."+string(f))
+			return s.movedPermanently(c, r+"/feed."+string(f))
 		}
 		slug := c.Param("tag")
 		if s.content.At(s.now()).Tag(slug) == nil {

@@ -46,7 +46,7 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	var cfg exportConfig
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
-	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store, as serve uses it (env MORNINGPOST_DATA)")
+	fs.StringVar(&cfg.data, "data", getenv("MORNINGPOST_DATA"), dataHelp)
 	databaseFlag(fs, &cfg.databaseURL, getenv)
 	at := fs.String("at", "", "export what is public at this `time` (RFC 3339, e.g. 2026-04-26T06:00:00Z) instead of now")
 	if err := parse(fs, args); err != nil {
@@ -59,6 +59,9 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 	cfg.out = fs.Arg(0)
 	hubs, err := hubsFromEnv(getenv)
 	if err != nil {
+		return err
+	}
+	if cfg.data, err = dataFolder(getenv, cfg.data, cfg.content, cfg.databaseURL); err != nil {
 		return err
 	}
 	cfg.hubs = hubs

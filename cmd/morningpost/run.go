@@ -30,7 +30,7 @@ Usage:
   morningpost sources poll [--content DIR] [--data DIR]
       Poll every upstream source now (except those that asked us to wait)
       and print one line per source.
-  morningpost new-issue [--content DIR] [--data DIR] [--from-sources]
+  morningpost new-issue [--content DIR] [--data DIR] [--from-sources] [--from-last]
       Scaffold the next issue as a draft; with --from-sources, draft tools
       of the week and weekend reading from the freshest upstream items.
   morningpost export [--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR
@@ -42,10 +42,10 @@ Usage:
       Print this help.
 
 Environment (flags win):
-  MORNINGPOST_ADDR       address to listen on (default :8080)
+  MORNINGPOST_ADDR       address to listen on (default localhost:8080)
   MORNINGPOST_CONTENT    content folder (default: the embedded sample)
   MORNINGPOST_BASE_URL   absolute URL the site is reached at (overrides base_url)
-  MORNINGPOST_DATA       folder of the store: the audience, upstream sources (default ./data)
+  MORNINGPOST_DATA       folder of the store: the audience, upstream sources (default CONTENT/.morningpost)
   MORNINGPOST_PREVIEW_TOKEN  token of the editor's preview (default: off)
   MORNINGPOST_LOG_FORMAT text or json (default text)
   MORNINGPOST_ACCESS_LOG one log line per request: true or false (default true)
@@ -160,6 +160,9 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	articles := 0
 	for _, iss := range c.Issues {
 		articles += len(iss.Articles)
+	}
+	for _, w := range c.Warnings {
+		fmt.Fprintln(stdout, "warning:", w)
 	}
 	fmt.Fprintf(stdout, "ok: %d issue%s, %d article%s, %d source%s (version %s)\n",
 		len(c.Issues), plural(len(c.Issues)), articles, plural(articles), len(c.Site.Sources), plural(len(c.Site.Sources)), c.Version)

@@ -60,10 +60,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	limitMemory(getenv)
 	fs := flags("serve", "[--addr HOST:PORT] [--content DIR] [--base-url URL]", stderr)
 	var cfg serveConfig
-	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", ":8080"), "`address` to listen on (env MORNINGPOST_ADDR)")
+	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", "localhost:8080"), "`address` to listen on: this machine only by default; :8080 for every interface (env MORNINGPOST_ADDR)")
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
-	fs.StringVar(&cfg.data, "data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the store: the audience's counts, upstream sources, and when each entry first became public (env MORNINGPOST_DATA)")
+	fs.StringVar(&cfg.data, "data", getenv("MORNINGPOST_DATA"), dataHelp)
 	databaseFlag(fs, &cfg.databaseURL, getenv)
 	fs.StringVar(&cfg.previewToken, "preview-token", getenv("MORNINGPOST_PREVIEW_TOKEN"), "`token` that opens the editor's private preview at /preview; off when empty (env MORNINGPOST_PREVIEW_TOKEN)")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
@@ -83,6 +83,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	cfg.hubs = hubs
+	if cfg.data, err = dataFolder(getenv, cfg.data, cfg.content, cfg.databaseURL); err != nil {
+		return err
+	}
 	return runServer(ctx, cfg, stderr)
 }
 

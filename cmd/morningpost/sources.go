@@ -23,8 +23,36 @@ import (
 	"github.com/morningpost/morningpost/handlers"
 )
 
-// defaultData is where the upstream store lives unless --data says.
-const defaultData = "./data"
+// DataDir is the store's folder inside a content folder when --data is
+// not given: hidden, so the watcher, the loader and the export pass it by.
+const DataDir = ".morningpost"
+
+// dataHelp is the help of every command's --data.
+const dataHelp = "`folder` of the store: when each entry first became public, upstream sources, the audience (default: CONTENT/" + DataDir + ", or a folder of your own for the embedded sample; env MORNINGPOST_DATA)"
+
+// dataFolder is the store's folder: the one given (--data,
+// MORNINGPOST_DATA); else inside the content folder, so every command
+// run on the same content finds the same store wherever it is run from;
+// else, for the embedded sample, a per-user state folder
+// ($XDG_STATE_HOME or ~/.local/state, then morningpost/sample).
+// With a PostgreSQL store it is what was given, maybe nothing.
+func dataFolder(getenv func(string) string, given, contentDir, databaseURL string) (string, error) {
+	switch {
+	case given != "" || databaseURL != "": // PostgreSQL writes nothing under --data
+		return given, nil
+	case contentDir != "":
+		return filepath.Join(contentDir, DataDir), nil
+	}
+	state := getenv("XDG_STATE_HOME")
+	if state == "" {
+		home := getenv("HOME")
+		if home == "" {
+			return "", fmt.Errorf("no --data folder given, and no HOME to keep the sample's store in: pass --data DIR")
+		}
+		state = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(state, "morningpost", "sample"), nil
+}
 
 // databaseFlag adds --database-url to fs.
 func databaseFlag(fs *flag.FlagSet, url *string, getenv func(string) string) {
@@ -307,17 +335,21 @@ func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fs := flags("sources poll", "[--content DIR] [--data DIR]", stderr)
 	dir := fs.String("content", getenv("MORNINGPOST_CONTENT"), "content `folder` whose morningpost.yaml lists the sources (default: the embedded sample; env MORNINGPOST_CONTENT)")
-	data := fs.String("data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store (env MORNINGPOST_DATA)")
+	data := fs.String("data", getenv("MORNINGPOST_DATA"), dataHelp)
 	var databaseURL string
 	databaseFlag(fs, &databaseURL, getenv)
 	if err := parse(fs, args[1:]); err != nil {
+		return err
+	}
+	folder, err := dataFolder(getenv, *data, *dir, databaseURL)
+	if err != nil {
 		return err
 	}
 	fsys, c, err := loadContent(*dir, stdout, stderr)
 	if err != nil {
 		return err
 	}
-	st, p, err := openSources(ctx, *data, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
+	st, p, err := openSources(ctx, folder, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return err
 	}
@@ -359,10 +391,11 @@ const (
 )
 
 func newIssue(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flags("new-issue", "[--content DIR] [--data DIR] [--from-sources]", stderr)
+	fs := flags("new-issue", "[--content DIR] [--data DIR] [--from-sources] [--from-last]", stderr)
 	dir := fs.String("content", getenv("MORNINGPOST_CONTENT"), "content `folder` to add the issue to (env MORNINGPOST_CONTENT)")
-	data := fs.String("data", envOr(getenv, "MORNINGPOST_DATA", defaultData), "`folder` of the upstream store (env MORNINGPOST_DATA)")
+	data := fs.String("data", getenv("MORNINGPOST_DATA"), dataHelp)
 	fromSources := fs.Bool("from-sources", false, "poll the sources, then draft tools of the week and weekend reading from their freshest items")
+	fromLast := fs.Bool("from-last", false, "start from a copy of the newest issue (every file, dated for the next issue, as a draft) instead of placeholders")
 	var databaseURL string
 	databaseFlag(fs, &databaseURL, getenv)
 	if err := parse(fs, args); err != nil {
@@ -370,6 +403,10 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	if *dir == "" {
 		return fmt.Errorf("new-issue needs --content DIR (the embedded sample cannot be written to; start one with: morningpost init DIR)")
+	}
+	var err error
+	if *data, err = dataFolder(getenv, *data, *dir, databaseURL); err != nil {
+		return err
 	}
 	fsys, c, err := loadContent(*dir, stdout, stderr)
 	if err != nil {
@@ -390,6 +427,14 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 	files := content.Scaffold(d)
+	if *fromLast {
+		if len(c.Issues) == 0 {
+			return fmt.Errorf("new-issue --from-last: %s has no issue to start from", *dir)
+		}
+		if files, err = content.ScaffoldFrom(d, fsys, c.Issues[0]); err != nil {
+			return fmt.Errorf("new-issue --from-last: %w", err)
+		}
+	}
 	issueDir := filepath.Join(*dir, "issues", fmt.Sprint(d.Number))
 	if _, err := os.Stat(issueDir); err == nil {
 		return fmt.Errorf("new-issue: %s already exists", issueDir)

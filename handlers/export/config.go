@@ -34,7 +34,7 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	}
 
 	types := extensionTypes(docs)
-	conf, err := nginxConf(docs, types, nfHeader)
+	conf, err := nginxConf(docs, types, nfHeader, strings.TrimSuffix(x.opts.Base.Path, "/"))
 	if err != nil {
 		return err
 	}
@@ -193,11 +193,17 @@ var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$`)
 // profile differs from its folder's an exact location. Locations serve
 // only files named from the URL (try_files), so nothing else in the
 // folder is reachable, and without a trailing-slash redirect.
-func nginxConf(docs []*document, types map[string]string, notFound http.Header) ([]byte, error) {
+//
+// prefix is the path of the base URL ("/blog", or "" at the root of the
+// host): every location, and the files named, are under it, so that the
+// export is served from a folder of that name under the server's root.
+func nginxConf(docs []*document, types map[string]string, notFound http.Header, prefix string) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(`# Written by "morningpost export"; every export rewrites it.
 #
-# Include it in a server block whose root is this folder:
+`)
+	if prefix == "" {
+		b.WriteString(`# Include it in a server block whose root is this folder:
 #
 #   server {
 #       listen 80;
@@ -205,7 +211,20 @@ func nginxConf(docs []*document, types map[string]string, notFound http.Header) 
 #       root /srv/post;
 #       include /srv/post/_nginx.conf;
 #   }
+`)
+	} else {
+		fmt.Fprintf(&b, `# The site is under %[1]s/: put this folder at %[1]s under the root of a
+# server block, and include it there:
 #
+#   server {
+#       listen 80;
+#       server_name post.example;
+#       root /srv/www;                      # this folder is /srv/www%[1]s
+#       include /srv/www%[1]s/_nginx.conf;
+#   }
+`, prefix)
+	}
+	b.WriteString(`#
 # nginx then answers each URL as "morningpost serve" does: the same
 # paths, Content-Type, Cache-Control and other headers, gzip from the
 # .gz files beside each document, Last-Modified from the file times
@@ -223,17 +242,14 @@ gzip_vary on;
 gzip_proxied any;
 etag on;
 if_modified_since exact;
-error_page 404 /404.html;
-
-location = /404.html {
-    internal;
 `)
+	fmt.Fprintf(&b, "error_page 404 %s/404.html;\n\nlocation = %s/404.html {\n    internal;\n", prefix, prefix)
 	if err := addHeaders(&b, notFound, "", true); err != nil {
 		return nil, err
 	}
 	b.WriteString("}\n\n# Not documents of the site.\n")
 	for _, n := range []string{nginxName, headersName, redirectsName, manifestName, stateName} {
-		fmt.Fprintf(&b, "location = /%s { return 404; }\n", n)
+		fmt.Fprintf(&b, "location = %s/%s { return 404; }\n", prefix, n)
 	}
 	b.WriteString("location ~ \"(\\.(html|gz|br)|./)$\" { return 404; }\n")
 
@@ -255,14 +271,14 @@ location = /404.html {
 					rep = d
 				}
 			})
-			if err := location(&b, "location "+quote(n.dir), rep, types, false); err != nil {
+			if err := location(&b, "location "+quote(prefix+n.dir), rep, types, false, prefix); err != nil {
 				return err
 			}
 			inherited = best
 		}
 		for _, d := range n.docs {
 			if d.exact() || key(d) != inherited {
-				if err := location(&b, "location = "+quote(d.path), d, types, true); err != nil {
+				if err := location(&b, "location = "+quote(prefix+d.path), d, types, true, prefix); err != nil {
 					return err
 				}
 			}
@@ -275,7 +291,7 @@ location = /404.html {
 		return nil
 	}
 	if len(docs) == 0 {
-		b.WriteString("location / { return 404; }\n")
+		fmt.Fprintf(&b, "location %s/ { return 404; }\n", prefix)
 		return []byte(b.String()), nil
 	}
 	if err := emit(tree(docs), ""); err != nil {
@@ -296,7 +312,7 @@ func (n *node) each(f func(*document)) {
 
 // location writes one location block serving documents like d: exact
 // for d alone, else for the folder it opens.
-func location(b *strings.Builder, head string, d *document, types map[string]string, exact bool) error {
+func location(b *strings.Builder, head string, d *document, types map[string]string, exact bool, prefix string) error {
 	if strings.ContainsAny(d.file, "$") {
 		return fmt.Errorf("export: %s: nginx cannot name the file %s (a $ in a path)", d.path, d.file)
 	}
@@ -346,7 +362,7 @@ func location(b *strings.Builder, head string, d *document, types map[string]str
 	}
 	switch {
 	case exact:
-		fmt.Fprintf(b, "    try_files %s =404;\n", quote("/"+d.file))
+		fmt.Fprintf(b, "    try_files %s =404;\n", quote(prefix+"/"+d.file))
 	case d.page:
 		b.WriteString("    try_files $uri.html =404;\n")
 	default:

@@ -477,10 +477,10 @@ func compressible(contentType string) bool {
 }
 
 // sitePath turns a link found in the document at site path src into a
-// site path with query, or "" when it leaves the site. Absolute links
-// are the site's when they are under the base URL (whose path, if any, a
-// proxy in front strips); relative ones are resolved against src, as the
-// handler's own pages write them.
+// site path with query, or "" when it leaves the site. Links are the
+// site's when they are under the base URL, whose path, if any, the
+// handler's pages link under and a proxy in front strips (relative ones
+// are resolved against src's public URL, as a browser does).
 func (x *exporter) sitePath(src, link string) string {
 	link = strings.TrimSpace(link)
 	if link == "" || strings.HasPrefix(link, "#") {
@@ -491,21 +491,23 @@ func (x *exporter) sitePath(src, link string) string {
 		return ""
 	}
 	var u *url.URL
+	base := x.opts.Base
+	prefix := strings.TrimSuffix(base.Path, "/")
 	if ref.Scheme != "" || ref.Host != "" {
-		base := x.opts.Base
 		u = base.ResolveReference(ref)
 		if (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, base.Host) {
 			return ""
 		}
-		prefix := strings.TrimSuffix(base.Path, "/")
-		if prefix != "" {
-			if u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/") {
-				return ""
-			}
-			u.Path = strings.TrimPrefix(u.Path, prefix)
-		}
 	} else {
-		u = (&url.URL{Path: src}).ResolveReference(ref)
+		// As the browser resolves it: against the page's public URL,
+		// under the base path the handler's pages link with.
+		u = (&url.URL{Path: prefix + src}).ResolveReference(ref)
+	}
+	if prefix != "" {
+		if u.Path != prefix && !strings.HasPrefix(u.Path, prefix+"/") {
+			return ""
+		}
+		u.Path = strings.TrimPrefix(u.Path, prefix)
 	}
 	p := u.Path
 	if p == "" {

@@ -21,8 +21,12 @@ func site() http.Handler {
 			w.Write([]byte(body))
 		}
 	}
-	mux.HandleFunc("GET /{$}", page(`<link rel="stylesheet" href="/s.css?v=1"><a href="a">A</a> <a href="https://x.example/post/b#top">B</a> <a href="https://elsewhere.example/c">C</a> <a href="/gone">gone</a> <a href="/private">P</a>`))
-	mux.HandleFunc("GET /a", page(`<img srcset="/img.png 1x, /img.png 2x">`))
+	// The site is under /post/: its pages link under it, as the
+	// handler's pages do for a base_url with a path; /elsewhere is not
+	// the site's.
+	mux.HandleFunc("GET /{$}", page(`<link rel="stylesheet" href="/post/s.css?v=1"><a href="a">A</a> <a href="https://x.example/post/b#top">B</a> <a href="https://elsewhere.example/c">C</a> <a href="/post/gone">gone</a> <a href="/post/private">P</a> <a href="/elsewhere">E</a>`))
+	mux.HandleFunc("GET /a", page(`<img srcset="/post/img.png 1x, /post/img.png 2x">`))
+	mux.HandleFunc("GET /elsewhere", page("not the site's"))
 	mux.HandleFunc("GET /b", page(`back <a href="./">home</a>`))
 	mux.HandleFunc("GET /private", page("secret"))
 	mux.HandleFunc("GET /img.png", func(w http.ResponseWriter, r *http.Request) {
@@ -68,7 +72,7 @@ func TestExportCrawlsLinks(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	for _, f := range []string{"private.html", "img.png.gz", "c.html", "sitemap.xml"} {
+	for _, f := range []string{"private.html", "elsewhere.html", "img.png.gz", "c.html", "sitemap.xml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
 			t.Errorf("%s exported", f)
 		}
@@ -85,7 +89,7 @@ func TestExportCrawlsLinks(t *testing.T) {
 	conf, _ := os.ReadFile(filepath.Join(out, nginxName))
 	for _, want := range []string{
 		`if ($arg_v = "1")`, `set $mp_cache_control "public, max-age=31536000, immutable";`,
-		`location "/archive/" {`, `add_header Cache-Control "public, max-age=2592000";`,
+		`location "/post/archive/" {`, `add_header Cache-Control "public, max-age=2592000";`, `error_page 404 /post/404.html;`,
 		`"image/png" png;`, `try_files $uri.html =404;`,
 	} {
 		if !strings.Contains(string(conf), want) {
