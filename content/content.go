@@ -176,6 +176,13 @@ type Article struct {
 	// published is when the article went public, set on the copies a
 	// Snapshot holds (see Content.At); zero on loaded articles.
 	published time.Time
+	// changed is when what readers see of the article last changed
+	// after it went public, as the record says (see Record); zero if
+	// it has not, and on loaded articles.
+	changed time.Time
+	// readerSum is a hash of what readers see of the article: title,
+	// summary, body, pictures and the rest of its entry (see readerSums).
+	readerSum string
 
 	images map[string]bool // names of the issue's images the article shows
 	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots
@@ -266,11 +273,16 @@ func (a *Article) Published() time.Time {
 	return a.Issue.Anchor()
 }
 
-// Modified is the latest of publication and the front matter's updated time.
+// Modified is the latest of publication, the front matter's updated
+// time and the moment what readers see of the article last changed
+// after it went public (see Record).
 func (a *Article) Modified() time.Time {
 	p := a.Published()
 	if a.Updated.After(p) {
-		return a.Updated
+		p = a.Updated
+	}
+	if a.changed.After(p) {
+		p = a.changed
 	}
 	return p
 }
@@ -287,7 +299,11 @@ type Issue struct {
 	Weather   string
 	Tagline   string // effective masthead tagline (issue's or site's)
 	Updated   time.Time
-	Note      template.HTML // editor's note, may be empty
+	// Pinned is the front matter's published: time, zero unless given:
+	// the issue goes public and is dated then, whatever its date and
+	// whatever the record says (see Record).
+	Pinned time.Time
+	Note   template.HTML // editor's note, may be empty
 	// Version is a hash of the issue folder's files: it changes whenever
 	// one of them does, and only then.
 	Version string
@@ -296,9 +312,19 @@ type Issue struct {
 	// a draft article leaves it as it was (Snapshot.Version).
 	publicSum string
 
+	// readerSum is a hash of what readers see of the issue's entry
+	// once public, its public articles included (see readerSums).
+	readerSum string
+	// dateLine is the line of date: in issue.md, for messages.
+	dateLine int
+
 	// anchor is when the issue's entries are dated (see Anchor), set on
 	// the copies a Snapshot holds.
 	anchor time.Time
+	// changed is when what readers see of the issue's entry last
+	// changed after it went public, set on the copies a Snapshot holds
+	// (see Record).
+	changed time.Time
 
 	Metrics  *Metrics
 	Tools    *List
@@ -350,6 +376,9 @@ func (i *Issue) Modified() time.Time {
 	m := i.Anchor()
 	if i.Updated.After(m) {
 		m = i.Updated
+	}
+	if i.changed.After(m) {
+		m = i.changed
 	}
 	for _, a := range i.Articles {
 		if t := a.Modified(); t.After(m) {

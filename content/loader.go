@@ -245,6 +245,7 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
 		f.issue.publicSum = publicSum(f.issue, files)
+		readerSums(f.issue)
 	}
 	return f, buf
 }
@@ -378,7 +379,10 @@ func (l *loader) assemble() (*Content, error) {
 		ps.sort()
 		return nil, ps
 	}
-	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	if c.record != nil {
+		c.recallIssues()
+	}
+	sort.Slice(c.Issues, func(i, j int) bool { return c.newer(c.Issues[i], c.Issues[j]) })
 	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
 	c.index()
 	return c, nil

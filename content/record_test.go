@@ -9,8 +9,35 @@ import (
 
 // memRecord is a Record in memory: the first record of a key wins.
 type memRecord struct {
-	mu sync.Mutex
-	m  map[string]time.Time
+	mu   sync.Mutex
+	m    map[string]time.Time
+	revs map[string]memRevision
+}
+
+type memRevision struct {
+	hash    string
+	changed time.Time
+}
+
+func (r *memRecord) Revise(_ context.Context, hashes map[string]string, at time.Time) (map[string]time.Time, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.revs == nil {
+		r.revs = map[string]memRevision{}
+	}
+	out := map[string]time.Time{}
+	for k, h := range hashes {
+		cur, ok := r.revs[k]
+		switch {
+		case !ok:
+			cur = memRevision{hash: h}
+		case cur.hash != h:
+			cur = memRevision{hash: h, changed: at}
+		}
+		r.revs[k] = cur
+		out[k] = cur.changed
+	}
+	return out, nil
 }
 
 func (r *memRecord) Recall(_ context.Context, keys []string) (map[string]time.Time, error) {
