@@ -382,18 +382,18 @@ type metricsFile struct {
 }
 
 type issueFile struct {
-	Date    string       `yaml:"date,omitempty"`
-	Draft   bool         `yaml:"draft,omitempty"`
-	Place   string       `yaml:"place,omitempty"`
-	Weather string       `yaml:"weather,omitempty"`
-	Tagline string       `yaml:"tagline,omitempty"`
-	Updated string       `yaml:"updated,omitempty"`
+	Date    string `yaml:"date,omitempty"`
+	Draft   bool   `yaml:"draft,omitempty"`
+	Place   string `yaml:"place,omitempty"`
+	Weather string `yaml:"weather,omitempty"`
+	Tagline string `yaml:"tagline,omitempty"`
+	Updated string `yaml:"updated,omitempty"`
 	// Published pins when the issue goes public and is dated, in place
 	// of date: at publish_time (see Issue.Pinned).
 	Published string       `yaml:"published,omitempty"`
 	Metrics   *metricsFile `yaml:"metrics,omitempty"`
-	Tools   *listFile    `yaml:"tools,omitempty"`
-	Reading *listFile    `yaml:"reading,omitempty"`
+	Tools     *listFile    `yaml:"tools,omitempty"`
+	Reading   *listFile    `yaml:"reading,omitempty"`
 }
 
 type articleFile struct {
