@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 )
@@ -269,4 +270,51 @@ func readerSums(iss *Issue) {
 	}
 	iss.readerSum = sum([]any{iss.Date.Format(time.DateOnly), iss.Place, iss.Weather, iss.Tagline, string(iss.Note),
 		pictures(iss.noteImages), iss.Metrics, iss.Tools, iss.Reading, articles})
+}
+
+// Moved lists, as warnings, the issues rec says went out at another
+// instant than their files now say: those keep the instant readers saw
+// (see Record), which surprises an editor who moved one. An issue whose
+// date: was edited after it went out gets a warning of its own; issues
+// whose date is the one they went out on, moved by a changed
+// publish_time or time_zone, get one warning together. An issue with
+// published: is never moved. When rec fails, so does Moved.
+func (c *Content) Moved(ctx context.Context, rec Record) (Problems, error) {
+	var keys []string
+	for _, iss := range c.Issues {
+		if !iss.Draft && iss.Pinned.IsZero() {
+			keys = append(keys, iss.ID())
+		}
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	known, err := rec.Recall(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	var ps Problems
+	var timeOfDay []*Issue
+	for _, iss := range c.Issues {
+		t, ok := known[iss.ID()]
+		if !ok || t.IsZero() || t.Equal(iss.PublishAt) || iss.Draft || !iss.Pinned.IsZero() {
+			continue
+		}
+		t = t.In(iss.PublishAt.Location())
+		if t.Format(time.DateOnly) == iss.Date.Format(time.DateOnly) {
+			timeOfDay = append(timeOfDay, iss)
+			continue
+		}
+		ps = append(ps, Problem{Path: iss.Path, Line: iss.dateLine, Msg: fmt.Sprintf(
+			"issue %d went out at %s, and readers keep that instant: its date: %s moves only its title; to move the issue, pin the time with published: (e.g. published: %s)",
+			iss.Number, t.Format(time.RFC3339), iss.Date.Format(time.DateOnly), iss.PublishAt.Format("2006-01-02 15:04"))})
+	}
+	if n := len(timeOfDay); n > 0 {
+		first := timeOfDay[n-1] // issues are newest first: the oldest
+		t := known[first.ID()].In(first.PublishAt.Location())
+		ps = append(ps, Problem{Path: "morningpost.yaml", Msg: fmt.Sprintf(
+			"%d issue%s went out before publish_time or time_zone changed (issue %d at %s, not %s): they keep the instants readers saw; the setting applies to issues not yet out",
+			n, map[bool]string{true: "", false: "s"}[n == 1], first.Number, t.Format(time.RFC3339), first.PublishAt.Format(time.RFC3339))})
+	}
+	return ps, nil
 }

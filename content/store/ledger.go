@@ -131,10 +131,11 @@ func (l *Ledger) Recall(ctx context.Context, keys []string) (map[string]time.Tim
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	justLoaded, err := l.sync(ctx)
+	now := l.now()
 	out := make(map[string]time.Time, len(keys))
 	var missing []string
 	for _, k := range keys {
-		if t, ok := l.first[k]; ok {
+		if t, ok := l.first[k]; ok && trusted(t, now) {
 			out[k] = t
 		} else if t, ok := l.pending[k]; ok {
 			out[k] = t
