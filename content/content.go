@@ -323,8 +323,10 @@ type Issue struct {
 	anchor time.Time
 	// changed is when what readers see of the issue's entry last
 	// changed after it went public, set on the copies a Snapshot holds
-	// (see Record).
-	changed time.Time
+	// (see Record); listsChanged the same of its lists' entries.
+	changed      time.Time
+	listsChanged [2]time.Time // tools, reading
+	listSums     [2]string    // readerSum of each list (see readerSums)
 
 	Metrics  *Metrics
 	Tools    *List
@@ -386,6 +388,32 @@ func (i *Issue) Modified() time.Time {
 		}
 	}
 	return m
+}
+
+// ListModified is the updated time of the entry of the issue's tools
+// or reading list: the latest of the issue's anchor, its updated: time
+// and the moment the list last changed after it went public (see
+// Record).
+func (i *Issue) ListModified(s Section) time.Time {
+	m := i.Anchor()
+	if i.Updated.After(m) {
+		m = i.Updated
+	}
+	if n, ok := listSlot(s); ok && i.listsChanged[n].After(m) {
+		m = i.listsChanged[n]
+	}
+	return m
+}
+
+// listSlot is the index of list section s in an issue's list arrays.
+func listSlot(s Section) (int, bool) {
+	switch s {
+	case Tools:
+		return 0, true
+	case Reading:
+		return 1, true
+	}
+	return 0, false
 }
 
 // Article returns the issue's article with the given slug, or nil.

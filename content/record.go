@@ -163,6 +163,11 @@ func (c *Content) date(s *Snapshot, now time.Time) {
 	hashes := make(map[string]string, len(keys))
 	for _, iss := range s.Issues {
 		hashes[iss.ID()] = iss.readerSum
+		for _, sec := range []Section{Tools, Reading} {
+			if n, _ := listSlot(sec); iss.listSums[n] != "" {
+				hashes[iss.ListID(sec)] = iss.listSums[n]
+			}
+		}
 		for _, a := range iss.Articles {
 			hashes[a.ID()] = a.readerSum
 		}
@@ -173,6 +178,13 @@ func (c *Content) date(s *Snapshot, now time.Time) {
 	// caches keyed by it must not keep documents of the same files
 	// dated otherwise.
 	h, dated := sha256.New(), false
+	// Dates the record gives are shown in the site's zone, as the files' are.
+	local := func(t time.Time, loc *time.Location) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return t.In(loc)
+	}
 	note := func(id string, t time.Time) {
 		h.Write([]byte(id + "\x00" + t.UTC().Format(time.RFC3339) + "\x00"))
 		dated = true
@@ -189,15 +201,22 @@ func (c *Content) date(s *Snapshot, now time.Time) {
 		if moved {
 			note(iss.ID(), iss.Anchor())
 		}
-		if iss.changed = changed[iss.ID()]; !iss.changed.IsZero() {
+		loc := iss.PublishAt.Location()
+		if iss.changed = local(changed[iss.ID()], loc); !iss.changed.IsZero() {
 			note(iss.ID()+"#changed", iss.changed)
+		}
+		for _, sec := range []Section{Tools, Reading} {
+			n, _ := listSlot(sec)
+			if iss.listsChanged[n] = local(changed[iss.ListID(sec)], loc); !iss.listsChanged[n].IsZero() {
+				note(iss.ListID(sec)+"#changed", iss.listsChanged[n])
+			}
 		}
 		countDown(iss, known)
 		for _, a := range iss.Articles {
 			if t := known[a.ID()]; !t.IsZero() && t.After(iss.Anchor()) {
 				note(a.ID(), t)
 			}
-			if a.changed = changed[a.ID()]; !a.changed.IsZero() {
+			if a.changed = local(changed[a.ID()], loc); !a.changed.IsZero() {
 				note(a.ID()+"#changed", a.changed)
 			}
 		}
@@ -266,6 +285,12 @@ func readerSums(iss *Issue) {
 			a.Author, a.Tags, body, lead, a.ImageAlt, pictures(a.images)})
 		if !a.Draft {
 			articles = append(articles, a.Key+"="+a.readerSum)
+		}
+	}
+	for _, s := range []Section{Tools, Reading} {
+		if l := iss.List(s); l != nil {
+			n, _ := listSlot(s)
+			iss.listSums[n] = sum(l)
 		}
 	}
 	iss.readerSum = sum([]any{iss.Date.Format(time.DateOnly), iss.Place, iss.Weather, iss.Tagline, string(iss.Note),

@@ -389,3 +389,29 @@ func TestDateEditKeepsInstant(t *testing.T) {
 		t.Errorf("pinned: warnings %v, %v", ws, err)
 	}
 }
+
+func TestListEditMovesItsUpdated(t *testing.T) {
+	rec := &memRecord{}
+	out := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	now := out
+	clock := func() time.Time { return now }
+	files := recordFiles()
+	lists := "---\ndate: 2026-06-01\ntools:\n  items:\n    - {name: A, description: %s}\nreading:\n  items:\n    - {name: R, description: Read.}\n---\n"
+	files["issues/1/issue.md"] = strings.Replace(lists, "%s", "First.", 1)
+	l := liveWith(t, files, rec, clock)
+	anchor := l.At(now).Issue(1).Anchor()
+
+	now = out.Add(time.Hour)
+	files["issues/1/issue.md"] = strings.Replace(lists, "%s", "Corrected.", 1)
+	reload(t, l, files)
+	iss := l.At(now).Issue(1)
+	if got := iss.ListModified(Tools); !got.Equal(now) {
+		t.Errorf("the edited tools list: updated %v, want %v", got, now)
+	}
+	if got := iss.ListModified(Reading); !got.Equal(anchor) {
+		t.Errorf("the reading list, not edited: updated %v, want %v", got, anchor)
+	}
+	if got := published(l.At(now))["lead"]; !got.Equal(anchor) {
+		t.Errorf("the lead moved to %v", got)
+	}
+}
