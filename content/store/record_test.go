@@ -152,6 +152,11 @@ func TestClockJumpDoesNotPoison(t *testing.T) {
 		check("the same server", a)
 		clk.add(time.Minute)
 		check("a restart", store.NewLedger(open(), clk.now, nil))
+		// Entries dated ahead of the clock (an updated: typed a day
+		// ahead) do not date a document past it either.
+		if m := a.Modified("/tomorrow.atom", `"A"`, clk.now().Add(24*time.Hour)); m.After(clk.now()) {
+			t.Errorf("a document of entries ahead of the clock: Last-Modified %v, later than %v", m, clk.now())
+		}
 	})
 }
 
