@@ -180,6 +180,10 @@ type Article struct {
 	// after it went public, as the record says (see Record); zero if
 	// it has not, and on loaded articles.
 	changed time.Time
+	// id is ID as the loader made it, for issue idNumber: the record
+	// looks every article up by ID on every snapshot.
+	id       string
+	idNumber int
 	// readerSum is a hash of what readers see of the article: title,
 	// summary, body, pictures and the rest of its entry (see readerSums).
 	readerSum string
@@ -247,6 +251,9 @@ func (b *lazyBody) getSummary() string {
 
 // ID is the article's permanent ID.
 func (a *Article) ID() string {
+	if a.id != "" && a.Issue.Number == a.idNumber {
+		return a.id
+	}
 	return a.Issue.site.TagURI(fmt.Sprintf("issue-%d/%s", a.Issue.Number, a.Key))
 }
 

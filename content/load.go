@@ -453,6 +453,7 @@ func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *
 				*list = append(*list, Problem{Path: p, Msg: "an issue has one lead; this is the second (set section: to deep-dive or opinion)"})
 			}
 		}
+		a.id, a.idNumber = a.ID(), iss.Number
 		iss.Articles = append(iss.Articles, a)
 	}
 	sort.SliceStable(iss.Articles, func(i, j int) bool {
