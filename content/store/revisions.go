@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"maps"
 	"slices"
@@ -89,12 +90,7 @@ func (l *Ledger) loadRevisions(ctx context.Context) error {
 
 // scanRevisions reads rows of (entry, hash, changed) into l.revs and
 // into got when not nil.
-func (l *Ledger) scanRevisions(rows interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-	Close() error
-}, got map[string]revision) error {
+func (l *Ledger) scanRevisions(rows *sql.Rows, got map[string]revision) error {
 	defer rows.Close()
 	for rows.Next() {
 		var k string
