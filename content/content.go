@@ -194,6 +194,17 @@ type Article struct {
 	// published is when the article went public, set on the copies a
 	// Snapshot holds (see Content.At); zero on loaded articles.
 	published time.Time
+	// changed is when what readers see of the article last changed
+	// after it went public, as the record says (see Record); zero if
+	// it has not, and on loaded articles.
+	changed time.Time
+	// id is ID as the loader made it, for issue idNumber: the record
+	// looks every article up by ID on every snapshot.
+	id       string
+	idNumber int
+	// readerSum is a hash of what readers see of the article: title,
+	// summary, body, pictures and the rest of its entry (see readerSums).
+	readerSum string
 
 	images map[string]bool // names of the issue's images the article shows
 	body   *body           // rendered at load; shared by the article's copies in snapshots
@@ -244,6 +255,9 @@ type body struct {
 
 // ID is the article's permanent ID.
 func (a *Article) ID() string {
+	if a.id != "" && a.Issue.Number == a.idNumber {
+		return a.id
+	}
 	return a.Issue.site.TagURI(fmt.Sprintf("issue-%d/%s", a.Issue.Number, a.Key))
 }
 
@@ -270,11 +284,16 @@ func (a *Article) Published() time.Time {
 	return a.Issue.Anchor()
 }
 
-// Modified is the latest of publication and the front matter's updated time.
+// Modified is the latest of publication, the front matter's updated
+// time and the moment what readers see of the article last changed
+// after it went public (see Record).
 func (a *Article) Modified() time.Time {
 	p := a.Published()
 	if a.Updated.After(p) {
-		return a.Updated
+		p = a.Updated
+	}
+	if a.changed.After(p) {
+		p = a.changed
 	}
 	return p
 }
@@ -291,7 +310,11 @@ type Issue struct {
 	Weather   string
 	Tagline   string // effective masthead tagline (issue's or site's)
 	Updated   time.Time
-	Note      template.HTML // editor's note, may be empty
+	// Pinned is the front matter's published: time, zero unless given:
+	// the issue goes public and is dated then, whatever its date and
+	// whatever the record says (see Record).
+	Pinned time.Time
+	Note   template.HTML // editor's note, may be empty
 	// Version is a hash of the issue folder's files: it changes whenever
 	// one of them does, and only then.
 	Version string
@@ -300,9 +323,21 @@ type Issue struct {
 	// a draft article leaves it as it was (Snapshot.Version).
 	publicSum string
 
+	// readerSum is a hash of what readers see of the issue's entry
+	// once public, its public articles included (see readerSums).
+	readerSum string
+	// dateLine is the line of date: in issue.md, for messages.
+	dateLine int
+
 	// anchor is when the issue's entries are dated (see Anchor), set on
 	// the copies a Snapshot holds.
 	anchor time.Time
+	// changed is when what readers see of the issue's entry last
+	// changed after it went public, set on the copies a Snapshot holds
+	// (see Record); listsChanged the same of its lists' entries.
+	changed      time.Time
+	listsChanged [2]time.Time // tools, reading
+	listSums     [2]string    // readerSum of each list (see readerSums)
 
 	Metrics  *Metrics
 	Tools    *List
@@ -355,12 +390,41 @@ func (i *Issue) Modified() time.Time {
 	if i.Updated.After(m) {
 		m = i.Updated
 	}
+	if i.changed.After(m) {
+		m = i.changed
+	}
 	for _, a := range i.Articles {
 		if t := a.Modified(); t.After(m) {
 			m = t
 		}
 	}
 	return m
+}
+
+// ListModified is the updated time of the entry of the issue's tools
+// or reading list: the latest of the issue's anchor, its updated: time
+// and the moment the list last changed after it went public (see
+// Record).
+func (i *Issue) ListModified(s Section) time.Time {
+	m := i.Anchor()
+	if i.Updated.After(m) {
+		m = i.Updated
+	}
+	if n, ok := listSlot(s); ok && i.listsChanged[n].After(m) {
+		m = i.listsChanged[n]
+	}
+	return m
+}
+
+// listSlot is the index of list section s in an issue's list arrays.
+func listSlot(s Section) (int, bool) {
+	switch s {
+	case Tools:
+		return 0, true
+	case Reading:
+		return 1, true
+	}
+	return 0, false
 }
 
 // Article returns the issue's article with the given slug, or nil.

@@ -85,6 +85,9 @@ note printed under the masthead.
 	tagline: …                               optional; overrides the site tagline for this issue
 	updated: 2026-04-25T09:30:00+01:00       optional; when the issue was last corrected (RFC 3339, or
 	                                         "2026-04-25 09:30" in the site's time zone)
+	published: 2026-04-25 07:30              optional; when the issue goes public and is dated, in place
+	                                         of its date at publish_time; the only way to move an issue
+	                                         that is already out (see "When entries are dated")
 	metrics:                                 optional; the metrics box
 	  title: Weekend Innovation Metrics
 	  rows:
@@ -197,6 +200,19 @@ restarts and every server sharing the store give it the same date. A
 fresh store, and morningpost check, date every article by its files
 alone. To set the time yourself, give the article a published: time.
 
+An issue that is out keeps the instant readers saw it go out, also
+remembered in the store: changing publish_time or time_zone applies to
+issues not yet out, and an issue's date: edited after it went out
+changes its title, not its time (morningpost check --data warns of
+both). To move an issue that is out, give it a published: time.
+
+A change to what a published entry says (an article's title, summary,
+body or pictures; an issue's note, lists or articles) moves the entry's
+updated time (Atom <updated>, JSON Feed date_modified) to the moment the
+change went public; its published time and ID stay. A save that changes
+nothing readers see, such as the same bytes again, a comment in the
+front matter or a draft article, moves nothing.
+
 # Strictness
 
 Loading is strict and complete: unknown keys, missing required fields,
@@ -268,6 +284,42 @@ the public issues, each holding only its public articles, dated by the
 Snapshot, so a draft cannot leak by accident: "where is a draft
 excluded" has one answer, Content.At (publish.go). A Snapshot's Key
 names what is public and changes whenever that does.
+
+The [Record] (content/record.go; store.Ledger keeps it in the
+database) holds, per entry ID, the instant it first became public and
+a hash of what readers see of it with the moment that last changed.
+Its rules:
+
+  - Only what really became public, at the moment it did, is recorded:
+    a snapshot dates and records only the issues public at the moment
+    it is taken. An export "as of" another moment opens the ledger
+    read-only (store.Ledger.ReadOnly): it reads the record and keeps
+    what it would write to itself.
+  - An issue's recorded instant is its anchor once it is public, and
+    decides that it is public ([Content.At] takes the publication steps
+    from it): settings and dates changed later move only issues not yet
+    out; published: in issue.md pins an issue's instant over the
+    record. [Content.Moved] lists the issues whose files now date them
+    otherwise, for morningpost check.
+  - Each entry's readerSum (readerSums in record.go: title, summary,
+    body, pictures and the rest of its entry; an issue's holds its
+    public articles' and lists') is given to Record.Revise; a new sum
+    is a change dated at the snapshot's moment, and the first server to
+    see it records it for all. Article.Modified, Issue.Modified and
+    Issue.ListModified include it.
+  - A Snapshot's Key names every date the record gives that the files
+    do not (recorded anchors, late articles, changes), so caches keyed
+    by it never keep documents dated otherwise.
+  - No date is later than the clock: the ledger does not trust a
+    recorded time more than five minutes ahead of its clock (a clock
+    that jumped, an old export as of 2099), forgets such first-public
+    records, and records the entry again; a document's Last-Modified is
+    never past the clock.
+  - Nothing is lost while the store fails: the ledger keeps the
+    first-public times and changes it saw in memory, dated when seen,
+    answers from them, and writes them first when the store answers
+    again; a snapshot dated during the failure is built again after
+    recordRetry.
 
 [Content.Preview] is the snapshot editors preview: every issue and
 article as it will look when published. Its Key starts with

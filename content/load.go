@@ -42,10 +42,11 @@ func readError(err error) string {
 	return "cannot read: " + err.Error()
 }
 
-// newer orders issues newest first: by publication, then by number.
-func newer(a, b *Issue) bool {
-	if !a.PublishAt.Equal(b.PublishAt) {
-		return a.PublishAt.After(b.PublishAt)
+// newer orders issues newest first: by publication (see publishAt),
+// then by number.
+func (c *Content) newer(a, b *Issue) bool {
+	if ta, tb := c.publishAt(a), c.publishAt(b); !ta.Equal(tb) {
+		return ta.After(tb)
 	}
 	return a.Number > b.Number
 }
@@ -413,15 +414,18 @@ type metricsFile struct {
 }
 
 type issueFile struct {
-	Date    string       `yaml:"date,omitempty"`
-	Draft   bool         `yaml:"draft,omitempty"`
-	Place   string       `yaml:"place,omitempty"`
-	Weather string       `yaml:"weather,omitempty"`
-	Tagline string       `yaml:"tagline,omitempty"`
-	Updated string       `yaml:"updated,omitempty"`
-	Metrics *metricsFile `yaml:"metrics,omitempty"`
-	Tools   *listFile    `yaml:"tools,omitempty"`
-	Reading *listFile    `yaml:"reading,omitempty"`
+	Date    string `yaml:"date,omitempty"`
+	Draft   bool   `yaml:"draft,omitempty"`
+	Place   string `yaml:"place,omitempty"`
+	Weather string `yaml:"weather,omitempty"`
+	Tagline string `yaml:"tagline,omitempty"`
+	Updated string `yaml:"updated,omitempty"`
+	// Published pins when the issue goes public and is dated, in place
+	// of date: at publish_time (see Issue.Pinned).
+	Published string       `yaml:"published,omitempty"`
+	Metrics   *metricsFile `yaml:"metrics,omitempty"`
+	Tools     *listFile    `yaml:"tools,omitempty"`
+	Reading   *listFile    `yaml:"reading,omitempty"`
 }
 
 type articleFile struct {
@@ -479,6 +483,7 @@ func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *
 		if a.Section == Lead {
 			leads = append(leads, a)
 		}
+		a.id, a.idNumber = a.ID(), iss.Number
 		iss.Articles = append(iss.Articles, a)
 	}
 	secondLeads(leads, list)
@@ -531,6 +536,12 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 		h := int(site.PublishTime / time.Hour)
 		m := int(site.PublishTime % time.Hour / time.Minute)
 		iss.PublishAt = time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, site.Location)
+	}
+	if f.Date != "" {
+		iss.dateLine = lineOf(doc, "date") + p.off
+	}
+	if iss.Pinned = timeKey("published", f.Published, site, doc, p); !iss.Pinned.IsZero() {
+		iss.PublishAt = iss.Pinned
 	}
 	iss.Updated = updatedTime(f.Updated, site, doc, p)
 	if note := strings.TrimSpace(string(body)); note != "" && checkMarkdown(Clean(string(body)), bodyLine(yml), p) {

@@ -287,6 +287,7 @@ func (l *loader) readFolder(fsys fs.FS, name string, prev *folder, buf []byte) (
 	if f.issue != nil {
 		f.issue.Version = hex.EncodeToString(f.sum[:8])
 		f.issue.publicSum = publicSum(f.issue, files)
+		readerSums(f.issue)
 	}
 	return f, buf
 }
@@ -491,7 +492,7 @@ func (l *loader) assemble() (*Content, error) {
 			c.Issues = append(c.Issues, f.issue)
 		}
 	}
-	sort.Slice(c.Issues, func(i, j int) bool { return newer(c.Issues[i], c.Issues[j]) })
+	sort.Slice(c.Issues, func(i, j int) bool { return c.newer(c.Issues[i], c.Issues[j]) })
 	ps = append(ps, copies(c.Issues)...)
 	if len(ps) > 0 {
 		ps.sort()
@@ -506,6 +507,10 @@ func (l *loader) assemble() (*Content, error) {
 		}
 	}
 	c.Warnings.sort()
+	if c.record != nil {
+		c.recallIssues()
+	}
+	sort.Slice(c.Issues, func(i, j int) bool { return c.newer(c.Issues[i], c.Issues[j]) })
 	c.Version = hex.EncodeToString(h.Sum(nil))[:16]
 	c.index()
 	return c, nil

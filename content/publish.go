@@ -30,6 +30,10 @@ type Content struct {
 	// record remembers when entries first became public; nil: every
 	// entry is dated by its files alone (see Record).
 	record Record
+	// recorded holds, by issue number, the instants issues went public
+	// as the record says, where the files now say otherwise (see
+	// publishAt).
+	recorded map[int]time.Time
 
 	// cur is the snapshot last asked for: the common case, a request for
 	// what is public now, reads it without a lock.
@@ -47,9 +51,9 @@ const maxSnapshots = 4
 func (c *Content) index() {
 	seen := map[time.Time]bool{}
 	for _, iss := range c.Issues {
-		if !iss.Draft && !seen[iss.PublishAt] {
-			seen[iss.PublishAt] = true
-			c.steps = append(c.steps, iss.PublishAt)
+		if t := c.publishAt(iss); !iss.Draft && !seen[t] {
+			seen[t] = true
+			c.steps = append(c.steps, t)
 		}
 	}
 	sort.Slice(c.steps, func(i, j int) bool { return c.steps[i].Before(c.steps[j]) })
@@ -57,7 +61,7 @@ func (c *Content) index() {
 	c.ranks = map[int]int{}
 	byTime := map[int64][]int{}
 	for _, iss := range c.Issues {
-		t := iss.PublishAt.UnixNano()
+		t := c.publishAt(iss).UnixNano()
 		byTime[t] = append(byTime[t], iss.Number)
 	}
 	for _, numbers := range byTime {
@@ -183,7 +187,7 @@ func (c *Content) build(step int, now time.Time) *Snapshot {
 		cutoff = c.steps[step-1]
 	}
 	for _, iss := range c.Issues {
-		if iss.Draft || step == 0 || iss.PublishAt.After(cutoff) {
+		if iss.Draft || step == 0 || c.publishAt(iss).After(cutoff) {
 			continue
 		}
 		s.add(c, iss, false)
@@ -208,7 +212,8 @@ func (s *Snapshot) add(c *Content, iss *Issue, drafts bool) {
 	pub := *iss
 	pub.Draft = false
 	pub.Articles = nil
-	pub.anchor = iss.PublishAt.Add(time.Duration(c.ranks[iss.Number]) * sameTimeStride)
+	pub.PublishAt = c.publishAt(iss)
+	pub.anchor = pub.PublishAt.Add(time.Duration(c.ranks[iss.Number]) * sameTimeStride)
 	for _, a := range iss.Articles {
 		if a.Draft && !drafts {
 			continue
@@ -244,7 +249,7 @@ func (s *Snapshot) Articles() []*Article { return s.articles }
 func (c *Content) Pending(now time.Time) []*Issue {
 	var out []*Issue
 	for _, iss := range c.Issues {
-		if !iss.Public(now) {
+		if iss.Draft || c.publishAt(iss).After(now) {
 			out = append(out, iss)
 			continue
 		}

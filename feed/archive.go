@@ -350,11 +350,19 @@ func issueName(iss *content.Issue) []byte {
 	b := strconv.AppendInt(nil, int64(iss.Number), 10)
 	b = append(b, "\x00"+iss.Version+"\x00"...)
 	b = strconv.AppendInt(b, iss.Anchor().Unix(), 10)
+	b = append(b, '~')
+	b = strconv.AppendInt(b, iss.Modified().Unix(), 10)
+	for _, s := range []content.Section{content.Tools, content.Reading} {
+		b = append(b, '~')
+		b = strconv.AppendInt(b, iss.ListModified(s).Unix(), 10)
+	}
 	for _, a := range iss.Articles {
 		b = append(b, ' ')
 		b = append(b, a.Key...)
 		b = append(b, '@')
 		b = strconv.AppendInt(b, a.Published().Unix(), 10)
+		b = append(b, '~')
+		b = strconv.AppendInt(b, a.Modified().Unix(), 10)
 	}
 	return append(b, 0)
 }

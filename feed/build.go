@@ -363,10 +363,7 @@ func (b *builder) list(iss *content.Issue, l *content.List) Entry {
 		}
 		summary = content.Line(strings.Join(names, "; "))
 	}
-	updated := iss.Anchor()
-	if iss.Updated.After(updated) {
-		updated = iss.Updated
-	}
+	updated := iss.ListModified(l.Section)
 	return Entry{
 		Item: &feeds.Item{
 			Id:          iss.ListID(l.Section),

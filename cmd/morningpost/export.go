@@ -35,6 +35,10 @@ type exportConfig struct {
 	// as for serve: feeds name their hubs, so both must name the same.
 	hubs []string
 	at   time.Time // the moment exported: what is public then
+	// asOf: at is another moment than now (--at). The store is read,
+	// never written: only what really became public, at the moment it
+	// did, is recorded.
+	asOf bool
 	out  string
 	// progress shows a progress line on stderr (a terminal).
 	progress bool
@@ -73,10 +77,15 @@ func exportCmd(ctx context.Context, args []string, getenv func(string) string, s
 			return errUsage
 		}
 		cfg.at = t
+		cfg.asOf = t.Sub(time.Now()).Abs() > asOfSlack
 	}
 	cfg.progress = isTerminal(stderr)
 	return runExport(ctx, cfg, stdout, stderr)
 }
+
+// asOfSlack is how far from the clock --at may be and still be the
+// moment of the export: a script passing $(date) is exporting now.
+const asOfSlack = time.Minute
 
 // runExport writes the site as it is public at cfg.at into cfg.out.
 func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) error {
@@ -85,7 +94,8 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	now := func() time.Time { return cfg.at }
 	// The store serve uses: the record of when each entry first became
 	// public and when each document last changed, so the files' times are
-	// the Last-Modified serve sends. A data folder that cannot be opened
+	// the Last-Modified serve sends. An export as of another moment
+	// reads it and keeps what it would record to itself. A data folder that cannot be opened
 	// (PostgreSQL is another matter) leaves the entries dated by their
 	// files alone, which is deterministic.
 	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
@@ -104,6 +114,9 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	if db != nil {
 		defer db.Close()
 		ledger := store.NewLedger(db, now, log)
+		if cfg.asOf {
+			ledger.ReadOnly()
+		}
 		liveOpts.Record = ledger
 		feeds.UseStamps(ledger)
 	}

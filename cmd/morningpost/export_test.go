@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/store"
 )
 
 // sampleFolder is a copy of the sample newsletter to edit.
@@ -392,20 +393,22 @@ func TestExportServedByNginx(t *testing.T) {
 	}
 }
 
-// TestExportLateArticle: the export keeps the record serve keeps, so an
-// article dropped into an issue already out is dated when the export
-// first saw it, and the feed's file time (nginx's Last-Modified) moves
-// forward with it, as serve's Last-Modified does.
+// TestExportLateArticle: an export of now keeps the record serve keeps,
+// so an article dropped into an issue already out is dated when the
+// export first saw it, and the feed's file time (nginx's Last-Modified)
+// moves forward with it, as serve's Last-Modified does.
 func TestExportLateArticle(t *testing.T) {
 	dir := sampleFolder(t)
 	out := filepath.Join(t.TempDir(), "site")
-	exportOK(t, "--content", dir, "--at", "2026-04-26T08:00:00Z", out)
+	exportOK(t, "--content", dir, out)
 	before, err := os.Stat(filepath.Join(out, "feed.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	write(t, dir, "issues/87/late.md", "---\nsection: opinion\ntitle: A Late Column\nauthor: The Editor\n---\nWritten after the issue went out.\n")
-	exportOK(t, "--content", dir, "--at", "2026-04-27T09:30:00Z", out)
+	start := time.Now().Truncate(time.Second)
+	exportOK(t, "--content", dir, out)
+	end := time.Now()
 	after, err := os.Stat(filepath.Join(out, "feed.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -413,29 +416,117 @@ func TestExportLateArticle(t *testing.T) {
 	if !after.ModTime().After(before.ModTime()) {
 		t.Errorf("feed.json's time did not move forward: %v, then %v", before.ModTime(), after.ModTime())
 	}
-	body, err := os.ReadFile(filepath.Join(out, "feed.json"))
+	p, ok := feedItems(t, filepath.Join(out, "feed.json"))["/late"]
+	if !ok {
+		t.Fatal("the late column is not in feed.json")
+	}
+	if p.Published.Before(start) || p.Published.After(end) {
+		t.Errorf("the late column is dated %v, want when the export first saw it (%v to %v)", p.Published, start, end)
+	}
+}
+
+// item is what feedItems reads of a JSON Feed item.
+type item struct {
+	Published, Modified time.Time
+}
+
+// feedItems reads the JSON Feed file at path: its items by the end of
+// their ID (after the issue number: "/late", "" for the issue).
+func feedItems(t *testing.T, path string) map[string]item {
+	t.Helper()
+	body, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
 		Items []struct {
-			ID        string `json:"id"`
-			Published string `json:"date_published"`
+			ID        string    `json:"id"`
+			Published time.Time `json:"date_published"`
+			Modified  time.Time `json:"date_modified"`
 		} `json:"items"`
 	}
 	if err := json.Unmarshal(body, &doc); err != nil {
 		t.Fatal(err)
 	}
-	found := false
+	out := map[string]item{}
 	for _, it := range doc.Items {
-		if strings.HasSuffix(it.ID, "/late") {
-			found = true
-			if p, _ := time.Parse(time.RFC3339, it.Published); !p.Equal(time.Date(2026, 4, 27, 9, 30, 0, 0, time.UTC)) {
-				t.Errorf("the late column is dated %s, want when the export first saw it", it.Published)
-			}
+		key := it.ID[strings.LastIndex(it.ID, ":")+1:]
+		if i := strings.Index(key, "/"); i >= 0 {
+			key = key[i:]
+		} else {
+			key = ""
+		}
+		if strings.HasPrefix(it.ID[strings.LastIndex(it.ID, ":")+1:], "issue-87") {
+			out[key] = item{it.Published, it.Modified}
 		}
 	}
-	if !found {
-		t.Fatalf("the late column is not in feed.json:\n%s", body)
+	return out
+}
+
+// TestExportAsOfWritesNothing: an export as of another moment than now
+// reads the store and writes nothing to it. Exporting 2099 with the
+// store a server uses once dated the server's feeds in 2099, forever.
+func TestExportAsOfWritesNothing(t *testing.T) {
+	dir := sampleFolder(t)
+	data := t.TempDir()
+	out := filepath.Join(t.TempDir(), "site")
+	env := map[string]string{"MORNINGPOST_DATA": data}
+	export := func(args ...string) {
+		t.Helper()
+		if code, stdout, stderr := runCmd(t, env, append([]string{"export", "--content", dir}, args...)...); code != 0 {
+			t.Fatalf("export %v: %d\n%s%s", args, code, stdout, stderr)
+		}
 	}
+	export(out) // now: the record is made
+	counts := func() map[string]int {
+		db, err := store.Open(t.Context(), store.Options{Dir: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		m := map[string]int{}
+		for _, table := range []string{"first_public", "documents", "revisions"} {
+			var n, latest int64
+			if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			col := map[string]string{"first_public": "at", "documents": "modified", "revisions": "changed"}[table]
+			if err := db.QueryRowContext(t.Context(), "SELECT COALESCE(MAX("+col+"), 0) FROM "+table).Scan(&latest); err != nil {
+				t.Fatal(err)
+			}
+			if at := store.Time(latest); at.After(time.Now()) {
+				t.Errorf("%s holds a time ahead of the clock: %v", table, at)
+			}
+			m[table] = int(n)
+		}
+		return m
+	}
+	before := counts()
+	if before["first_public"] == 0 || before["documents"] == 0 || before["revisions"] == 0 {
+		t.Fatalf("an export of now recorded nothing: %v", before)
+	}
+	// An edit, a late article and an issue 89 scheduled for next year,
+	// exported as of 2099.
+	write(t, dir, "issues/87/late.md", "---\nsection: opinion\ntitle: A Late Column\n---\nLate.\n")
+	next := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	write(t, dir, "issues/89/issue.md", "---\ndate: "+next+"\n---\n")
+	write(t, dir, "issues/89/lead.md", "---\ntitle: Scheduled\n---\nNot yet.\n")
+	export("--at", "2099-06-01T00:00:00Z", filepath.Join(t.TempDir(), "future"))
+	if after := counts(); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("the export as of 2099 wrote to the store: %v, then %v", before, after)
+	}
+	// Now again: the late column is dated now, the feed not later than now.
+	export(out)
+	now := time.Now()
+	if late := feedItems(t, filepath.Join(out, "feed.json"))["/late"]; late.Published.After(now) || late.Published.Year() == 2099 {
+		t.Errorf("the late column is dated %v", late.Published)
+	}
+	fi, err := os.Stat(filepath.Join(out, "feed.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.ModTime().After(now) {
+		t.Errorf("feed.json is dated %v, later than the clock", fi.ModTime())
+	}
+	counts()
 }

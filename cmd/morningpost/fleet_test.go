@@ -152,6 +152,33 @@ func testReplicas(t *testing.T, cfg serveConfig) {
 	if ra.Header.Get("ETag") != rb.Header.Get("ETag") || ra.Header.Get("Last-Modified") != rb.Header.Get("Last-Modified") {
 		t.Errorf("after an edit: %q %q and %q %q", ra.Header.Get("ETag"), ra.Header.Get("Last-Modified"), rb.Header.Get("ETag"), rb.Header.Get("Last-Modified"))
 	}
+	// The edit moves the entry's updated time to when it went public,
+	// on both; its published time and ID stay.
+	for _, base := range []string{one, two} {
+		_, b := get(t, "GET", base+"/feed.json")
+		var doc struct {
+			Items []struct {
+				ID        string `json:"id"`
+				Published string `json:"date_published"`
+				Modified  string `json:"date_modified"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, it := range doc.Items {
+			if it.ID == "tag:post.example,2025:issue-2/late" {
+				found = true
+				if it.Published != "2026-06-02T10:00:00+01:00" || it.Modified != "2026-06-02T16:00:00+01:00" {
+					t.Errorf("%s: the corrected column published %s, modified %s; want 10:00 and 16:00 BST", base, it.Published, it.Modified)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s/feed.json lacks the late column:\n%s", base, b)
+		}
+	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()

@@ -8,10 +8,12 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/store"
 )
 
 const usage = `morningpost publishes The AI Morning Post as RSS, Atom and JSON Feed.
@@ -25,8 +27,10 @@ Usage:
       Write the sample content to DIR: the start of your own newsletter.
       With --issues N, write an archive of N issues (the sample and
       generated ones, one a day up to yesterday) to try morningpost at scale.
-  morningpost check [--content DIR]
-      Validate content; print every problem as path:line: message.
+  morningpost check [--content DIR] [--data DIR] [--database-url URL]
+      Validate content; print every problem as path:line: message. With
+      the store serve uses, warn of issues whose files now date them
+      otherwise than when they went out.
   morningpost sources poll [--content DIR] [--data DIR]
       Poll every upstream source now (except those that asked us to wait)
       and print one line per source.
@@ -82,7 +86,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "init":
 		err = initCmd(rest, stdout, stderr)
 	case "check":
-		err = check(rest, getenv, stdout, stderr)
+		err = check(ctx, rest, getenv, stdout, stderr)
 	case "sources":
 		err = sourcesCmd(ctx, rest, getenv, stdout, stderr)
 	case "new-issue":
@@ -147,16 +151,25 @@ func contentFS(dir string) (fs.FS, error) {
 	return content.OpenDir(dir) // nothing outside dir is read, whatever links it holds
 }
 
-func check(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flags("check", "[--content DIR]", stderr)
+func check(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flags("check", "[--content DIR] [--data DIR] [--database-url URL]", stderr)
 	dir := fs.String("content", getenv("MORNINGPOST_CONTENT"), "content `folder` to check (default: the embedded sample; env MORNINGPOST_CONTENT)")
+	data := fs.String("data", getenv("MORNINGPOST_DATA"), "`folder` of the store serve uses, read (never written) for when issues went out (default: CONTENT/"+DataDir+"; env MORNINGPOST_DATA)")
+	var databaseURL string
+	databaseFlag(fs, &databaseURL, getenv)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	folder, err := dataFolder(getenv, *data, *dir, databaseURL)
+	if err != nil {
+		folder = "" // no store to read: nothing to warn of
+	}
+	data = &folder
 	_, c, err := loadContent(*dir, stdout, stderr)
 	if err != nil {
 		return err
 	}
+	warnMoved(ctx, c, *data, databaseURL, stdout, stderr)
 	articles := 0
 	for _, iss := range c.Issues {
 		articles += len(iss.Articles)
@@ -167,6 +180,36 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stdout, "ok: %d issue%s, %d article%s, %d source%s (version %s)\n",
 		len(c.Issues), plural(len(c.Issues)), articles, plural(articles), len(c.Site.Sources), plural(len(c.Site.Sources)), c.Version)
 	return nil
+}
+
+// warnMoved prints a warning for each issue the store says went out at
+// another instant than its files now say (content.Content.Moved). The
+// store is read only if it exists: check creates nothing.
+func warnMoved(ctx context.Context, c *content.Content, data, databaseURL string, stdout, stderr io.Writer) {
+	if databaseURL == "" {
+		if data == "" {
+			return
+		}
+		if _, err := os.Stat(filepath.Join(data, store.DBFile)); err != nil {
+			return
+		}
+	}
+	db, err := openStore(ctx, data, databaseURL)
+	if err != nil {
+		fmt.Fprintf(stderr, "note: when issues went out is not checked: %v\n", err)
+		return
+	}
+	defer db.Close()
+	ledger := store.NewLedger(db, nil, nil)
+	ledger.ReadOnly()
+	ws, err := c.Moved(ctx, ledger)
+	if err != nil {
+		fmt.Fprintf(stderr, "note: when issues went out is not checked: %v\n", err)
+		return
+	}
+	for _, w := range ws {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
 }
 
 func initCmd(args []string, stdout, stderr io.Writer) error {

@@ -92,6 +92,12 @@ CREATE TABLE IF NOT EXISTS audience_days (
 	reported_at  BIGINT NOT NULL DEFAULT 0,
 	PRIMARY KEY (day, feed, agent)
 )`},
+	{6, "what readers last saw of each entry and when it changed", `
+CREATE TABLE IF NOT EXISTS revisions (
+	entry   TEXT PRIMARY KEY,
+	hash    TEXT NOT NULL,
+	changed BIGINT NOT NULL
+)`},
 }
 
 // SchemaVersion is the version of the newest migration.

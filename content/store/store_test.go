@@ -72,8 +72,9 @@ func TestMigrationsOnceAndVersioned(t *testing.T) {
 func TestRememberFirstWins(t *testing.T) {
 	engines(t, func(t *testing.T, opts store.Options, open func() *store.DB) {
 		clk := &clock{}
-		a, b := store.NewLedger(open(), clk.now, nil), store.NewLedger(open(), clk.now, nil)
 		t1 := time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)
+		clk.set(t1.Add(2 * time.Hour)) // the second record is made later than the first
+		a, b := store.NewLedger(open(), clk.now, nil), store.NewLedger(open(), clk.now, nil)
 		got, err := a.Remember(t.Context(), map[string]time.Time{"x": t1, "with-issue": {}})
 		if err != nil {
 			t.Fatal(err)
@@ -122,8 +123,9 @@ func TestModifiedMovesForwardOnly(t *testing.T) {
 		if !t2.After(t1) {
 			t.Errorf("bytes back to the old ones: %v, not after %v", t2, t1)
 		}
-		// A clock behind the record (another server's) cannot move it back.
-		clk.add(-time.Hour)
+		// A clock a little behind the record (another server's) cannot
+		// move it back.
+		clk.add(-2 * time.Minute)
 		if t3 := a.Modified("/feed.atom", `"C"`, floor); !t3.After(t2) {
 			t.Errorf("with a slow clock: %v, not after %v", t3, t2)
 		}
