@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/url"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -207,7 +208,10 @@ type Article struct {
 	readerSum string
 
 	images map[string]bool // names of the issue's images the article shows
-	body   *body           // rendered at load; shared by the article's copies in snapshots
+	body   *body           // shared by the article's copies in snapshots, and by later loads while its Markdown stays
+	// summary is the standfirst as the summary; "" without one (the
+	// body's start is then the summary).
+	summary string
 	// srcHash is bodyHash of the body's Markdown: 0 for a short one.
 	srcHash uint64
 	// sectionLine is the line of section: in the file; 0 without one.
@@ -215,22 +219,27 @@ type Article struct {
 }
 
 // Body is the article's text, Markdown rendered as HTML; links may be
-// site-relative. It was rendered when the article was loaded: no
-// request waits for goldmark.
+// site-relative. It is rendered in the background as soon as the
+// content is served (Content.Prerender); a request that comes first
+// renders it, which the limits of checkMarkdown keep short.
 func (a *Article) Body() template.HTML {
 	if a.body == nil { // an Article made by hand, as in tests
 		return ""
 	}
-	return withImages(a.body.html, a.Issue)
+	return withImages(a.body.render(), a.Issue)
 }
 
 // Summary is the article's plain-text summary, at most SummaryLength
 // characters: the standfirst, or else the start of the body.
 func (a *Article) Summary() string {
+	if a.summary != "" {
+		return a.summary
+	}
 	if a.body == nil {
 		return ""
 	}
-	return a.body.summary
+	a.body.render()
+	return a.body.derived
 }
 
 // SetBody replaces the article's rendered body and summary, for articles
@@ -238,19 +247,35 @@ func (a *Article) Summary() string {
 // Both are cleaned (Clean): a body leaves content clean, however made.
 func (a *Article) SetBody(html template.HTML, summary string) {
 	h := template.HTML(Clean(string(html))) //nolint:gosec // html was HTML already; Clean only drops characters
-	a.body = &body{html: h, summary: Clean(summary)}
+	b := &body{html: h, derived: Clean(summary)}
+	b.once.Do(func() {})
+	a.body, a.summary = b, ""
 }
 
-// body is an article's text as rendered at load. Rendering every
-// article at load costs a full load of a ten-year archive (15,000
-// articles) some seconds of CPU, spread over every core; a reload
-// renders only the articles whose Markdown changed (see loader.bodies).
-// The limits of checkMarkdown keep every render short, and a load that
-// is superseded or shut down stops between issue folders.
+// body is an article's text: its Markdown, checked at load (limits.go),
+// rendered once. Rendering every article at load would add seconds of
+// CPU to the start of a ten-year archive (15,000 articles), so bodies
+// are rendered in the background once the content is served
+// (Content.Prerender), newest issues first, and a reload reuses the
+// body of every article whose Markdown did not change (loader.bodies).
 type body struct {
+	sum  [sha256.Size]byte // of the Markdown, for reuse by later loads
+	once sync.Once
+	src  string // the Markdown, until rendered
+	// html and derived (the summary the start of the text gives) are
+	// set by render.
 	html    template.HTML
-	summary string
-	sum     [sha256.Size]byte // of the Markdown, for reuse by later loads
+	derived string
+}
+
+// render renders the body once and returns its HTML.
+func (b *body) render() template.HTML {
+	b.once.Do(func() {
+		b.html, _ = Markdown(b.src) // goldmark fails only when its writer does; ours is memory
+		b.derived = Summary(string(b.html))
+		b.src = ""
+	})
+	return b.html
 }
 
 // ID is the article's permanent ID.

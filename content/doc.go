@@ -228,8 +228,8 @@ in the front matter.)
 # Limits
 
 Everything in the content root is read at every load, and a server
-renders every article's Markdown as it loads it, so what a file may
-hold is bounded; going over a limit is an error at the file (and the
+renders every article's Markdown as soon as it serves it, so what a file
+may hold is bounded; going over a limit is an error at the file (and the
 line) like any other, and serve keeps the last good content:
 
 	issue.md, an article          64 KB at most (twice a long read of 5,000 words)
@@ -265,10 +265,14 @@ and article on disk, drafts and scheduled ones included, each file
 parsed, checked and cleaned once. Nothing else in the program reads the
 content files.
 
-Loading renders every article's Markdown, in parallel (one worker per
-CPU), so that no request waits for goldmark; a later load renders only
-Markdown that changed. A load stops between issue folders when its
-context is done ([Live.ReloadContext]).
+Loading checks every article's Markdown against the limits; [Live]
+then renders the bodies in the background as soon as it serves the
+content ([Content.Prerender], newest issues first, one core), so the
+site answers at once after a start and requests rarely wait for
+goldmark (one that does renders one body, which the limits keep short).
+A later load renders only Markdown that changed, and a reload or
+shutdown abandons the rendering between two articles. A load stops
+between issue folders when its context is done ([Live.ReloadContext]).
 
 [Live] holds the Content being served. [Live.Watch] follows the files
 (fsnotify) and reloads what changed, abandoning a reload that a newer

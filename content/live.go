@@ -33,6 +33,9 @@ type Live struct {
 	reloads  uint64
 	failed   uint64 // reloads that kept the last good content
 	subs     map[chan Event]struct{}
+	// stopPrerender stops the rendering of the bodies of the content
+	// served last (Content.Prerender); l.mu is held, but at start.
+	stopPrerender context.CancelFunc
 }
 
 // Event tells subscribers that a reload happened.
@@ -86,6 +89,23 @@ func (l *Live) serve(c *Content) {
 		c.At(l.now())
 	}
 	l.cur.Store(c)
+	if l.stopPrerender != nil {
+		l.stopPrerender() // what it had not rendered, c renders if it still holds it
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l.stopPrerender = cancel
+	go c.Prerender(ctx)
+}
+
+// Close stops the background work of the content served: the rendering
+// of its articles' bodies. Pages and feeds asked for later render what
+// they need.
+func (l *Live) Close() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopPrerender != nil {
+		l.stopPrerender()
+	}
 }
 
 // Content returns the content being served.

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"net/url"
 	"path"
@@ -460,7 +459,7 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 
 // parseIssueFiles parses one issue folder's files as readIssueFiles
 // returned them: issue.md, if present, first.
-func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, rendered map[[sha256.Size]byte]template.HTML, list, warn *Problems) *Issue {
+func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, rendered map[[sha256.Size]byte]*body, list, warn *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath, Images: images}
 	if len(files) > 0 && files[0].name == issuePath {
@@ -633,20 +632,18 @@ func timeKey(key, s string, site *Site, doc *yaml.Node, p problems) time.Time {
 	return time.Time{}
 }
 
-// renderBody renders an article's Markdown, or takes its HTML from
-// rendered (the bodies of the last load, by the hash of their Markdown;
-// nil for none) when the Markdown is unchanged.
-func renderBody(src string, rendered map[[sha256.Size]byte]template.HTML) *body {
-	b := &body{sum: sha256.Sum256([]byte(src))}
-	if html, ok := rendered[b.sum]; ok {
-		b.html = html
-	} else {
-		b.html, _ = Markdown(src) // goldmark fails only when its writer does; ours is memory
+// newBody is an article's body of Markdown src, not rendered yet, or
+// the body of the last load (bodies, by the hash of their Markdown; nil
+// for none) when the Markdown is unchanged.
+func newBody(src string, bodies map[[sha256.Size]byte]*body) *body {
+	sum := sha256.Sum256([]byte(src))
+	if b, ok := bodies[sum]; ok {
+		return b
 	}
-	return b
+	return &body{sum: sum, src: src}
 }
 
-func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sha256.Size]byte]template.HTML, p problems) *Article {
+func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sha256.Size]byte]*body, p problems) *Article {
 	yml, body, ok := frontMatter(b)
 	if !ok {
 		p.addAt(1, "an article must start with front matter between two --- lines, holding at least title:")
@@ -733,15 +730,11 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sh
 	}, p)
 	if checkMarkdown(src, bodyLine(yml), p) {
 		a.images = checkImages(src, bodyLine(yml), iss, p)
-		a.body = renderBody(src, rendered)
+		a.body = newBody(src, rendered)
 	}
 	leadImage(a, f.Image, f.ImageAlt, doc, p)
-	switch {
-	case a.body == nil:
-	case a.Standfirst != "":
-		a.body.summary = Truncate(a.Standfirst, SummaryLength)
-	default:
-		a.body.summary = Summary(string(a.body.html))
+	if a.Standfirst != "" {
+		a.summary = Truncate(a.Standfirst, SummaryLength)
 	}
 	return a
 }

@@ -345,7 +345,7 @@ func TestLoadKeepsNoFileBytes(t *testing.T) {
 	for _, iss := range c.Issues {
 		for _, a := range iss.Articles {
 			_, body, _ := frontMatter(fsys[a.Path].Data)
-			if want, _ := Markdown(Clean(string(body))); a.body.html != want {
+			if want, _ := Markdown(Clean(string(body))); a.body.render() != want {
 				t.Fatalf("%s: the body loaded is not the file's", a.Path)
 			}
 		}

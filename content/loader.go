@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"hash"
-	"html/template"
 	"io"
 	"io/fs"
 	"net/url"
@@ -40,10 +39,10 @@ type loader struct {
 	sitePs   Problems
 	siteWarn Problems           // see Content.Warnings
 	folders  map[string]*folder // by folder name under issues/
-	// rendered is the HTML of every article body of the last load, by
-	// the hash of its Markdown: a change of morningpost.yaml parses
-	// every folder again, but renders no Markdown that did not change.
-	rendered map[[sha256.Size]byte]template.HTML
+	// rendered is the body of every article of the last load, by the
+	// hash of its Markdown: a change of morningpost.yaml parses every
+	// folder again, but renders no Markdown that did not change.
+	rendered map[[sha256.Size]byte]*body
 }
 
 // folder is one issue folder as last read.
@@ -498,11 +497,11 @@ func (l *loader) assemble() (*Content, error) {
 		ps.sort()
 		return nil, ps
 	}
-	l.rendered = make(map[[sha256.Size]byte]template.HTML, len(l.rendered))
+	l.rendered = make(map[[sha256.Size]byte]*body, len(l.rendered))
 	for _, iss := range c.Issues {
 		for _, a := range iss.Articles {
 			if a.body != nil {
-				l.rendered[a.body.sum] = a.body.html
+				l.rendered[a.body.sum] = a.body
 			}
 		}
 	}

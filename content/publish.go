@@ -1,6 +1,7 @@
 package content
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -262,4 +263,21 @@ func (c *Content) Pending(now time.Time) []*Issue {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].PublishAt.Before(out[j].PublishAt) })
 	return out
+}
+
+// Prerender renders the body of every article, newest issues first, so
+// that no request waits for goldmark, until ctx is done: a reload or
+// shutdown abandons it between two articles. It runs on one core, in
+// the background, so that the site answers at once after a start.
+func (c *Content) Prerender(ctx context.Context) {
+	for _, iss := range c.Issues {
+		for _, a := range iss.Articles {
+			if ctx.Err() != nil {
+				return
+			}
+			if a.body != nil {
+				a.body.render()
+			}
+		}
+	}
 }

@@ -124,6 +124,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	defer live.Close()
 	h, err := handlers.NewServer(handlers.Deps{
 		Content: live,
 		Feeds:   feeds,

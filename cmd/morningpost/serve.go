@@ -115,6 +115,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	defer live.Close()
 	if st.db == nil && len(live.Content().Site.Sources) > 0 {
 		return fmt.Errorf("upstream sources need the store: %w", st.err)
 	}
