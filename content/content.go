@@ -176,6 +176,11 @@ type Article struct {
 	// published is when the article went public, set on the copies a
 	// Snapshot holds (see Content.At); zero on loaded articles.
 	published time.Time
+	// slugGiven: Slug is the front matter's slug:, not made from the
+	// title. former are the other slugs the article has been public
+	// under, set on a snapshot's copies (see Slugs).
+	slugGiven bool
+	former    []string
 
 	images map[string]bool // names of the images the article shows
 	body   *lazyBody       // Markdown, rendered when asked; shared by the article's copies in snapshots

@@ -632,6 +632,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 		p.add(lineOf(doc, "title"), "title is required")
 	}
 	a.Slug = strings.TrimSpace(f.Slug)
+	a.slugGiven = a.Slug != ""
 	if a.Slug == "" {
 		if a.Slug = Slugify(a.Title); a.Slug == "" {
 			a.Slug = strings.ToLower(key)

@@ -353,6 +353,8 @@ func issueName(iss *content.Issue) []byte {
 	for _, a := range iss.Articles {
 		b = append(b, ' ')
 		b = append(b, a.Key...)
+		b = append(b, '/')
+		b = append(b, a.Slug...) // its URL, which the slugs may change (content.Slugs)
 		b = append(b, '@')
 		b = strconv.AppendInt(b, a.Published().Unix(), 10)
 	}

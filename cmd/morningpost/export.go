@@ -82,7 +82,8 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	now := func() time.Time { return cfg.at }
 	// The store serve uses: the record of when each entry first became
 	// public and when each document last changed, so the files' times are
-	// the Last-Modified serve sends. A data folder that cannot be opened
+	// the Last-Modified serve sends, and the slugs of every article's URLs,
+	// so the export answers the URLs serve does. A data folder that cannot be opened
 	// (PostgreSQL is another matter) leaves the entries dated by their
 	// files alone, which is deterministic.
 	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
@@ -102,6 +103,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		defer db.Close()
 		ledger := store.NewLedger(db, now, log)
 		liveOpts.Record = ledger
+		liveOpts.Slugs = store.NewSlugs(db)
 		feeds.UseStamps(ledger)
 	}
 	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out, liveOpts)
@@ -145,6 +147,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		Identity:  true,
 		Renders:   renders,
 		Namespace: namespace,
+		Moved:     snap.Moved(),
 	}
 	if cfg.progress {
 		opts.Progress = func(p export.Progress) {

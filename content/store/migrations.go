@@ -92,6 +92,14 @@ CREATE TABLE IF NOT EXISTS audience_days (
 	reported_at  BIGINT NOT NULL DEFAULT 0,
 	PRIMARY KEY (day, feed, agent)
 )`},
+	{6, "every slug each article has been public under", `
+CREATE TABLE IF NOT EXISTS slugs (
+	issue INTEGER NOT NULL,
+	slug  TEXT NOT NULL,
+	entry TEXT NOT NULL,
+	at    BIGINT NOT NULL,
+	PRIMARY KEY (issue, slug)
+)`},
 }
 
 // SchemaVersion is the version of the newest migration.
