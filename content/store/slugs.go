@@ -131,11 +131,19 @@ func (s *Slugs) claim(ctx context.Context, at time.Time, claims map[int]map[stri
 		return nil, fmt.Errorf("record slugs: %w", err)
 	}
 	defer tx.Rollback()
+	// An entry's slugs are in the order recorded, the first pinned: a
+	// new one is recorded after every one this server knows of.
+	last := map[string]int64{}
+	for _, n := range issues {
+		for _, r := range s.issues[n] {
+			last[r.entry] = max(last[r.entry], r.at)
+		}
+	}
 	for rest := all; len(rest) > 0; {
 		n := min(len(rest), batch)
 		args := make([]any, 0, 4*n)
 		for _, c := range rest[:n] {
-			args = append(args, c.issue, c.slug, c.entry, Nanos(at))
+			args = append(args, c.issue, c.slug, c.entry, max(Nanos(at), last[c.entry]+1))
 		}
 		values := strings.Repeat("(?, ?, ?, ?), ", n-1) + "(?, ?, ?, ?)"
 		if _, err := tx.ExecContext(ctx, "INSERT INTO slugs (issue, slug, entry, at) VALUES "+values+" ON CONFLICT (issue, slug) DO NOTHING", args...); err != nil {
