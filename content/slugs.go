@@ -40,7 +40,8 @@ import (
 type Slugs interface {
 	// Slugs returns the slugs recorded in each of issues that has any:
 	// by issue number, then by entry ID, each entry's in the order it
-	// was first public under them.
+	// was first public under them. The caller may change the map it
+	// gets, not the maps and slices in it.
 	Slugs(ctx context.Context, issues []int) (map[int]map[string][]string, error)
 	// Claim records, at at, each slug of claims (by issue number, then
 	// by entry ID) the issue has not recorded yet, and returns what
@@ -68,15 +69,21 @@ func (c *Content) pinSlugs(s *Snapshot, now time.Time, claim bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), slugsTimeout)
 	defer cancel()
 	numbers := make([]int, len(s.Issues))
+	// The articles' IDs, once: an archive holds some 15,000.
+	ids := make([][]string, len(s.Issues))
 	for i, iss := range s.Issues {
 		numbers[i] = iss.Number
+		ids[i] = make([]string, len(iss.Articles))
+		for j, a := range iss.Articles {
+			ids[i][j] = a.ID()
+		}
 	}
 	known, err := c.slugs.Slugs(ctx, numbers)
 	if err != nil {
 		s.retry(now.Add(slugsRetry))
 		return
 	}
-	current, claims := decideSlugs(s.Issues, known)
+	current, claims := decideSlugs(s.Issues, ids, known)
 	// A slug another server claimed meanwhile is decided again, with
 	// its record; twice is more than a fleet of the same files needs.
 	for round := 0; claim && len(claims) > 0 && round < 2; round++ {
@@ -89,25 +96,26 @@ func (c *Content) pinSlugs(s *Snapshot, now time.Time, claim bool) {
 		for n, entries := range got {
 			known[n] = entries
 		}
-		current, claims = decideSlugs(s.Issues, known)
+		current, claims = decideSlugs(s.Issues, ids, known)
 	}
 	h, moved := sha256.New(), false
-	for _, iss := range s.Issues {
-		for _, a := range iss.Articles {
-			cur := current[a]
+	for i, iss := range s.Issues {
+		rec := known[iss.Number]
+		for j, a := range iss.Articles {
+			cur, mine := current[i][j], rec[ids[i][j]]
+			if cur == a.Slug && (len(mine) == 0 || len(mine) == 1 && mine[0] == cur) {
+				continue
+			}
 			var former []string
-			for _, sl := range known[iss.Number][a.ID()] {
+			for _, sl := range mine {
 				if sl != cur {
 					former = append(former, sl)
 				}
 			}
-			if cur == a.Slug && len(former) == 0 {
-				continue
-			}
 			a.Slug, a.former = cur, former
 			// The key names the URLs too: caches keyed by it must not
 			// keep pages of the same files linking elsewhere.
-			h.Write([]byte(a.ID() + "\x00" + cur + "\x00" + strings.Join(former, " ") + "\x00"))
+			h.Write([]byte(ids[i][j] + "\x00" + cur + "\x00" + strings.Join(former, " ") + "\x00"))
 			moved = true
 		}
 	}
@@ -124,37 +132,41 @@ func (s *Snapshot) retry(t time.Time) {
 }
 
 // decideSlugs is the rule of Slugs: the slug each article of issues is
-// public under, given the slugs recorded (known, as Slugs.Slugs returns
+// public under (by issue and article, as issues holds them; ids are
+// their IDs), given the slugs recorded (known, as Slugs.Slugs returns
 // them), and the slugs to record, by issue number and entry ID.
-func decideSlugs(issues []*Issue, known map[int]map[string][]string) (map[*Article]string, map[int]map[string]string) {
-	current := map[*Article]string{}
+func decideSlugs(issues []*Issue, ids [][]string, known map[int]map[string][]string) ([][]string, map[int]map[string]string) {
+	current := make([][]string, len(issues))
 	claims := map[int]map[string]string{}
-	for _, iss := range issues {
-		rec := known[iss.Number]
-		holder := map[string]string{} // slug -> entry
-		for entry, slugs := range rec {
-			for _, sl := range slugs {
-				holder[sl] = entry
+	for k, iss := range issues {
+		rec, id := known[iss.Number], ids[k]
+		// holder is the entry that has had sl, or "".
+		holder := func(sl string) string {
+			for entry, slugs := range rec {
+				if slices.Contains(slugs, sl) {
+					return entry
+				}
 			}
+			return ""
 		}
 		wish := make([]string, len(iss.Articles))
 		for i, a := range iss.Articles {
 			wish[i] = a.Slug
-			if mine := rec[a.ID()]; !a.slugGiven && len(mine) > 0 {
+			if mine := rec[id[i]]; !a.slugGiven && len(mine) > 0 {
 				wish[i] = mine[0]
 			}
 		}
-		taken := map[string]bool{}
+		cur := make([]string, len(iss.Articles))
 		// free: article i may be public under sl. A slug recorded is
 		// its holder's; one not recorded goes to the article that
 		// wishes it (the first in reading order, should two), and
 		// never to another as a suffixed one.
 		free := func(i int, sl string) bool {
-			if h, ok := holder[sl]; ok {
-				return h == iss.Articles[i].ID() && !taken[sl]
-			}
-			if taken[sl] {
+			if slices.Contains(cur[:i], sl) {
 				return false
+			}
+			if h := holder(sl); h != "" {
+				return h == id[i]
 			}
 			for j, w := range wish {
 				if j != i && w == sl && (sl != wish[i] || j < i) {
@@ -163,25 +175,24 @@ func decideSlugs(issues []*Issue, known map[int]map[string][]string) (map[*Artic
 			}
 			return true
 		}
-		for i, a := range iss.Articles {
-			cur := wish[i]
-			if !free(i, cur) {
+		for i := range iss.Articles {
+			cur[i] = wish[i]
+			if !free(i, cur[i]) {
 				for n := 2; ; n++ {
 					if sl := wish[i] + "-" + strconv.Itoa(n); free(i, sl) {
-						cur = sl
+						cur[i] = sl
 						break
 					}
 				}
 			}
-			taken[cur] = true
-			current[a] = cur
-			if !slices.Contains(rec[a.ID()], cur) {
+			if !slices.Contains(rec[id[i]], cur[i]) {
 				if claims[iss.Number] == nil {
 					claims[iss.Number] = map[string]string{}
 				}
-				claims[iss.Number][a.ID()] = cur
+				claims[iss.Number][id[i]] = cur[i]
 			}
 		}
+		current[k] = cur
 	}
 	return current, claims
 }

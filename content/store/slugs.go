@@ -25,6 +25,9 @@ type Slugs struct {
 	downUntil time.Time
 	loaded    bool              // issues holds every row, as of the first Slugs
 	issues    map[int][]slugRow // issue -> its rows
+	// answers are what Slugs answers of each issue asked about, made
+	// once and shared until a claim changes the issue.
+	answers map[int]map[string][]string
 }
 
 type slugRow struct {
@@ -34,7 +37,7 @@ type slugRow struct {
 
 // NewSlugs returns the record of slugs kept in db.
 func NewSlugs(db *DB) *Slugs {
-	return &Slugs{db: db, issues: map[int][]slugRow{}}
+	return &Slugs{db: db, issues: map[int][]slugRow{}, answers: map[int]map[string][]string{}}
 }
 
 // available reports whether the database may be asked now; s.mu is held.
@@ -69,24 +72,32 @@ func (s *Slugs) Slugs(ctx context.Context, issues []int) (map[int]map[string][]s
 			return nil, s.failed(err)
 		}
 		s.issues = rows
+		s.answers = map[int]map[string][]string{}
 		s.loaded = true
 	}
 	return s.answer(issues), nil
 }
 
 // answer is what Slugs returns of issues from memory; s.mu is held.
+// The maps of each issue are shared by every answer until the issue
+// changes: callers must not change them.
 func (s *Slugs) answer(issues []int) map[int]map[string][]string {
-	out := map[int]map[string][]string{}
+	out := make(map[int]map[string][]string, len(issues))
 	for _, n := range issues {
-		rows := s.issues[n]
-		if len(rows) == 0 {
-			continue
+		m, ok := s.answers[n]
+		if !ok {
+			rows := s.issues[n]
+			if len(rows) > 0 {
+				m = make(map[string][]string, len(rows))
+				for _, r := range rows { // sorted: oldest first
+					m[r.entry] = append(m[r.entry], r.slug)
+				}
+			}
+			s.answers[n] = m
 		}
-		m := map[string][]string{}
-		for _, r := range rows { // sorted: oldest first
-			m[r.entry] = append(m[r.entry], r.slug)
+		if m != nil {
+			out[n] = m
 		}
-		out[n] = m
 	}
 	return out
 }
@@ -160,6 +171,7 @@ func (s *Slugs) claim(ctx context.Context, at time.Time, claims map[int]map[stri
 	}
 	for _, n := range issues {
 		s.issues[n] = got[n]
+		delete(s.answers, n)
 	}
 	return issues, nil
 }
