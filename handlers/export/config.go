@@ -211,7 +211,8 @@ var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$`)
 // profile when it differs from its parent's, and each document whose
 // profile differs from its folder's an exact location. Locations serve
 // only files named from the URL (try_files), so nothing else in the
-// folder is reachable, and without a trailing-slash redirect.
+// folder is reachable; the redirects serve answers come first
+// (writeRedirects).
 func nginxConf(docs []*document, types map[string]string, notFound http.Header, moved []content.Move) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(`# Written by "morningpost export"; every export rewrites it.
