@@ -87,6 +87,7 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	code := errorStatus(err)
+	// /issues/87/ names nothing, but the page without the slash.
 	if code == http.StatusNotFound {
 		if to := withoutTrailingSlash(c.Request()); to != "" {
 			_ = movedPermanently(c, to)
