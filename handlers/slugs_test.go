@@ -1,11 +1,14 @@
 package handlers
 
 import (
+	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store"
@@ -97,4 +100,59 @@ func TestTrailingSlashRedirects(t *testing.T) {
 		t.Errorf("POST /issues/86/ redirected")
 	}
 	ts.get("/", http.StatusOK)
+}
+
+// flakySlugs fails its first fails answers, as a store that cannot be
+// reached at start.
+type flakySlugs struct {
+	store *store.Slugs
+	fails int
+}
+
+func (f *flakySlugs) Slugs(ctx context.Context, issues []int) (map[int]map[string][]string, error) {
+	if f.fails > 0 {
+		f.fails--
+		return nil, errors.New("unreachable")
+	}
+	return f.store.Slugs(ctx, issues)
+}
+
+func (f *flakySlugs) Claim(ctx context.Context, at time.Time, claims map[int]map[string]string) (map[int]map[string][]string, error) {
+	return f.store.Claim(ctx, at, claims)
+}
+
+// A server whose store answers only after it started serves the
+// articles under their files' slugs, then under their pinned ones: the
+// feeds, whose files did not change, follow.
+func TestFeedsFollowSlugsOnceStoreAnswers(t *testing.T) {
+	db, err := store.Open(t.Context(), store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	fsys := fixture()
+	if _, err := content.NewLive(fsys, content.LiveOptions{Slugs: store.NewSlugs(db), Now: func() time.Time { return testNow }}); err != nil {
+		t.Fatal(err)
+	}
+	const pinned = "/issues/86/specialization-over-generalization"
+	fsys["issues/86/guest.md"] = &fstest.MapFile{Data: []byte("---\ntitle: Specialisation Beats Generalisation\n---\nFixed.\n")}
+
+	clk := &clock{t: testNow}
+	live, err := content.NewLive(fsys, content.LiveOptions{Slugs: &flakySlugs{store: store.NewSlugs(db), fails: 1}, Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Deps{Content: live, Feeds: feed.NewCache(64 << 20), Now: clk.Now, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := &testServer{t: t, e: e}
+	if body := ts.get("/feed.atom", http.StatusOK).Body.String(); !strings.Contains(body, "/issues/86/specialisation-beats-generalisation") {
+		t.Fatalf("without the store, the feed does not link the files' slug")
+	}
+	clk.Set(testNow.Add(time.Minute))
+	body := ts.get("/feed.atom", http.StatusOK).Body.String()
+	if !strings.Contains(body, pinned) || strings.Contains(body, "/issues/86/specialisation-beats-generalisation") {
+		t.Errorf("once the store answers, the feed does not link the pinned URL %s only", pinned)
+	}
 }
