@@ -206,6 +206,11 @@ type Article struct {
 	// readerSum is a hash of what readers see of the article: title,
 	// summary, body, pictures and the rest of its entry (see readerSums).
 	readerSum string
+	// slugGiven: Slug is the front matter's slug:, not made from the
+	// title. former are the other slugs the article has been public
+	// under, set on a snapshot's copies (see Slugs).
+	slugGiven bool
+	former    []string
 
 	images map[string]bool // names of the images the article shows
 	body   *body           // shared by the article's copies in snapshots, and by later loads while its Markdown stays

@@ -127,7 +127,8 @@ don't rename published articles.
 	                                         "deep-dive" for deep-dive.md, "opinion" for any other file
 	title: The Weekend Warriors: …           required
 	slug: weekend-warriors                   optional; the page URL /issues/87/weekend-warriors.
-	                                         Default: made from the title
+	                                         Default: made from the title when the article is first
+	                                         public, and kept (see "URLs that never break")
 	kicker: Lead Story                       optional; the small label above the title
 	                                         ("Analysis", "Editor's Column", "Guest Column")
 	standfirst: While corporate AI labs …    optional; the summary under the title
@@ -213,6 +214,22 @@ change went public; its published time and ID stay. A save that changes
 nothing readers see, such as the same bytes again, a comment in the
 front matter or a draft article, moves nothing.
 
+# URLs that never break
+
+A published article's URL keeps answering. Without slug:, an article is
+public under the slug its title made when it first went out, and keeps it
+when the title is corrected: the server remembers it in its store, as it
+remembers dates. With slug:, that slug is the URL; every URL the article
+had before answers 301 (moved permanently) to it, and so do they in a
+static export. Removing slug: returns the article to the URL of its first
+publication. A URL one article of the issue has had is never given to
+another: an article whose slug is taken, by its title or its slug:, gets
+the first free of slug-2, slug-3, …, and keeps it. Without a store
+(morningpost check, or a server whose store cannot be opened) the files
+alone say: the slug: or the title's slug. The URLs belong to the
+article's permanent ID: a renamed file is another article, whose old
+URLs stop answering and whose slug, held by the old one, gets a -2.
+
 # Strictness
 
 Loading is strict and complete: unknown keys, missing required fields,
@@ -284,7 +301,7 @@ answer).
 
 [Content.At] gives the [Snapshot] of what readers may see at a moment:
 the public issues, each holding only its public articles, dated by the
-[Record] (the store). Public code takes every page, feed and count from a
+[Record] and given their URLs by the [Slugs] (the store). Public code takes every page, feed and count from a
 Snapshot, so a draft cannot leak by accident: "where is a draft
 excluded" has one answer, Content.At (publish.go). A Snapshot's Key
 names what is public and changes whenever that does.

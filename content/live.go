@@ -53,6 +53,9 @@ type LiveOptions struct {
 	// Record, when set, dates entries by when they first became public
 	// (see Record); every load is dated by it as soon as it is served.
 	Record Record
+	// Slugs, when set, keeps every article's URL: the one it went out
+	// under, and every one it had (see Slugs).
+	Slugs Slugs
 	// Now is the clock that says which issues are published, for the
 	// rule that a reload never takes every one away, and the moment a
 	// load is dated at; time.Now when nil.
@@ -72,7 +75,7 @@ func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
 	if l.now == nil {
 		l.now = time.Now
 	}
-	l.ld = &loader{baseURL: opts.BaseURL, hubs: opts.WebSubHubs, record: opts.Record}
+	l.ld = &loader{baseURL: opts.BaseURL, hubs: opts.WebSubHubs, record: opts.Record, slugs: opts.Slugs}
 	c, err := l.ld.load(context.Background(), fsys)
 	if err != nil {
 		return nil, err
@@ -81,11 +84,13 @@ func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
 	return l, nil
 }
 
-// serve makes c the content served. With a record, what is public now
-// is dated at once: an article dropped into a published issue is dated
-// by its arrival, not by the first request that happens to see it.
+// serve makes c the content served. With a record or slugs, what is
+// public now is dated and given its URLs at once: an article dropped
+// into a published issue is dated by its arrival, and an article just
+// published is pinned under the URL it went out with, not by the first
+// request that happens to see it.
 func (l *Live) serve(c *Content) {
-	if c.record != nil {
+	if c.record != nil || c.slugs != nil {
 		c.At(l.now())
 	}
 	l.cur.Store(c)

@@ -686,6 +686,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sh
 		p.add(lineOf(doc, "title"), "title is required")
 	}
 	a.Slug = strings.TrimSpace(f.Slug)
+	a.slugGiven = a.Slug != ""
 	if a.Slug == "" {
 		if a.Slug = Slugify(a.Title); a.Slug == "" {
 			a.Slug = strings.ToLower(key)

@@ -32,6 +32,7 @@ import (
 type loader struct {
 	baseURL *url.URL // replaces the site's base_url when set
 	record  Record   // dates the snapshots of every Content made (see Record)
+	slugs   Slugs    // gives the snapshots of every Content made their URLs (see Slugs)
 	hubs    []string // replace the site's websub_hubs when not nil
 
 	siteSum  [sha256.Size]byte
@@ -471,7 +472,7 @@ func (l *loader) assemble() (*Content, error) {
 
 	h := sha256.New()
 	h.Write(l.siteSum[:])
-	c := &Content{Site: l.site, record: l.record, Warnings: slices.Clone(l.siteWarn)}
+	c := &Content{Site: l.site, record: l.record, slugs: l.slugs, Warnings: slices.Clone(l.siteWarn)}
 	seen := map[int]string{}
 	for _, name := range names {
 		f := l.folders[name]

@@ -33,6 +33,9 @@ func (c *Content) Preview() *Snapshot {
 	for _, iss := range c.Issues {
 		s.add(c, iss, true)
 	}
+	// The URLs the articles are public under, or will be; nothing is
+	// recorded until they are public.
+	c.pinSlugs(s, time.Time{}, false)
 	c.preview = s
 	return s
 }

@@ -35,6 +35,9 @@ type Content struct {
 	// as the record says, where the files now say otherwise (see
 	// publishAt).
 	recorded map[int]time.Time
+	// slugs remembers every URL of every article; nil: every article
+	// is public under the slug of its files (see Slugs).
+	slugs Slugs
 
 	// cur is the snapshot last asked for: the common case, a request for
 	// what is public now, reads it without a lock.
@@ -201,6 +204,7 @@ func (c *Content) build(step int, now time.Time) *Snapshot {
 		fmt.Fprintf(h, "\x00%d\x00%s", iss.Number, iss.publicSum)
 	}
 	s.Version = hex.EncodeToString(h.Sum(nil))[:16]
+	c.pinSlugs(s, now, true)
 	c.date(s, now)
 	return s
 }

@@ -344,8 +344,9 @@ func commonKey(snap *content.Snapshot) string {
 // issueName is what an issue's entries are made of, for document keys:
 // its number, the version of its files, which of its articles it holds
 // (a snapshot's copy of an issue leaves draft articles out, a preview's
-// keeps them, with the same files) and the times its entries are dated,
-// which come from the record as well as the files.
+// keeps them, with the same files), the times its entries are dated and
+// the slugs of their URLs, which come from the store as well as the
+// files.
 func issueName(iss *content.Issue) []byte {
 	b := strconv.AppendInt(nil, int64(iss.Number), 10)
 	b = append(b, "\x00"+iss.Version+"\x00"...)
@@ -359,6 +360,8 @@ func issueName(iss *content.Issue) []byte {
 	for _, a := range iss.Articles {
 		b = append(b, ' ')
 		b = append(b, a.Key...)
+		b = append(b, '/')
+		b = append(b, a.Slug...) // its URL, which the slugs may change (content.Slugs)
 		b = append(b, '@')
 		b = strconv.AppendInt(b, a.Published().Unix(), 10)
 		b = append(b, '~')

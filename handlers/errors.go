@@ -87,6 +87,13 @@ func (s *server) handleError(err error, c echo.Context) {
 		return
 	}
 	code := errorStatus(err)
+	// /issues/87/ names nothing, but the page without the slash.
+	if code == http.StatusNotFound {
+		if to := withoutTrailingSlash(c.Request()); to != "" {
+			_ = s.movedPermanently(c, to)
+			return
+		}
+	}
 	if code >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
 	}

@@ -253,7 +253,26 @@ func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) 
 	}
 }
 
-func (s *server) article(c echo.Context) error { return s.page(c, "article", s.fillArticle(c)) }
+func (s *server) article(c echo.Context) error {
+	if to := s.movedArticle(c); to != "" {
+		return s.movedPermanently(c, to)
+	}
+	return s.page(c, "article", s.fillArticle(c))
+}
+
+// movedArticle is where the article the request names under a slug it
+// had before (content.Slugs) is now, or "".
+func (s *server) movedArticle(c echo.Context) string {
+	snap := s.content.At(s.now())
+	iss := findIssue(snap, c.Param("number"))
+	if iss == nil || iss.Article(c.Param("slug")) != nil {
+		return ""
+	}
+	if a := iss.Moved(c.Param("slug")); a != nil {
+		return a.URLPath()
+	}
+	return ""
+}
 
 // fillArticle fills the article page the request names, like fillIssue.
 func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error) {

@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -49,6 +50,23 @@ func tooManyRequests(c echo.Context, retryAfter time.Duration) error {
 // site's base path (basepath.go).
 func (s *server) movedPermanently(c echo.Context, location string) error {
 	return c.Redirect(http.StatusMovedPermanently, s.sitePath(location))
+}
+
+// withoutTrailingSlash is where a GET or HEAD of a path ending in "/"
+// (/issues/87/) that names nothing is sent: the path without it, query
+// kept; "" for any other request. The export's nginx configuration
+// answers the same.
+func withoutTrailingSlash(r *http.Request) string {
+	p := r.URL.EscapedPath()
+	if r.Method != http.MethodGet && r.Method != http.MethodHead || len(p) < 2 || !strings.HasSuffix(p, "/") {
+		return ""
+	}
+	// One leading slash: //host/ must not become the URL of another site.
+	to := "/" + strings.Trim(p, "/")
+	if r.URL.RawQuery != "" {
+		to += "?" + r.URL.RawQuery
+	}
+	return to
 }
 
 // seeOther answers 303 to location, a site path, for a request that did

@@ -94,8 +94,9 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	now := func() time.Time { return cfg.at }
 	// The store serve uses: the record of when each entry first became
 	// public and when each document last changed, so the files' times are
-	// the Last-Modified serve sends. An export as of another moment
-	// reads it and keeps what it would record to itself. A data folder that cannot be opened
+	// the Last-Modified serve sends, and the slugs of every article's URLs,
+	// so the export answers the URLs serve does. An export as of another
+	// moment reads it and keeps what it would record to itself. A data folder that cannot be opened
 	// (PostgreSQL is another matter) leaves the entries dated by their
 	// files alone, which is deterministic.
 	db, err := openStore(ctx, cfg.data, cfg.databaseURL)
@@ -118,6 +119,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 			ledger.ReadOnly()
 		}
 		liveOpts.Record = ledger
+		liveOpts.Slugs = store.NewSlugs(db)
 		feeds.UseStamps(ledger)
 	}
 	_, live, err := openLive(cfg.content, cfg.baseURL, now, log, stderr, "nothing was written to "+cfg.out, liveOpts)
@@ -162,6 +164,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		Identity:  true,
 		Renders:   renders,
 		Namespace: namespace,
+		Moved:     snap.Moved(),
 	}
 	if cfg.progress {
 		opts.Progress = func(p export.Progress) {

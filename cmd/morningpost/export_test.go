@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -377,7 +378,7 @@ func TestExportServedByNginx(t *testing.T) {
 	}
 
 	// Anything else is a 404, from both; the export's own files are not served.
-	for _, u := range []string{"/nope", "/issues/87.html", "/feed.atom.gz", "/feed.atom.br", "/issues/", "/feeds/",
+	for _, u := range []string{"/nope", "/issues/87.html", "/feed.atom.gz", "/feed.atom.br",
 		"/_nginx.conf", "/_headers", "/" + manifestFile, "/404.html", "/preview", "/issues/87/nope"} {
 		n, _ := fetch(ngx, u)
 		s, _ := fetch(srv, u)
@@ -390,6 +391,89 @@ func TestExportServedByNginx(t *testing.T) {
 	}
 	if r, _ := fetch(ngx, "/healthz"); r.StatusCode != 404 {
 		t.Errorf("/healthz, a running server's, answers %d from the export", r.StatusCode)
+	}
+}
+
+// TestExportRedirectsServedByNginx: what serve answers 301 (a former
+// slug of an article, a tag spelt otherwise than its slug, a trailing
+// slash), nginx answers 301 to the same place from the export.
+func TestExportRedirectsServedByNginx(t *testing.T) {
+	at := time.Date(2026, 4, 26, 8, 0, 0, 0, time.UTC)
+	dir := sampleFolder(t)
+	out := filepath.Join(t.TempDir(), "site")
+	exportOK(t, "--content", dir, "--at", at.Format(time.RFC3339), out)
+	// The editor's column gets another slug, and spells its tag otherwise.
+	editor := filepath.Join(dir, "issues/87/editor.md")
+	b, err := os.ReadFile(editor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(b), "slug: democracy-of-ai-development", "slug: ai-democracy", 1)
+	edited = strings.Replace(edited, "tags: [open-source]", "tags: [Open-Source]", 1)
+	if edited == string(b) {
+		t.Fatal("the sample's editor.md changed: fix this test")
+	}
+	write(t, dir, "issues/87/editor.md", edited)
+	exportOK(t, "--content", dir, "--at", at.Format(time.RFC3339), out)
+
+	redirects, err := os.ReadFile(filepath.Join(out, "_redirects"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"/issues/87/democracy-of-ai-development  /issues/87/ai-democracy  301\n",
+		"/tags/Open-Source  /tags/open-source  301\n", "/tags/Open-Source/*  /tags/open-source/:splat  301\n"} {
+		if !strings.Contains(string(redirects), line) {
+			t.Errorf("_redirects lacks %q:\n%s", line, redirects)
+		}
+	}
+
+	ngx := startNginx(t, out)
+	srv := startServer(t, serveConfig{content: dir, data: out + ".data", now: func() time.Time { return at }})
+	transport := &http.Transport{DisableCompression: true}
+	defer transport.CloseIdleConnections()
+	fetch := func(base, target string) (status int, location string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, base+target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, _ := roundTrip(t, transport, req)
+		if loc := r.Header.Get("Location"); loc != "" {
+			u, err := url.Parse(loc)
+			if err != nil {
+				t.Fatalf("%s%s: Location %q: %v", base, target, loc, err)
+			}
+			location = u.RequestURI()
+		}
+		return r.StatusCode, location
+	}
+	for target, want := range map[string]string{
+		"/issues/87/democracy-of-ai-development": "/issues/87/ai-democracy",
+		"/tags/Open-Source":                      "/tags/open-source",
+		"/tags/OPEN_SOURCE/feed.atom":            "/tags/open-source/feed.atom",
+		"/tags/Open-Source/page/2":               "/tags/open-source/page/2",
+		"/tags/Hugging-Face/feed.json":           "/tags/hugging-face/feed.json",
+		"/issues/87/":                            "/issues/87",
+		"/issues/87/ai-democracy/":               "/issues/87/ai-democracy",
+		"/issues/":                               "/issues",
+		"/feeds/":                                "/feeds",
+		"/feed.atom/?x=1":                        "/feed.atom?x=1",
+	} {
+		for name, base := range map[string]string{"serve": srv, "nginx": ngx} {
+			if code, loc := fetch(base, target); code != http.StatusMovedPermanently || loc != want {
+				t.Errorf("%s %s: %d to %q, want 301 to %s", name, target, code, loc, want)
+			}
+		}
+	}
+	for target, want := range map[string]int{
+		"/issues/87/ai-democracy": 200, "/tags/open-source": 200, "/tags/open-source/feed.atom": 200,
+		"/issues/87/nope": 404, "/tags/Nope-Tag": 404, "/tags/open-source-2": 404,
+	} {
+		for name, base := range map[string]string{"serve": srv, "nginx": ngx} {
+			if code, loc := fetch(base, target); code != want {
+				t.Errorf("%s %s: %d (to %q), want %d", name, target, code, loc, want)
+			}
+		}
 	}
 }
 

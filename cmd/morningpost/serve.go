@@ -179,6 +179,7 @@ type serveStore struct {
 	db     *store.DB // nil when the data folder could not be opened
 	err    error     // why db is nil
 	ledger *store.Ledger
+	slugs  *store.Slugs          // every URL of every article
 	status *handlers.StoreStatus // what /healthz reports of it
 }
 
@@ -198,16 +199,21 @@ func openServeStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (*se
 	return &serveStore{
 		db:     db,
 		ledger: store.NewLedger(db, cfg.now, log),
+		slugs:  store.NewSlugs(db),
 		status: handlers.NewStoreStatus(db.Engine().String()),
 	}, nil
 }
 
-// liveOptions are the content's options: the WebSub hubs, and the
-// ledger recording when each entry first became public.
+// liveOptions are the content's options: the WebSub hubs, the ledger
+// recording when each entry first became public, and the slugs keeping
+// every article's URL.
 func (st *serveStore) liveOptions(hubs []string) content.LiveOptions {
 	opts := content.LiveOptions{WebSubHubs: hubs}
 	if st.ledger != nil {
 		opts.Record = st.ledger
+	}
+	if st.slugs != nil {
+		opts.Slugs = st.slugs
 	}
 	return opts
 }

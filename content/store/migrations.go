@@ -98,6 +98,14 @@ CREATE TABLE IF NOT EXISTS revisions (
 	hash    TEXT NOT NULL,
 	changed BIGINT NOT NULL
 )`},
+	{7, "every slug each article has been public under", `
+CREATE TABLE IF NOT EXISTS slugs (
+	issue INTEGER NOT NULL,
+	slug  TEXT NOT NULL,
+	entry TEXT NOT NULL,
+	at    BIGINT NOT NULL,
+	PRIMARY KEY (issue, slug)
+)`},
 }
 
 // SchemaVersion is the version of the newest migration.

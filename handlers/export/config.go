@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // The files an export writes for the servers, beside the documents.
@@ -34,7 +36,8 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	}
 
 	types := extensionTypes(docs)
-	conf, err := nginxConf(docs, types, nfHeader, strings.TrimSuffix(x.opts.Base.Path, "/"))
+	moved := x.moved(docs)
+	conf, err := nginxConf(docs, types, nfHeader, moved, strings.TrimSuffix(x.opts.Base.Path, "/"))
 	if err != nil {
 		return err
 	}
@@ -46,7 +49,23 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	if err := x.out.putFile(headersName, headers, x.opts.Fallback); err != nil {
 		return err
 	}
-	return x.out.putFile(redirectsName, redirectsFile(), x.opts.Fallback)
+	return x.out.putFile(redirectsName, redirectsFile(moved), x.opts.Fallback)
+}
+
+// moved are the Moved of the options whose targets are exported
+// documents, and whose own paths are not.
+func (x *exporter) moved(docs []*document) []content.Move {
+	paths := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		paths[d.path] = true
+	}
+	var out []content.Move
+	for _, m := range x.opts.Moved {
+		if paths[m.To] && !paths[m.From] && !strings.ContainsAny(m.From+m.To, "$\"{}; \t\n") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // ext is the extension nginx sees on the document's file.
@@ -192,12 +211,13 @@ var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$`)
 // profile when it differs from its parent's, and each document whose
 // profile differs from its folder's an exact location. Locations serve
 // only files named from the URL (try_files), so nothing else in the
-// folder is reachable, and without a trailing-slash redirect.
+// folder is reachable; the redirects serve answers come first
+// (writeRedirects).
 //
 // prefix is the path of the base URL ("/blog", or "" at the root of the
 // host): every location, and the files named, are under it, so that the
 // export is served from a folder of that name under the server's root.
-func nginxConf(docs []*document, types map[string]string, notFound http.Header, prefix string) ([]byte, error) {
+func nginxConf(docs []*document, types map[string]string, notFound http.Header, moved []content.Move, prefix string) ([]byte, error) {
 	var b strings.Builder
 	b.WriteString(`# Written by "morningpost export"; every export rewrites it.
 #
@@ -251,6 +271,7 @@ if_modified_since exact;
 	for _, n := range []string{nginxName, headersName, redirectsName, manifestName, stateName} {
 		fmt.Fprintf(&b, "location = %s/%s { return 404; }\n", prefix, n)
 	}
+	writeRedirects(&b, docs, moved, prefix)
 	b.WriteString("location ~ \"(\\.(html|gz|br)|./)$\" { return 404; }\n")
 
 	// Each document's profile once: emit asks for it at every folder
@@ -518,16 +539,68 @@ var pageOnly = map[string]bool{
 
 // redirectsFile is _redirects for Netlify and Cloudflare Pages. Both
 // serve a page's file PATH.html at PATH and 404.html for what does not
-// exist, so the site needs no redirect; the file only keeps the export's
-// own files off the site (Netlify; Cloudflare Pages has no 404 rules
-// and skips these lines).
-func redirectsFile() []byte {
+// exist; the file lists the site's redirects (moved: the former URLs of
+// articles, the spellings of tags in the content) and keeps the
+// export's own files off the site (Netlify; Cloudflare Pages has no 404
+// rules and skips these lines). Both hosts answer a trailing slash
+// themselves.
+func redirectsFile(moved []content.Move) []byte {
 	var b strings.Builder
 	b.WriteString("# Written by \"morningpost export\" for Netlify and Cloudflare Pages; every export rewrites it.\n")
-	b.WriteString("# Pages are files named PATH.html, served at PATH; the site has no redirects.\n")
+	b.WriteString("# Pages are files named PATH.html, served at PATH.\n")
+	if len(moved) > 0 {
+		b.WriteString("# Former URLs of articles, and tags spelt otherwise than their URLs:\n")
+	}
+	for _, m := range moved {
+		fmt.Fprintf(&b, "%s  %s  301\n", m.From, m.To)
+		if m.Below {
+			fmt.Fprintf(&b, "%s/*  %s/:splat  301\n", m.From, m.To)
+		}
+	}
 	b.WriteString("# The export's own files are not documents of the site:\n")
 	for _, n := range []string{nginxName, manifestName, stateName} {
 		fmt.Fprintf(&b, "/%s  /404.html  404!\n", n)
 	}
 	return []byte(b.String())
+}
+
+// tagPage is the path of a tag's page; its slug is the first group.
+var tagPage = regexp.MustCompile(`^/tags/([a-z0-9]+(?:-[a-z0-9]+)*)$`)
+
+// writeRedirects writes the locations that answer 301 as serve does: a
+// path ending in "/" to the path without it (handlers'
+// withoutTrailingSlash), the former URLs of articles to their current
+// ones (moved), and a tag spelt otherwise than its slug
+// (/tags/Open-Source, /tags/open_source/feed.atom) to its slug's. Serve
+// finds a tag's slug with content.TagSlug; nginx cannot, so each tag of
+// the export gets a pattern matching its slug's words in any case,
+// separated by anything but letters and digits. The patterns sit in a
+// location only non-canonical tag paths enter, so a canonical path
+// never loops and other paths pay one pattern. Every path is under
+// prefix, the base URL's path (see nginxConf).
+func writeRedirects(b *strings.Builder, docs []*document, moved []content.Move, prefix string) {
+	b.WriteString("\n# Redirects, as serve answers them.\n")
+	fmt.Fprintf(b, "location ~ \"^(%s/.*?)/+$\" { return 301 $1$is_args$args; }\n", regexp.QuoteMeta(prefix))
+	for _, m := range moved {
+		if !m.Below {
+			fmt.Fprintf(b, "location = %s { return 301 %s; }\n", quote(prefix+m.From), quote(prefix+m.To))
+		}
+	}
+	var tags []string
+	for _, d := range docs {
+		if m := tagPage.FindStringSubmatch(d.path); m != nil {
+			tags = append(tags, m[1])
+		}
+	}
+	if len(tags) == 0 {
+		return
+	}
+	slices.Sort(tags)
+	q := regexp.QuoteMeta(prefix)
+	fmt.Fprintf(b, "location ~ \"^%s/tags/(?:-|[^/]*(?:[^a-z0-9/-]|--|-(?:/|$)))\" {\n", q)
+	for _, t := range tags {
+		words := strings.Join(strings.Split(t, "-"), "[^a-z0-9/]+")
+		fmt.Fprintf(b, "    location ~* \"^%s/tags/[^a-z0-9/]*%s[^a-z0-9/]*(/page/[0-9]+|/feed\\.(?:rss|atom|json))?$\" { return 301 %s/tags/%s$1; }\n", q, words, prefix, t)
+	}
+	b.WriteString("    return 404;\n}\n")
 }

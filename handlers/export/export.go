@@ -32,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
 
@@ -68,6 +69,11 @@ type Options struct {
 	// export are reused for the same bytes only under the same name.
 	// NewRenders takes the same. Empty: links are always parsed.
 	Namespace string
+	// Moved are the paths that answer 301 besides those every export
+	// redirects (a trailing slash, any spelling of a tag's page and
+	// feeds): the site's content.Snapshot.Moved. Those whose targets are
+	// not exported are left out.
+	Moved []content.Move
 	// Workers fetch and write in parallel; GOMAXPROCS when zero.
 	Workers int
 	// Progress, when set, is called now and then while the export runs.

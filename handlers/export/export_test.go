@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // site is a small handler: pages linking to each other, a feed, a
@@ -130,5 +132,51 @@ func TestExportQueryWithOtherBytes(t *testing.T) {
 	}
 	if len(res.Unexportable) != 1 || res.Unexportable[0] != "/?page=2" {
 		t.Errorf("unexportable: %v", res.Unexportable)
+	}
+}
+
+// The redirects serve answers are written for nginx and for Netlify and
+// Cloudflare Pages: moves whose targets were exported, a pattern per
+// tag, and the trailing slash.
+func TestExportWritesRedirects(t *testing.T) {
+	base, _ := url.Parse("https://x.example/")
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		switch r.URL.Path {
+		case "/":
+			w.Write([]byte(`<a href="/issues/1/new">new</a> <a href="/tags/open-source">tag</a>`))
+		case "/issues/1/new", "/tags/open-source":
+			w.Write([]byte("page"))
+		default:
+			http.NotFound(w, r)
+		}
+	})
+	out := filepath.Join(t.TempDir(), "out")
+	_, err := Export(t.Context(), out, Options{Handler: h, Base: base, Roots: []string{"/"}, Moved: []content.Move{
+		{From: "/issues/1/old", To: "/issues/1/new"},
+		{From: "/issues/1/older", To: "/issues/1/gone"}, // not exported: left out
+		{From: "/tags/Open-Source", To: "/tags/open-source", Below: true},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	redirects, _ := os.ReadFile(filepath.Join(out, redirectsName))
+	for _, want := range []string{"/issues/1/old  /issues/1/new  301\n", "/tags/Open-Source  /tags/open-source  301\n", "/tags/Open-Source/*  /tags/open-source/:splat  301\n"} {
+		if !strings.Contains(string(redirects), want) {
+			t.Errorf("_redirects lacks %q:\n%s", want, redirects)
+		}
+	}
+	conf, _ := os.ReadFile(filepath.Join(out, nginxName))
+	for _, want := range []string{
+		`location ~ "^(/.*?)/+$" { return 301 $1$is_args$args; }`,
+		`location = "/issues/1/old" { return 301 "/issues/1/new"; }`,
+		`location ~* "^/tags/[^a-z0-9/]*open[^a-z0-9/]+source[^a-z0-9/]*(/page/[0-9]+|/feed\.(?:rss|atom|json))?$" { return 301 /tags/open-source$1; }`,
+	} {
+		if !strings.Contains(string(conf), want) {
+			t.Errorf("_nginx.conf lacks %s:\n%s", want, conf)
+		}
+	}
+	if strings.Contains(string(redirects)+string(conf), "/issues/1/older") {
+		t.Errorf("a move to a URL not exported was written")
 	}
 }
