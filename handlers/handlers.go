@@ -98,7 +98,8 @@ type server struct {
 	trustsProxies  bool     // X-Forwarded-For names the client
 	metrics        *Metrics
 	accessLog      bool
-	sitemapMax     int // URLs in one sitemap; more make /sitemap.xml an index
+	refused        refusals // 429s for the access log, a count per client per minute
+	sitemapMax     int      // URLs in one sitemap; more make /sitemap.xml an index
 	audience       *audience.Counter
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store
