@@ -133,9 +133,10 @@ func previewToken(flagToken, file string) (string, error) {
 // runServer serves until ctx is done, then shuts down gracefully.
 //
 // What starts, in order: the store, the content, the handlers, the
-// audience's writer, the upstream sources and WebSub pings, the
-// listeners (the site's, then /metrics's own), the content watcher; then
-// the site is served. What stops, once ctx is done: the site's server
+// listeners (the site's, then /metrics's own: an address in use stops
+// the start before anything runs in the background), the audience's
+// writer, the upstream sources and WebSub pings, the content watcher;
+// then the site is served. What stops, once ctx is done: the site's server
 // (requests in flight finish), the metrics server, the audience's
 // writer (with the last counts), then the watcher, sources and pings,
 // whose polls in flight finish before the store closes.

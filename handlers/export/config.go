@@ -184,8 +184,8 @@ func (d *document) exact() bool {
 }
 
 // guarded are the paths nginx answers 404 unless a document has that
-// exact path: pages' files, compressed siblings, folders.
-var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$`)
+// exact path: pages' files, compressed siblings, folders, dot-files.
+var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$|/\.`)
 
 // nginxConf is the include for a server block serving the export.
 // Each folder of URLs gets a prefix location for its most common
@@ -236,6 +236,9 @@ location = /404.html {
 		fmt.Fprintf(&b, "location = /%s { return 404; }\n", n)
 	}
 	b.WriteString("location ~ \"(\\.(html|gz|br)|./)$\" { return 404; }\n")
+	// Dot-files are the export's own (its journal, its temporary files),
+	// never documents.
+	b.WriteString("location ~ \"/\\.\" { return 404; }\n")
 
 	// Each document's profile once: emit asks for it at every folder
 	// above the document.
