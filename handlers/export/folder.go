@@ -120,7 +120,7 @@ func (f *folder) recover() error {
 			continue
 		}
 		for _, p := range pairs {
-			if !validName(p.final) {
+			if !validName(p.final) || ownFile(p.final) {
 				continue
 			}
 			finals = append(finals, p.final)
@@ -143,7 +143,7 @@ func (f *folder) recover() error {
 	if err := os.RemoveAll(filepath.Join(f.root, tmpDirName)); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	for _, n := range []string{manifestName, stateName} {
+	for _, n := range []string{manifestName, stateName, journalName} {
 		os.Remove(filepath.Join(f.root, n+".tmp")) // writeOwn's, when cut short
 	}
 	slices.Sort(finals)
