@@ -19,7 +19,7 @@ import (
 // the days to scripts.
 
 // audienceDays is how many days the page charts and the JSON gives by
-// default; ?days=N asks for up to audience.MaxDays.
+// default; ?days=N asks for N, up to audience.MaxDays.
 const audienceDays = 90
 
 // newAudience makes the counter of the subscription feeds, writing to
@@ -68,8 +68,26 @@ type nameCount struct {
 	Count int64
 }
 
+// audienceDaysParam is ?days=N of the audience's page and JSON: how many
+// days they give, audienceDays without it.
+func audienceDaysParam(c echo.Context) (int, error) {
+	v := c.QueryParam("days")
+	if v == "" {
+		return audienceDays, nil
+	}
+	d, err := strconv.Atoi(v)
+	if err != nil || d < 1 {
+		return 0, badRequest("days must be a positive whole number")
+	}
+	return min(d, audience.MaxDays), nil
+}
+
 func (s *server) previewAudience(c echo.Context) error {
-	days, err := s.audience.History(c.Request().Context(), audienceDays)
+	n, err := audienceDaysParam(c)
+	if err != nil {
+		return err
+	}
+	days, err := s.audience.History(c.Request().Context(), n)
 	if err != nil {
 		return err
 	}
@@ -102,13 +120,9 @@ func (s *server) previewAudience(c echo.Context) error {
 }
 
 func (s *server) previewAudienceJSON(c echo.Context) error {
-	n := audienceDays
-	if v := c.QueryParam("days"); v != "" {
-		d, err := strconv.Atoi(v)
-		if err != nil || d < 1 {
-			return badRequest("days must be a positive whole number")
-		}
-		n = d
+	n, err := audienceDaysParam(c)
+	if err != nil {
+		return err
 	}
 	days, err := s.audience.History(c.Request().Context(), n)
 	if err != nil {

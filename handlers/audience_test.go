@@ -141,8 +141,8 @@ func TestAudienceJSONShape(t *testing.T) {
 		t.Fatalf("top level %v", v)
 	}
 	days := v["days"].([]any)
-	if len(days) != 2 {
-		t.Fatalf("%d days: %v", len(days), days)
+	if len(days) != audienceDays {
+		t.Fatalf("%d days, want %d: %v", len(days), audienceDays, days)
 	}
 	date := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	prev := ""
@@ -175,7 +175,7 @@ func TestAudienceJSONShape(t *testing.T) {
 	if prev != today {
 		t.Errorf("last day %s, want today %s", prev, today)
 	}
-	if rs := days[1].(map[string]any)["readers"].(map[string]any); rs["Miniflux"] != 1.0 {
+	if rs := days[len(days)-1].(map[string]any)["readers"].(map[string]any); rs["Miniflux"] != 1.0 {
 		t.Errorf("today's readers %v", rs)
 	}
 	if a, _ := audienceJSON(t, fs.plain, "?days=x"); a.status != 400 {
@@ -183,6 +183,12 @@ func TestAudienceJSONShape(t *testing.T) {
 	}
 	if _, v := audienceJSON(t, fs.plain, "?days=1"); len(v["days"].([]any)) != 1 {
 		t.Errorf("?days=1: %v", v)
+	}
+	// As many days as asked, though only the last two have counts.
+	_, v = audienceJSON(t, fs.plain, "?days=7")
+	days = v["days"].([]any)
+	if len(days) != 7 || days[6].(map[string]any)["date"] != today || days[5].(map[string]any)["requests"] != 1.0 || days[0].(map[string]any)["requests"] != 0.0 {
+		t.Errorf("?days=7: %d days %v", len(days), days)
 	}
 }
 
@@ -217,4 +223,17 @@ func TestAudiencePage(t *testing.T) {
 	}
 	desk := fetch(t, c, http.MethodGet, "http://"+fs.plain+"/preview", "Authorization", "Bearer "+audienceToken)
 	contains(t, "/preview", string(desk.body), `href="/preview/audience"`)
+
+	// ?days=N charts N days, as the JSON gives them.
+	a = fetch(t, c, http.MethodGet, "http://"+fs.plain+"/preview/audience?days=7", "Authorization", "Bearer "+audienceToken)
+	if a.status != 200 {
+		t.Fatalf("?days=7: %d", a.status)
+	}
+	if n := strings.Count(string(a.body), `<g class="bar">`); n != 2*7 {
+		t.Errorf("?days=7: %d bars in two charts, want 14", n)
+	}
+	contains(t, "/preview/audience?days=7", string(a.body), `<desc id="chart-subscribers-desc">7 days, `)
+	if a := fetch(t, c, http.MethodGet, "http://"+fs.plain+"/preview/audience?days=x", "Authorization", "Bearer "+audienceToken); a.status != 400 {
+		t.Errorf("?days=x: %d, want 400", a.status)
+	}
 }

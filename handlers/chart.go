@@ -92,6 +92,11 @@ func drawChart(id, title, desc string, series []chartSeries, pts []chartPoint) t
 		}
 	}
 	top = niceCeil(top)
+	if top%2 == 1 {
+		// 1 and 5 have no whole half: the middle line would be drawn at
+		// 2.5 and labelled 2. 2 and 6 have.
+		top++
+	}
 	esc := template.HTMLEscapeString
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg class="chart" id="chart-%s" viewBox="0 0 %d %d" role="img" aria-labelledby="chart-%s-title chart-%s-desc" preserveAspectRatio="xMidYMid meet" font-family="Helvetica Neue, Helvetica, Arial, sans-serif" font-size="12">`,

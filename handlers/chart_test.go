@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -44,5 +47,36 @@ func TestDrawChart(t *testing.T) {
 	)
 	if n := strings.Count(svg, `<g class="bar">`); n != 2 {
 		t.Errorf("%d bars", n)
+	}
+}
+
+// Each grid line is drawn where its label says: the middle one of a
+// chart whose top is 5 is at 2.5, so it must not read 2.
+func TestChartGridLabels(t *testing.T) {
+	label := regexp.MustCompile(`<text x="\d+" y="([\d.]+)" text-anchor="end" dominant-baseline="middle" fill="#4a4a4a">([\d,]+)</text>`)
+	for _, hi := range []int64{1, 2, 3, 4, 5, 7, 9, 10, 11, 45, 50, 99, 101, 450, 5000} {
+		svg := string(newChart("c", "C", []string{"n"}, []chartPoint{{Date: "2026-12-01", Values: []int64{hi}}}).SVG)
+		m := label.FindAllStringSubmatch(svg, -1)
+		if len(m) != 3 {
+			t.Fatalf("max %d: %d grid labels", hi, len(m))
+		}
+		val := func(i int) float64 {
+			v, err := strconv.ParseFloat(strings.ReplaceAll(m[i][2], ",", ""), 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
+		top := val(2)
+		if top < float64(hi) {
+			t.Errorf("max %d: top line %v below it", hi, top)
+		}
+		for i := range m {
+			y, _ := strconv.ParseFloat(m[i][1], 64)
+			want := chartTop + chartPlotH - chartPlotH*val(i)/top
+			if math.Abs(y-want) > 0.06 {
+				t.Errorf("max %d: label %s drawn at y=%v, its value is at y=%.1f", hi, m[i][2], y, want)
+			}
+		}
 	}
 }

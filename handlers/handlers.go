@@ -41,8 +41,9 @@ type Deps struct {
 	Now func() time.Time
 	// Logger receives server errors (5xx) only; discarded when nil.
 	Logger *slog.Logger
-	// Version is the program's version, shown by /healthz and in the
-	// pages' generator tag; may be empty.
+	// Version is the program's version, shown by /healthz ("build");
+	// may be empty. Pages do not carry it: their bytes, and so their
+	// ETags, stay the same across builds, and the same as an export's.
 	Version string
 	// Sources is the store of upstream items behind /sources; nil when
 	// the site reads no sources (Server.SetSources gives one later).
@@ -99,7 +100,8 @@ type server struct {
 	trustsProxies  bool     // X-Forwarded-For names the client
 	metrics        *Metrics
 	accessLog      bool
-	sitemapMax     int // URLs in one sitemap; more make /sitemap.xml an index
+	refused        refusals // 429s for the access log, a count per client per minute
+	sitemapMax     int      // URLs in one sitemap; more make /sitemap.xml an index
 	audience       *audience.Counter
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store

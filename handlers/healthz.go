@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -101,9 +102,11 @@ func (s *server) healthz(c echo.Context) error {
 	hd.Set("Cache-Control", "no-store")
 	hd["X-Content-Type-Options"] = hvNosniff
 	hd.Set("Content-Type", "application/json; charset=utf-8")
+	b = append(b, '\n')
+	hd.Set("Content-Length", strconv.Itoa(len(b))) // for HEAD too: the length a GET would get
 	c.Response().WriteHeader(http.StatusOK)
 	if c.Request().Method != http.MethodHead {
-		_, _ = c.Response().Write(append(b, '\n'))
+		_, _ = c.Response().Write(b)
 	}
 	return nil
 }

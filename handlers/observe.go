@@ -20,6 +20,8 @@ import (
 // The log line holds the method, the path without its query string (a
 // preview token may travel there), the route, status, bytes and
 // duration: no query, no headers, no cookies, no client address.
+// Responses 429 have no line each: they are logged as a count per
+// client per minute (refused.go).
 func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -47,6 +49,16 @@ func (s *server) record(ctx context.Context, start time.Time, d time.Duration, m
 		s.audience.Count(&audience.Response{Feed: rm.audience, Time: at, Head: method == http.MethodHead, Status: status, Bytes: size, Client: client, UserAgent: userAgent})
 	}
 	if h := s.log.Handler(); s.accessLog && h.Enabled(ctx, slog.LevelInfo) {
+		at := start.Add(d)
+		if !s.realClock {
+			at = s.now()
+		}
+		if status == http.StatusTooManyRequests {
+			// Refusals are counted, a line per client per minute.
+			s.refused.add(ctx, h, at, client)
+			return
+		}
+		s.refused.due(ctx, h, at)
 		// A record made here, without the caller's program counter,
 		// which no line of this log needs and which costs a stack walk.
 		r := slog.NewRecord(start.Add(d), slog.LevelInfo, "request", 0)

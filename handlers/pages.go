@@ -157,9 +157,6 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 		Generator:   "morningpost",
 		Sections:    content.Sections,
 	}
-	if s.version != "" {
-		p.Generator += " " + s.version
-	}
 	for _, spec := range feed.Specs() {
 		if spec.Kind == feed.SectionFeed && (section == "" || spec.Section != section) {
 			continue

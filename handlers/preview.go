@@ -182,6 +182,7 @@ type previewIndexPage struct {
 	Pending  []pendingIssue
 	Problems content.Problems
 	Recent   []*content.Issue // the latest public issues
+	Sources  bool             // the site reads upstream sources: /sources answers
 }
 
 // pendingIssue is an issue with something not yet public.
@@ -241,6 +242,7 @@ func (s *server) previewIndex(c echo.Context) error {
 		p.Pending = append(p.Pending, pi)
 	}
 	p.Recent = pub.Issues[:min(len(pub.Issues), 5)]
+	p.Sources = s.sources.Load() != nil
 	return s.writePreview(c, "preview", p)
 }
 

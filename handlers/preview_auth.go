@@ -30,8 +30,11 @@ const previewCookie = "morningpost_preview"
 const previewCookieAge = 7 * 24 * time.Hour
 
 // previewAuth checks the preview token. Its fields are fixed at New.
+// It keeps the token's SHA-256, not the token: a presented token is
+// compared by its digest, so the comparison takes the same time whatever
+// its length and says nothing of the token's.
 type previewAuth struct {
-	token  []byte
+	digest [sha256.Size]byte
 	cookie []byte // the cookie's value: HMAC-SHA256 of a fixed label, keyed by the token
 }
 
@@ -42,14 +45,16 @@ func newPreviewAuth(token string) (*previewAuth, error) {
 	mac := hmac.New(sha256.New, []byte(token))
 	mac.Write([]byte("morningpost preview cookie v1"))
 	return &previewAuth{
-		token:  []byte(token),
+		digest: sha256.Sum256([]byte(token)),
 		cookie: []byte(base64.RawURLEncoding.EncodeToString(mac.Sum(nil))),
 	}, nil
 }
 
-// tokenOK compares a presented token in constant time.
+// tokenOK compares a presented token in constant time: digests of one
+// length are compared, never the tokens, whose lengths differ.
 func (a *previewAuth) tokenOK(t string) bool {
-	return subtle.ConstantTimeCompare([]byte(t), a.token) == 1
+	d := sha256.Sum256([]byte(t))
+	return subtle.ConstantTimeCompare(d[:], a.digest[:]) == 1
 }
 
 // authorized reports whether the request carries the token or the cookie.

@@ -212,5 +212,6 @@ func (h *Server) Shutdown(ctx context.Context) error {
 	for _, l := range fast {
 		err = errors.Join(err, l.Shutdown(ctx))
 	}
+	h.s.refused.flush(context.Background(), h.s.log.Handler()) // the last minute's refusals
 	return err
 }

@@ -130,3 +130,15 @@ func basic(user, pass string) string {
 	req.SetBasicAuth(user, pass)
 	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
 }
+
+// The editor's desk links /sources when the site reads sources, and
+// only then (it answers 404 otherwise).
+func TestDeskLinksSources(t *testing.T) {
+	ts := newSourcesServer(t, false)
+	contains(t, "/preview", ts.get("/preview", http.StatusOK, bearer...).Body.String(), `<a href="/sources">`)
+
+	ts = newServerWith(t, func(d *Deps) { d.PreviewToken = testToken })
+	if body := ts.get("/preview", http.StatusOK, bearer...).Body.String(); strings.Contains(body, `href="/sources"`) {
+		t.Error("the desk of a site without sources links /sources, which answers 404")
+	}
+}

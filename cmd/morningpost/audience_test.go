@@ -157,14 +157,15 @@ func TestBrowserAudience(t *testing.T) {
 			}
 		}
 		for _, id := range []string{"chart-subscribers", "chart-requests"} {
-			// Drawn, on screen, inside the page's width, with a bar per day.
+			// Drawn, on screen, inside the page's width, with a bar per day
+			// of the 90 charted, two of them with counts.
 			box := run1(t, ctx, id, chromedp.Evaluate[[]float64](`(() => { const r = document.getElementById("`+id+`").getBoundingClientRect(); return [r.width, r.height, r.right, document.querySelectorAll("#`+id+` g.bar").length, document.querySelectorAll("#`+id+` rect[height]:not([height='0.00'])").length]; })()`))
 			vw := run1(t, ctx, "width", chromedp.Evaluate[float64](`document.documentElement.clientWidth`))
-			if box[0] < 200 || box[1] < 60 || box[2] > vw || box[3] != 2 || box[4] < 2 {
+			if box[0] < 200 || box[1] < 60 || box[2] > vw || box[3] != 90 || box[4] < 2 {
 				t.Errorf("%s: chart %s: box %v, viewport %v", width, id, box, vw)
 			}
 			title := run1(t, ctx, "title", chromedp.Evaluate[string](`document.querySelector("#`+id+` > title").textContent + " | " + document.querySelector("#`+id+` > desc").textContent`))
-			if !strings.Contains(title, "per day | 2 days") {
+			if !strings.Contains(title, "per day | 90 days") { // the days before the first count too, as zeros
 				t.Errorf("%s: chart %s: title and description %q", width, id, title)
 			}
 		}

@@ -4,8 +4,9 @@
 //
 // Usage:
 //
-//	morningpost serve [--addr HOST:PORT] [--content DIR] [--base-url URL]
-//	morningpost init DIR
+//	morningpost serve [--addr HOST:PORT] [--content DIR] [--base-url URL] [--preview-token-file FILE] ...
+//	morningpost init [--issues N] DIR
+//	morningpost --version
 //	morningpost check [--content DIR]
 //	morningpost export [--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR
 //

@@ -19,10 +19,15 @@ import (
 const usage = `morningpost publishes The AI Morning Post as RSS, Atom and JSON Feed.
 
 Usage:
-  morningpost serve [--addr HOST:PORT] [--content DIR] [--base-url URL]
+  morningpost serve [--addr HOST:PORT] [--content DIR] [--base-url URL] [--data DIR]
+        [--database-url URL] [--preview-token TOKEN | --preview-token-file FILE]
+        [--log-format text|json] [--access-log=false] [--rate-limit N]
+        [--trusted-proxies CIDRs] [--metrics-addr HOST:PORT]
       Serve the feeds and pages. Without --content, the embedded sample
       (issue #87) is served. Content under DIR is reloaded when it changes.
-      With --preview-token TOKEN, editors preview drafts at /preview.
+      With --preview-token-file FILE (or --preview-token TOKEN, which ps
+      shows to every user), editors preview drafts at /preview; a token
+      has at least 16 characters.
   morningpost init [--issues N] DIR
       Write the sample content to DIR: the start of your own newsletter.
       With --issues N, write an archive of N issues (the sample and
@@ -42,6 +47,9 @@ Usage:
       under OUTDIR, with .gz and .br siblings, file times equal to their
       Last-Modified, and _nginx.conf, _headers and _redirects to serve
       them as serve does. Exporting again writes only what changed.
+  morningpost version (or --version)
+      Print the program's version: the module version, the commit it was
+      built from, its time, and +dirty for a checkout with changes.
   morningpost help
       Print this help.
 
@@ -51,6 +59,7 @@ Environment (flags win):
   MORNINGPOST_BASE_URL   absolute URL the site is reached at (overrides base_url)
   MORNINGPOST_DATA       folder of the store: the audience, upstream sources (default CONTENT/.morningpost)
   MORNINGPOST_PREVIEW_TOKEN  token of the editor's preview (default: off)
+  MORNINGPOST_PREVIEW_TOKEN_FILE  file holding that token
   MORNINGPOST_LOG_FORMAT text or json (default text)
   MORNINGPOST_ACCESS_LOG one log line per request: true or false (default true)
   MORNINGPOST_RATE_LIMIT full downloads of one feed per client per hour;
@@ -63,6 +72,7 @@ Environment (flags win):
   MORNINGPOST_WEBSUB_HUBS      comma-separated WebSub hub URLs, replacing
                                websub_hubs of morningpost.yaml
 
+Flags may come before or after a command's folder.
 Run "morningpost COMMAND --help" for a command's flags.
 `
 
@@ -80,6 +90,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, versionLine())
 		return 0
 	case "serve":
 		err = serve(ctx, rest, getenv, stdout, stderr)
@@ -124,15 +137,33 @@ func flags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// parse parses flags, turning flag errors into errUsage.
+// parse parses flags, turning flag errors into errUsage. Flags may come
+// before or after the command's arguments (init DIR --issues 3); after
+// "--" every argument is taken as it is, dashes and all. fs.Args() are
+// the arguments, in their order.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return err
+			}
+			return errUsage
 		}
-		return errUsage
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			pos = append(pos, rest...) // after "--": arguments only
+			break
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Leave fs.Args() as the arguments gathered: parsing "--" first
+	// takes every one after it as an argument.
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 // contentFS opens the content: the folder dir, or the embedded sample when

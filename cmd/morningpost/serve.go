@@ -9,7 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store"
@@ -58,14 +61,15 @@ type serveConfig struct {
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	limitMemory(getenv)
-	fs := flags("serve", "[--addr HOST:PORT] [--content DIR] [--base-url URL]", stderr)
+	fs := flags("serve", serveSynopsis, stderr)
 	var cfg serveConfig
 	fs.StringVar(&cfg.addr, "addr", envOr(getenv, "MORNINGPOST_ADDR", "localhost:8080"), "`address` to listen on: this machine only by default; :8080 for every interface (env MORNINGPOST_ADDR)")
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
 	fs.StringVar(&cfg.baseURL, "base-url", getenv("MORNINGPOST_BASE_URL"), "absolute `URL` the site is reached at, overriding base_url (env MORNINGPOST_BASE_URL)")
 	fs.StringVar(&cfg.data, "data", getenv("MORNINGPOST_DATA"), dataHelp)
 	databaseFlag(fs, &cfg.databaseURL, getenv)
-	fs.StringVar(&cfg.previewToken, "preview-token", getenv("MORNINGPOST_PREVIEW_TOKEN"), "`token` that opens the editor's private preview at /preview; off when empty (env MORNINGPOST_PREVIEW_TOKEN)")
+	fs.StringVar(&cfg.previewToken, "preview-token", getenv("MORNINGPOST_PREVIEW_TOKEN"), "`token` that opens the editor's private preview at /preview, at least 16 characters; off when empty. Any user can read it in ps: prefer --preview-token-file (env MORNINGPOST_PREVIEW_TOKEN)")
+	tokenFile := fs.String("preview-token-file", getenv("MORNINGPOST_PREVIEW_TOKEN_FILE"), "`file` holding the preview token (its first line), for --preview-token without showing it in ps (env MORNINGPOST_PREVIEW_TOKEN_FILE)")
 	fs.StringVar(&cfg.logFormat, "log-format", envOr(getenv, "MORNINGPOST_LOG_FORMAT", "text"), "log `format`: text or json (env MORNINGPOST_LOG_FORMAT)")
 	if err := observeFlags(fs, &cfg, getenv); err != nil {
 		fmt.Fprintln(stderr, err)
@@ -78,6 +82,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fs.Usage()
 		return errUsage
 	}
+	token, err := previewToken(cfg.previewToken, *tokenFile)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return errUsage
+	}
+	cfg.previewToken = token
 	hubs, err := hubsFromEnv(getenv)
 	if err != nil {
 		return err
@@ -89,12 +99,47 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return runServer(ctx, cfg, stderr)
 }
 
+// serveSynopsis lists every flag of serve, for its usage line.
+const serveSynopsis = "[--addr HOST:PORT] [--content DIR] [--base-url URL] [--data DIR] [--database-url URL]\n" +
+	"    [--preview-token TOKEN | --preview-token-file FILE] [--log-format text|json] [--access-log=false]\n" +
+	"    [--rate-limit N] [--trusted-proxies CIDRs] [--metrics-addr HOST:PORT]"
+
+// minPreviewToken is the length below which a preview token is refused:
+// 16 characters, the shortest that "openssl rand -hex 16" (32) halves.
+const minPreviewToken = 16
+
+// previewToken is the preview token of --preview-token or, when file is
+// set, the first line of file: one of them, not both. A token shorter
+// than minPreviewToken is refused, whichever way it came.
+func previewToken(flagToken, file string) (string, error) {
+	token, from := flagToken, "--preview-token"
+	if file != "" {
+		if flagToken != "" {
+			return "", errors.New("--preview-token and --preview-token-file (or their MORNINGPOST_ variables) both set: give one")
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--preview-token-file: %w", err)
+		}
+		line, _, _ := strings.Cut(string(b), "\n")
+		token, from = strings.TrimSpace(line), "--preview-token-file "+file
+		if token == "" {
+			return "", fmt.Errorf("%s: the file holds no token", from)
+		}
+	}
+	if token != "" && utf8.RuneCountInString(token) < minPreviewToken {
+		return "", fmt.Errorf("%s: the preview token has %d characters; it needs at least %d (make one with: openssl rand -hex 16)", from, utf8.RuneCountInString(token), minPreviewToken)
+	}
+	return token, nil
+}
+
 // runServer serves until ctx is done, then shuts down gracefully.
 //
 // What starts, in order: the store, the content, the handlers, the
-// audience's writer, the upstream sources and WebSub pings, the
-// listeners (the site's, then /metrics's own), the content watcher; then
-// the site is served. What stops, once ctx is done: the site's server
+// listeners (the site's, then /metrics's own: an address in use stops
+// the start before anything runs in the background), the audience's
+// writer, the upstream sources and WebSub pings, the content watcher;
+// then the site is served. What stops, once ctx is done: the site's server
 // (requests in flight finish), the metrics server, the audience's
 // writer (with the last counts), then the watcher, sources and pings,
 // whose polls in flight finish before the store closes.
@@ -127,6 +172,17 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The addresses are taken before anything runs in the background:
+	// with a port in use, serve fails before polling any source.
+	ln, msrv, err := listen(cfg, metrics, log)
+	if err != nil {
+		return err
+	}
+	defer ln.Close() // closed already once served; here for the returns before
+	if msrv != nil {
+		defer msrv.Close()
+	}
+
 	// The audience's counts are written every minute, and at every
 	// return once the last response is counted.
 	stopAudience := runAudience(h)
@@ -144,13 +200,6 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		pinged()
 	}()
 
-	ln, msrv, err := listen(cfg, metrics, log)
-	if err != nil {
-		return err
-	}
-	if msrv != nil {
-		defer msrv.Close()
-	}
 	watchContent(ctx, cfg.content, live, log)
 	served := startServing(cfg, h, ln, live, log)
 	select {
@@ -244,6 +293,7 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 		Logger:       log,
 		PreviewToken: cfg.previewToken,
 		Limits:       cfg.limits,
+		Version:      buildVersion(),
 
 		RateLimit:      cfg.rateLimit,
 		TrustedProxies: cfg.trustedProxies,

@@ -159,10 +159,11 @@ func TestDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(days) != 2 || days[0].Date != "2026-12-01" || days[1].Date != "2026-12-02" {
+	// Three days asked, three given: the first, before any count, as zeros.
+	if len(days) != 3 || days[0].Date != "2026-11-30" || days[1].Date != "2026-12-01" || days[2].Date != "2026-12-02" {
 		t.Fatalf("days %+v", days)
 	}
-	for i, want := range []struct{ subs, reqs int64 }{{1, 1}, {1, 2}} {
+	for i, want := range []struct{ subs, reqs int64 }{{0, 0}, {1, 1}, {1, 2}} {
 		if days[i].Subscribers != want.subs || days[i].Requests != want.reqs {
 			t.Errorf("%s: %+v", days[i].Date, days[i])
 		}
@@ -177,10 +178,10 @@ func TestDays(t *testing.T) {
 	if c.day.seed == seed || c.day.date != "2026-12-03" || len(c.day.seen) != 0 {
 		t.Errorf("after a day without requests: %s, %d hashes", c.day.date, len(c.day.seen))
 	}
-	// Days with nothing lead nothing; today is always there.
+	// As many days as asked, today the last, days with nothing as zeros.
 	days, _ = c.History(t.Context(), 90)
-	if len(days) != 3 || days[2].Date != "2026-12-03" || days[2].Requests != 0 {
-		t.Errorf("history %+v", days)
+	if len(days) != 90 || days[89].Date != "2026-12-03" || days[89].Requests != 0 || days[88].Requests != 2 || days[0].Requests != 0 {
+		t.Errorf("history of %d days %+v", len(days), days[max(len(days)-3, 0):])
 	}
 }
 

@@ -38,8 +38,9 @@ type FeedDay struct {
 const MaxDays = DefaultKeep
 
 // History returns the last n days (at most MaxDays), oldest first, the
-// last being today, with what is counted but not yet written. Leading
-// days with nothing counted are left out; today never is.
+// last being today, with what is counted but not yet written. All n are
+// there, a day with nothing counted as zeros: asked for 7 days, it
+// gives 7.
 func (c *Counter) History(ctx context.Context, n int) ([]Day, error) {
 	n = min(max(n, 1), MaxDays)
 	y, m, d := c.now().In(c.location()).Date()
@@ -97,7 +98,6 @@ func (c *Counter) History(ctx context.Context, n int) ([]Day, error) {
 			day.Readers[k.Agent] += s
 		}
 	}
-	first := n - 1
 	for i := range days {
 		day := &days[i]
 		for _, fd := range day.Feeds {
@@ -110,9 +110,6 @@ func (c *Counter) History(ctx context.Context, n int) ([]Day, error) {
 			day.Bytes += fd.Bytes
 			day.BytesSaved += fd.BytesSaved
 		}
-		if len(day.Feeds) > 0 && i < first {
-			first = i
-		}
 	}
-	return days[first:], nil
+	return days, nil
 }

@@ -203,8 +203,8 @@ func (d *document) exact() bool {
 }
 
 // guarded are the paths nginx answers 404 unless a document has that
-// exact path: pages' files, compressed siblings, folders.
-var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$`)
+// exact path: pages' files, compressed siblings, folders, dot-files.
+var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$|/\.`)
 
 // nginxConf is the include for a server block serving the export.
 // Each folder of URLs gets a prefix location for its most common
@@ -273,6 +273,9 @@ if_modified_since exact;
 	}
 	writeRedirects(&b, docs, moved, prefix)
 	b.WriteString("location ~ \"(\\.(html|gz|br)|./)$\" { return 404; }\n")
+	// Dot-files are the export's own (its journal, its temporary files),
+	// never documents.
+	b.WriteString("location ~ \"/\\.\" { return 404; }\n")
 
 	// Each document's profile once: emit asks for it at every folder
 	// above the document.

@@ -78,6 +78,11 @@ type Options struct {
 	Workers int
 	// Progress, when set, is called now and then while the export runs.
 	Progress func(Progress)
+
+	// interrupt, set by tests, is told each file renamed into place;
+	// true stops the export right there, leaving the folder as a kill
+	// would (temporary files, journal and all).
+	interrupt func(file string) bool
 }
 
 // Progress is how far an export has come.
@@ -159,6 +164,8 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer out.closeJournal(false) // kept when the export fails: the next one reads it
+	out.interrupt = opts.interrupt
 	x := &exporter{opts: opts, out: out, prev: prev, docs: map[string]docRecord{}, targets: newTargetTable()}
 	if x.opts.Workers <= 0 {
 		x.opts.Workers = runtime.GOMAXPROCS(0)

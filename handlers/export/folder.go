@@ -9,7 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +23,18 @@ import (
 // that an export did not write (a CNAME for GitHub Pages, say) are left
 // alone.
 const manifestName = ".morningpost-export"
+
+// Files are written under tmpDirName, then renamed into place: a
+// document's .br and .gz first, the file itself last, one rename after
+// another once all three are written out. Before those renames, one
+// line of journalName names them (see folder.commit), so an export
+// killed between them leaves a journal the next export completes
+// (recover) before it does anything else. An export that finishes
+// removes both. Both are dot-files, which _nginx.conf never serves.
+const (
+	tmpDirName  = ".morningpost-tmp"
+	journalName = ".morningpost-export.journal"
+)
 
 // folder is the output folder of one export: which files it wrote,
 // and which the export before wrote.
@@ -35,7 +49,15 @@ type folder struct {
 
 	wrote, kept atomic.Int64 // files written (or given a new time) and kept
 	advanced    atomic.Int64 // documents whose time was moved past their Last-Modified
+
+	jmu     sync.Mutex
+	journal *os.File // journalName, opened at the first write
+
+	interrupt func(file string) bool // Options.interrupt
 }
+
+// errInterrupted is the error of an export a test interrupted.
+var errInterrupted = errors.New("export: interrupted")
 
 // openFolder makes dir if needed. A folder that is not empty must hold
 // an earlier export: an export never removes files it did not write,
@@ -54,10 +76,12 @@ func openFolder(dir string, prev *loaded) (*folder, error) {
 	}
 	b, err := os.ReadFile(filepath.Join(dir, manifestName))
 	if errors.Is(err, fs.ErrNotExist) {
-		if len(entries) > 0 {
+		_, jerr := os.Stat(filepath.Join(dir, journalName))
+		if len(entries) > 0 && jerr != nil {
 			return nil, fmt.Errorf("export: %s is not empty and holds no earlier export; choose an empty or new folder", dir)
 		}
-		return f, nil
+		// Empty, or the folder of a first export that was interrupted.
+		return f, f.recover()
 	}
 	if err != nil {
 		return nil, fmt.Errorf("export: %w", err)
@@ -67,7 +91,153 @@ func openFolder(dir string, prev *loaded) (*folder, error) {
 			f.previous[line] = true
 		}
 	}
-	return f, nil
+	return f, f.recover()
+}
+
+// recover repairs what an interrupted export left: it completes the
+// renames of every group of files its journal names (so a file and its
+// compressed forms agree again), counts the files the journal names
+// among the last export's (removed at the end unless written again),
+// and removes every temporary file: those of tmpDirName, and the
+// .NAME.tmpNNN files that exports wrote beside their files before
+// tmpDirName. The journal is kept, with the names of those files, until
+// this export finishes.
+func (f *folder) recover() error {
+	jpath := filepath.Join(f.root, journalName)
+	b, err := os.ReadFile(jpath)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("export: %w", err)
+	}
+	var finals []string
+	for len(b) > 0 {
+		line, rest, complete := bytes.Cut(b, []byte("\n"))
+		b = rest
+		if !complete {
+			break // cut short by the interruption: none of its renames began
+		}
+		pairs, ok := parseJournalLine(string(line))
+		if !ok {
+			continue
+		}
+		for _, p := range pairs {
+			if !validName(p.final) || ownFile(p.final) {
+				continue
+			}
+			finals = append(finals, p.final)
+			if p.tmp == "" {
+				continue
+			}
+			tmp := filepath.Join(f.root, tmpDirName, p.tmp)
+			if _, err := os.Lstat(tmp); err != nil {
+				continue // renamed before the interruption
+			}
+			full := f.full(p.final)
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				return fmt.Errorf("export: completing the interrupted export: %w", err)
+			}
+			if err := os.Rename(tmp, full); err != nil {
+				return fmt.Errorf("export: completing the interrupted export: %w", err)
+			}
+		}
+	}
+	if err := os.RemoveAll(filepath.Join(f.root, tmpDirName)); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for _, n := range []string{manifestName, stateName, journalName} {
+		os.Remove(filepath.Join(f.root, n+".tmp")) // writeOwn's, when cut short
+	}
+	slices.Sort(finals)
+	finals = slices.Compact(finals)
+	for _, n := range finals {
+		f.previous[n] = true
+	}
+	f.removeOldTemps()
+	if len(finals) == 0 {
+		if err := os.Remove(jpath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("export: %w", err)
+		}
+		return nil
+	}
+	// The journal again, with the names alone: its temporary names are
+	// gone, and new ones could be given the same.
+	var buf bytes.Buffer
+	for _, n := range finals {
+		buf.WriteString(journalLine([]journalPair{{final: n}}))
+	}
+	return writeOwn(jpath, buf.Bytes())
+}
+
+// oldTemp is the name exports gave their temporary files before
+// tmpDirName: ".NAME.tmpDIGITS" beside NAME.
+var oldTemp = regexp.MustCompile(`^\.(.+)\.tmp[0-9]+$`)
+
+// removeOldTemps removes the temporary files of an export's files left
+// beside them by an export killed while writing them.
+func (f *folder) removeOldTemps() {
+	dirs := map[string]bool{}
+	for n := range f.previous {
+		dirs[path.Dir(n)] = true
+	}
+	for d := range dirs {
+		entries, err := os.ReadDir(filepath.Join(f.root, filepath.FromSlash(d)))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			m := oldTemp.FindStringSubmatch(e.Name())
+			if m == nil || !e.Type().IsRegular() || !f.previous[path.Join(d, m[1])] {
+				continue
+			}
+			os.Remove(filepath.Join(f.root, filepath.FromSlash(d), e.Name()))
+		}
+	}
+}
+
+// journalPair is a file to be renamed into place: tmp, its name under
+// tmpDirName ("" for a file whose name alone is recorded), and final,
+// its name in the folder.
+type journalPair struct{ tmp, final string }
+
+// journalLine is one line of the journal: the pairs, each name quoted.
+func journalLine(pairs []journalPair) string {
+	var b strings.Builder
+	for i, p := range pairs {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.Quote(p.tmp))
+		b.WriteByte(' ')
+		b.WriteString(strconv.Quote(p.final))
+	}
+	b.WriteByte('\n')
+	return b.String()
+}
+
+func parseJournalLine(line string) ([]journalPair, bool) {
+	var names []string
+	for line = strings.TrimSpace(line); line != ""; line = strings.TrimSpace(line) {
+		q, err := strconv.QuotedPrefix(line)
+		if err != nil {
+			return nil, false
+		}
+		n, err := strconv.Unquote(q)
+		if err != nil {
+			return nil, false
+		}
+		names = append(names, n)
+		line = line[len(q):]
+	}
+	if len(names) == 0 || len(names)%2 != 0 {
+		return nil, false
+	}
+	pairs := make([]journalPair, 0, len(names)/2)
+	for i := 0; i < len(names); i += 2 {
+		if strings.ContainsAny(names[i], "/\\") || names[i] == ".." {
+			return nil, false
+		}
+		pairs = append(pairs, journalPair{tmp: names[i], final: names[i+1]})
+	}
+	return pairs, true
 }
 
 // validName reports whether a slash-separated name stays inside the
@@ -85,17 +255,24 @@ func (f *folder) wroteSoFar() int { return int(f.wrote.Load()) }
 // time. With reuse, unchanged siblings of an unchanged body are kept
 // without compressing it again, since the same bytes compress to the
 // same bytes.
+//
+// What changed is written out first, then renamed into place: the
+// siblings, then the file (commit). A server that serves a document
+// only when its file is there (try_files in _nginx.conf) sees a new
+// document with its compressed forms, never without.
 func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress func() (gz, br []byte, err error), reuse bool, modified, fallback time.Time) (time.Time, error) {
-	if !validName(name) || name == manifestName || name == stateName {
+	if !validName(name) || ownFile(name) {
 		return time.Time{}, fmt.Errorf("export: no file can be named %q", name)
 	}
 	fi, same := f.current(name, body, sum)
 	t := f.docTime(fi, same, modified, fallback)
 	if compress == nil {
-		return t, f.write(name, body, sum, t, fi, same)
+		op, err := f.stage(name, body, sum, t, fi, same)
+		if err != nil {
+			return t, err
+		}
+		return t, f.commit(op)
 	}
-	// The siblings first: a server that sees the new file finds its
-	// compressed forms already there.
 	if gzRec, brRec, ok := f.siblings(name, fi, sum); ok && reuse {
 		if err := f.keep(name+".br", brRec, t); err != nil {
 			return t, err
@@ -103,19 +280,46 @@ func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress fu
 		if err := f.keep(name+".gz", gzRec, t); err != nil {
 			return t, err
 		}
-		return t, f.write(name, body, sum, t, fi, same)
+		op, err := f.stage(name, body, sum, t, fi, same)
+		if err != nil {
+			return t, err
+		}
+		return t, f.commit(op)
 	}
 	gz, br, err := compress()
 	if err != nil {
 		return t, err
 	}
-	if err := f.put(name+".br", br, sha256.Sum256(br), t); err != nil {
+	var ops []*pending
+	for _, c := range []struct {
+		name string
+		b    []byte
+	}{{name + ".br", br}, {name + ".gz", gz}} {
+		sum := sha256.Sum256(c.b)
+		fi, same := f.current(c.name, c.b, sum)
+		op, err := f.stage(c.name, c.b, sum, t, fi, same)
+		if err != nil {
+			discard(ops)
+			return t, err
+		}
+		ops = append(ops, op)
+	}
+	op, err := f.stage(name, body, sum, t, fi, same)
+	if err != nil {
+		discard(ops)
 		return t, err
 	}
-	if err := f.put(name+".gz", gz, sha256.Sum256(gz), t); err != nil {
-		return t, err
+	return t, f.commit(append(ops, op)...)
+}
+
+// ownFile reports whether name is one of the export's own files, which
+// no document may be.
+func ownFile(name string) bool {
+	switch name {
+	case manifestName, stateName, journalName, tmpDirName:
+		return true
 	}
-	return t, f.write(name, body, sum, t, fi, same)
+	return strings.HasPrefix(name, tmpDirName+"/")
 }
 
 // current is the stat of the file name before this export writes it (nil
@@ -244,44 +448,41 @@ func (f *folder) keep(name string, rec fileRecord, t time.Time) error {
 	return nil
 }
 
-// put writes b (of hash sum) to name with time t, unless the file holds
-// b already.
-func (f *folder) put(name string, b []byte, sum [32]byte, t time.Time) error {
-	fi, same := f.current(name, b, sum)
-	return f.write(name, b, sum, t, fi, same)
+// pending is a file staged by stage, put into place by commit.
+type pending struct {
+	name    string
+	rec     fileRecord
+	tmp     string // the full name of its bytes under tmpDirName; "" when the file holds them already
+	chtimes bool   // the file holds its bytes, with another time
 }
 
-// write is put for a file whose stat fi and same, whether it holds b
-// already, current has found.
-func (f *folder) write(name string, b []byte, sum [32]byte, t time.Time, fi fs.FileInfo, same bool) error {
+// stage prepares the file name to hold b (of hash sum) with time t:
+// when it does not hold b already (fi and same are from current), b is
+// written out in full under tmpDirName, with its mode and time, and its
+// folder made, so that commit has only renames left to do.
+func (f *folder) stage(name string, b []byte, sum [32]byte, t time.Time, fi fs.FileInfo, same bool) (*pending, error) {
 	if err := f.claim(name); err != nil {
-		return err
+		return nil, err
+	}
+	op := &pending{name: name, rec: fileRecord{Name: name, Size: int64(len(b)), Modified: t, Sum: sum}}
+	if same {
+		op.chtimes = !fi.ModTime().Equal(t)
+		return op, nil
 	}
 	full := f.full(name)
-	rec := fileRecord{Name: name, Size: int64(len(b)), Modified: t, Sum: sum}
-	if same {
-		if fi.ModTime().Equal(t) {
-			f.count(false)
-			f.record(rec)
-			return nil
-		}
-		if err := os.Chtimes(full, t, t); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		f.count(true)
-		f.record(rec)
-		return nil
+	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+		return nil, fmt.Errorf("export: %s: %w", name, err)
 	}
-	dir := filepath.Dir(full)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("export: %s: %w", name, err)
+	tmpDir := filepath.Join(f.root, tmpDirName)
+	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
 	}
 	// No fsync: the rename is what makes the write atomic for a server
 	// reading the folder; after a crash the next export finds a file
 	// that differs from its record and writes it again.
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(full)+".tmp*")
+	tmp, err := os.CreateTemp(tmpDir, "*")
 	if err != nil {
-		return fmt.Errorf("export: %w", err)
+		return nil, fmt.Errorf("export: %w", err)
 	}
 	_, err = tmp.Write(b)
 	if cerr := tmp.Close(); err == nil {
@@ -293,15 +494,98 @@ func (f *folder) write(name string, b []byte, sum [32]byte, t time.Time, fi fs.F
 	if err == nil {
 		err = os.Chtimes(tmp.Name(), t, t)
 	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), full)
-	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("export: %s: %w", name, err)
+		return nil, fmt.Errorf("export: %s: %w", name, err)
 	}
-	f.count(true)
-	f.record(rec)
+	op.tmp = tmp.Name()
+	return op, nil
+}
+
+// discard removes the temporary files of staged files not committed.
+func discard(ops []*pending) {
+	for _, op := range ops {
+		if op.tmp != "" {
+			os.Remove(op.tmp)
+		}
+	}
+}
+
+// commit puts staged files into place, in their order: one line of the
+// journal names those written out, then each is renamed (or given its
+// time), one right after the other. Killed between those renames, the
+// export leaves files that disagree (a .br newer than its file) until
+// the next export, whose recover completes the renames first.
+func (f *folder) commit(ops ...*pending) error {
+	var pairs []journalPair
+	for _, op := range ops {
+		if op.tmp != "" {
+			pairs = append(pairs, journalPair{tmp: filepath.Base(op.tmp), final: op.name})
+		}
+	}
+	if len(pairs) > 0 {
+		if err := f.logRenames(pairs); err != nil {
+			discard(ops)
+			return err
+		}
+	}
+	for i, op := range ops {
+		full := f.full(op.name)
+		var err error
+		switch {
+		case op.tmp != "":
+			err = os.Rename(op.tmp, full)
+		case op.chtimes:
+			err = os.Chtimes(full, op.rec.Modified, op.rec.Modified)
+		}
+		if err != nil {
+			discard(ops[i:])
+			return fmt.Errorf("export: %s: %w", op.name, err)
+		}
+		f.count(op.tmp != "" || op.chtimes)
+		f.record(op.rec)
+		if f.interrupt != nil && f.interrupt(op.name) {
+			return errInterrupted
+		}
+	}
+	return nil
+}
+
+// logRenames appends a line naming pairs to the journal, in one write.
+func (f *folder) logRenames(pairs []journalPair) error {
+	f.jmu.Lock()
+	defer f.jmu.Unlock()
+	if f.journal == nil {
+		j, err := os.OpenFile(filepath.Join(f.root, journalName), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		f.journal = j
+	}
+	if _, err := f.journal.WriteString(journalLine(pairs)); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	return nil
+}
+
+// closeJournal ends this export's journal: removed once the export's
+// manifest names its files.
+func (f *folder) closeJournal(remove bool) error {
+	f.jmu.Lock()
+	defer f.jmu.Unlock()
+	if f.journal != nil {
+		f.journal.Close()
+		f.journal = nil
+	}
+	if !remove {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(f.root, journalName)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := os.RemoveAll(filepath.Join(f.root, tmpDirName)); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
 	return nil
 }
 
@@ -361,5 +645,7 @@ func (f *folder) finish(st *state) (int, error) {
 			}
 		}
 	}
-	return removed, nil
+	// The manifest names every file this export wrote: the journal has
+	// nothing left to tell.
+	return removed, f.closeJournal(true)
 }
