@@ -188,6 +188,17 @@ restarts and every server sharing the store give it the same date. A
 fresh store, and morningpost check, date every article by its files
 alone. To set the time yourself, give the article a published: time.
 
+Feeds go by these dates, not by issue numbers. Every subscription feed
+(every article, the issues, a section, a tag) holds its newest
+feed_length entries by the instant each was published and lists them
+newest first, so a late column is the first entry of /feed.*, of its
+section's feed and of its tags' feeds, and a reader polling them sees
+it. Archives file an entry in the month it was published: a late
+column is in the archive of the month it went public, not of its
+issue's month. An older archive document therefore never changes when
+an article is added later (readers and caches may keep it for good),
+and walking the archives still finds every entry exactly once.
+
 # Strictness
 
 Loading is strict and complete: unknown keys, missing required fields,
