@@ -221,7 +221,6 @@ func (s *server) writeNotFound(c echo.Context) error {
 	snap := s.content.At(s.now())
 	data := notFoundPage{Page: s.newPage(snap, "Page not found", "/", "")}
 	data.Description = "There is no page at this address."
-	data.Path = c.Request().URL.Path
 	body, err := s.tmpl.render("notfound", data)
 	if err != nil {
 		return err
