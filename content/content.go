@@ -95,6 +95,8 @@ type Site struct {
 	// file does. With the issues' versions it names everything a feed
 	// is made of.
 	Version string
+
+	warnings *Problems // of morningpost.yaml (see Content.Warnings); nil: none
 }
 
 // URL returns the absolute URL of a site path such as "/issues/87".
@@ -307,6 +309,7 @@ type Issue struct {
 	Images   []*Image   // the image files of the issue folder, by name
 
 	noteImages map[string]bool // names of the images the editor's note shows
+	warnings   Problems        // of the folder's files (see Content.Warnings)
 }
 
 // Anchor is the instant the issue's entries are dated from: its

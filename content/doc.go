@@ -211,6 +211,12 @@ and line ends, U+FFFE, U+FFFF) are removed from the text, so nothing an
 editor types can break a feed. (U+0085, a line break to YAML, ends a line
 in the front matter.)
 
+Titles are plain text: the site's, an article's, a list's. A title
+holding markup (<b>, <script>, a comment, a tag left open) is shown as
+its text with the markup dropped, and morningpost check prints a
+warning at its line; it stops nothing. Feed readers take an RSS title
+for HTML, so markup left in one would run there, however escaped.
+
 # For programmers: the types and how data flows
 
 [Load] reads a content root (an [fs.FS]; [OpenDir] opens one through
@@ -245,7 +251,8 @@ its HTML is cleaned again) and every summary. [Clean] is the one cleaner
 that makes it so, [Line] the one function that makes a text one line and
 [Truncate] the one truncator; feed, handlers and feed/upstream use them
 and never clean content's text again. FuzzLoad fails if loaded text
-could carry a character XML forbids. Upstream items are not content:
+could carry a character XML forbids. Titles are plain text besides
+([PlainTitle]): no markup, not even escaped. Upstream items are not content:
 feed/upstream's sanitiser (cleanItem in feed/upstream/sanitize.go) puts
 every text it keeps through the same functions, so an upstream.Item is
 clean in the same sense.

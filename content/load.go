@@ -228,7 +228,8 @@ var (
 // in fsys (when not nil): one that leads out of the content root is a
 // problem; one that does not exist yet is not (the poller reports it).
 func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
-	p := problems{list: list, path: SiteFile, last: lastLine(b)}
+	var warns Problems
+	p := problems{list: list, warn: &warns, path: SiteFile, last: lastLine(b)}
 	var f siteFile
 	doc := decode(b, &f, p)
 	s := &Site{
@@ -252,6 +253,8 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 		s.PublishTime = 6 * time.Hour
 		return s
 	}
+	s.warnings = &warns
+	s.Title = p.title(s.Title, lineOf(doc, "title"), "title")
 	if s.Title == "" {
 		p.add(lineOf(doc, "title"), "title is required")
 	}
@@ -427,15 +430,16 @@ var ratingRE = regexp.MustCompile(`^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$`)
 func parseIssueFiles(dir string, n int, files []rawFile, images []*Image, site *Site, list *Problems) *Issue {
 	issuePath := dir + "/issue.md"
 	iss := &Issue{site: site, Number: n, Path: issuePath, Images: images}
+	warn := &iss.warnings
 	if len(files) > 0 && files[0].name == issuePath {
-		parseIssue(files[0].data, iss, site, problems{list: list, path: issuePath, off: 1, last: lastLine(files[0].data)})
+		parseIssue(files[0].data, iss, site, problems{list: list, warn: warn, path: issuePath, off: 1, last: lastLine(files[0].data)})
 		files = files[1:]
 	}
 	slugs := map[string]string{}
 	leads := 0
 	for _, file := range files {
 		p, b := file.name, file.data
-		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, path: p, off: 1, last: lastLine(b)})
+		a := parseArticle(b, strings.TrimSuffix(path.Base(p), ".md"), iss, site, problems{list: list, warn: warn, path: p, off: 1, last: lastLine(b)})
 		if a == nil {
 			continue
 		}
@@ -529,7 +533,7 @@ func parseList(f *listFile, s Section, doc *yaml.Node, p problems) *List {
 	if f == nil {
 		return nil
 	}
-	l := &List{Section: s, Title: Clean(strings.TrimSpace(f.Title)), Intro: Clean(strings.TrimSpace(f.Intro))}
+	l := &List{Section: s, Title: p.title(Clean(strings.TrimSpace(f.Title)), lineOf(doc, string(s), "title"), string(s)+" title"), Intro: Clean(strings.TrimSpace(f.Intro))}
 	if l.Title == "" {
 		l.Title = s.Title()
 	}
@@ -628,6 +632,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, p problems) *Art
 	default:
 		a.Section = Opinion
 	}
+	a.Title = p.title(a.Title, lineOf(doc, "title"), "title")
 	if a.Title == "" {
 		p.add(lineOf(doc, "title"), "title is required")
 	}

@@ -43,9 +43,11 @@ func (ps Problems) sort() {
 	})
 }
 
-// problems collects Problems for one file.
+// problems collects Problems for one file, and warnings: what is
+// loaded, but not as written (see Content.Warnings).
 type problems struct {
 	list *Problems
+	warn *Problems // nil: warnings are dropped
 	path string
 	off  int // line offset of the YAML inside the file
 	last int // the file's last line; 0 when unknown
@@ -59,6 +61,30 @@ func (p problems) add(line int, format string, args ...any) {
 		line += p.off
 	}
 	p.addAt(line, format, args...)
+}
+
+// warnf adds a warning at a line of the front matter, as add does.
+func (p problems) warnf(line int, format string, args ...any) {
+	if p.warn == nil {
+		return
+	}
+	if line > 0 {
+		line += p.off
+	}
+	if p.last > 0 && line > p.last {
+		line = p.last
+	}
+	*p.warn = append(*p.warn, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// title is the plain text of the title value of key (PlainTitle),
+// warning when it held markup.
+func (p problems) title(v string, line int, what string) string {
+	t, markup := plainTitle(v)
+	if markup {
+		p.warnf(line, "%s %q holds markup; it is shown as the plain text %q (titles are text: write no HTML in them)", what, v, t)
+	}
+	return t
 }
 
 // addAt adds a problem at a line of the file, not of its front matter.

@@ -66,6 +66,21 @@ func (c *Content) index() {
 	}
 }
 
+// Warnings lists what loaded, but not as written, by file and line:
+// markup in a title, shown as its plain text (PlainTitle). morningpost
+// check prints them; they stop nothing.
+func (c *Content) Warnings() Problems {
+	var out Problems
+	if c.Site != nil && c.Site.warnings != nil {
+		out = append(out, *c.Site.warnings...)
+	}
+	for _, iss := range c.Issues {
+		out = append(out, iss.warnings...)
+	}
+	out.sort()
+	return out
+}
+
 // Issue returns issue n, public or not, or nil.
 func (c *Content) Issue(n int) *Issue {
 	for _, iss := range c.Issues {

@@ -157,6 +157,9 @@ func check(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	for _, w := range c.Warnings() { // loaded, but not as written
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
 	articles := 0
 	for _, iss := range c.Issues {
 		articles += len(iss.Articles)
