@@ -12,9 +12,9 @@ func TestItemTitleIsPlainText(t *testing.T) {
 	s := newSanitizer()
 	for in, want := range map[string]string{
 		"&lt;script&gt;alert(1)&lt;/script&gt; Models": "alert(1) Models",
-		"<b>Bold</b> claims":                            "Bold claims",
-		"AT&amp;T &lt; Verizon":                         "AT&T < Verizon",
-		"3 &lt; 4":                                      "3 < 4",
+		"<b>Bold</b> claims":                           "Bold claims",
+		"AT&amp;T &lt; Verizon":                        "AT&T < Verizon",
+		"3 &lt; 4":                                     "3 < 4",
 	} {
 		it := s.cleanItem("s", &gofeed.Item{Title: in, Link: "https://e.example/a"}, nil, testNow)
 		if it.Title != want {
