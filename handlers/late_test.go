@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -18,6 +19,13 @@ import (
 // record and whose feeds are dated by its stamps, as serve runs them.
 func newRecordedServer(t *testing.T, fsys fstest.MapFS, now time.Time) *testServer {
 	t.Helper()
+	return newRecordedServerAt(t, fsys, now, nil)
+}
+
+// newRecordedServerAt is newRecordedServer with the site's base URL
+// replaced by base, when not nil.
+func newRecordedServerAt(t *testing.T, fsys fstest.MapFS, now time.Time, base *url.URL) *testServer {
+	t.Helper()
 	db, err := store.Open(t.Context(), store.Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -25,7 +33,7 @@ func newRecordedServer(t *testing.T, fsys fstest.MapFS, now time.Time) *testServ
 	t.Cleanup(func() { db.Close() })
 	clk := &clock{t: now}
 	ledger := store.NewLedger(db, clk.Now, nil)
-	live, err := content.NewLive(fsys, content.LiveOptions{Record: ledger, Now: clk.Now})
+	live, err := content.NewLive(fsys, content.LiveOptions{Record: ledger, Now: clk.Now, BaseURL: base})
 	if err != nil {
 		t.Fatal(err)
 	}
