@@ -195,7 +195,7 @@ newest first, so a late column is the first entry of /feed.*, of its
 section's feed and of its tags' feeds, and a reader polling them sees
 it. Archives file an entry in the month it was published: a late
 column is in the archive of the month it went public, not of its
-issue's month. The archives of articles, sections and tags of older
+issue's month. The archives of articles and of sections of older
 months therefore never change when an article is added later (readers
 and caches may keep them), and walking the archives still finds every
 entry exactly once. Only the issue's own entry, which holds the whole
