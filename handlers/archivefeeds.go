@@ -46,10 +46,10 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			return fmt.Errorf("archive %s: %w", spec.ArchivePath(p, f), err)
 		}
 		cc := resp.Header.CacheControl
-		switch capped, ok := cacheControlAt(snap, now); {
+		switch capped := cappedCacheControl(snap, now); {
 		case info.Closed:
 			cc = archiveCacheControl(snap.Site)
-		case ok:
+		case capped != nil:
 			// The open archive gains the next issue when it is published.
 			cc = capped
 		}

@@ -95,11 +95,15 @@ func freshness(snap *content.Snapshot, now time.Time) (maxAge, stale int, capped
 	return int(d / time.Second), int(swr / time.Second), capped
 }
 
-// cacheControlAt is the Cache-Control of a feed or page taken at now,
-// by freshness; capped reports that it is not the site's default.
-func cacheControlAt(snap *content.Snapshot, now time.Time) (cc []string, capped bool) {
+// cappedCacheControl is the Cache-Control of a feed or page taken at
+// now when freshness cuts it short, else nil: the response's own, the
+// site's default, holds (and a cache hit builds no string).
+func cappedCacheControl(snap *content.Snapshot, now time.Time) []string {
 	maxAge, stale, capped := freshness(snap, now)
-	return []string{feed.CacheControl(snap.Site, maxAge, stale)}, capped
+	if !capped {
+		return nil
+	}
+	return []string{feed.CacheControl(snap.Site, maxAge, stale)}
 }
 
 // acceptEncoding picks the encoding of a response from Accept-Encoding:

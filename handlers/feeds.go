@@ -35,7 +35,7 @@ func (s *server) subscriptionFeed(spec feed.Spec, f feed.Format) (r *feed.Respon
 		return nil, nil, err
 	}
 	cc = r.Header.CacheControl
-	if capped, ok := cacheControlAt(snap, now); ok {
+	if capped := cappedCacheControl(snap, now); capped != nil {
 		cc = capped
 	}
 	return r, cc, nil

@@ -161,8 +161,8 @@ func (s *server) preparePage(contentType string, body []byte, header http.Header
 // writePage writes a cached page, which caches may keep until the next
 // publication at most.
 func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
-	cc, _ := cacheControlAt(snap, now)
-	return s.writeFeed(c, p, cc, "", true)
+	maxAge, stale, _ := freshness(snap, now)
+	return s.writeFeed(c, p, []string{feed.CacheControl(snap.Site, maxAge, stale)}, "", true)
 }
 
 var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
