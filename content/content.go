@@ -104,6 +104,8 @@ type Site struct {
 	// file does. With the issues' versions it names everything a feed
 	// is made of.
 	Version string
+
+	warnings *Problems // of morningpost.yaml (see Content.Warnings), read by the loader; nil: none
 }
 
 // SectionTitle is how the site names a section on its pages and in its

@@ -214,6 +214,19 @@ change went public; its published time and ID stay. A save that changes
 nothing readers see, such as the same bytes again, a comment in the
 front matter or a draft article, moves nothing.
 
+Feeds go by these dates, not by issue numbers. Every subscription feed
+(every article, the issues, a section, a tag) holds its newest
+feed_length entries by the instant each was published and lists them
+newest first, so a late column is the first entry of /feed.*, of its
+section's feed and of its tags' feeds, and a reader polling them sees
+it. Archives file an entry in the month it was published: a late
+column is in the archive of the month it went public, not of its
+issue's month. The archives of articles and of sections of older
+months therefore never change when an article is added later (readers
+and caches may keep them), and walking the archives still finds every
+entry exactly once. Only the issue's own entry, which holds the whole
+issue, changes where it is: it shows the added article as an update.
+
 # URLs that never break
 
 A published article's URL keeps answering. Without slug:, an article is
@@ -273,6 +286,12 @@ rows, 32 KB, made 248 MB of HTML); within them, the worst text renders in
 tens of milliseconds. Only regular files are read: a named pipe, a socket
 or a device where a Markdown file, a picture or morningpost.yaml would be
 is an error naming it, never opened.
+
+Titles are plain text: the site's, an article's, a list's. A title
+holding markup (<b>, <script>, a comment, a tag left open) is shown as
+its text with the markup dropped, and morningpost check prints a
+warning at its line; it stops nothing. Feed readers take an RSS title
+for HTML, so markup left in one would run there, however escaped.
 
 # For programmers: the types and how data flows
 
@@ -354,7 +373,8 @@ its HTML is cleaned again) and every summary. [Clean] is the one cleaner
 that makes it so, [Line] the one function that makes a text one line and
 [Truncate] the one truncator; feed, handlers and feed/upstream use them
 and never clean content's text again. FuzzLoad fails if loaded text
-could carry a character XML forbids. Upstream items are not content:
+could carry a character XML forbids. Titles are plain text besides
+([PlainTitle]): no markup, not even escaped. Upstream items are not content:
 feed/upstream's sanitiser (cleanItem in feed/upstream/sanitize.go) puts
 every text it keeps through the same functions, so an upstream.Item is
 clean in the same sense.

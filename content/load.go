@@ -258,7 +258,8 @@ var (
 // in fsys (when not nil): one that leads out of the content root is a
 // problem; one that does not exist yet is not (the poller reports it).
 func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
-	p := problems{list: list, path: SiteFile, last: lastLine(b)}
+	var warns Problems
+	p := problems{list: list, warn: &warns, path: SiteFile, last: lastLine(b)}
 	var f siteFile
 	doc := decode(b, &f, p)
 	s := &Site{
@@ -282,6 +283,8 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 		s.PublishTime = 6 * time.Hour
 		return s
 	}
+	s.warnings = &warns
+	s.Title = p.title(s.Title, lineOf(doc, "title"), "title")
 	if s.Title == "" {
 		p.add(lineOf(doc, "title"), "title is required")
 	}
@@ -571,7 +574,7 @@ func parseList(f *listFile, s Section, site *Site, doc *yaml.Node, p problems) *
 	if f == nil {
 		return nil
 	}
-	l := &List{Section: s, Title: Clean(strings.TrimSpace(f.Title)), Intro: Clean(strings.TrimSpace(f.Intro))}
+	l := &List{Section: s, Title: p.title(Clean(strings.TrimSpace(f.Title)), lineOf(doc, string(s), "title"), string(s)+" title"), Intro: Clean(strings.TrimSpace(f.Intro))}
 	if l.Title == "" {
 		l.Title = site.SectionTitle(s)
 	}
@@ -682,6 +685,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sh
 	default:
 		a.Section = Opinion
 	}
+	a.Title = p.title(a.Title, lineOf(doc, "title"), "title")
 	if a.Title == "" {
 		p.add(lineOf(doc, "title"), "title is required")
 	}

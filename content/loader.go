@@ -191,8 +191,11 @@ func (l *loader) readSite(fsys fs.FS) bool {
 	}
 	site.Version = hex.EncodeToString(sum[:8])
 	l.siteWarn = nil
+	if site.warnings != nil {
+		l.siteWarn = append(l.siteWarn, *site.warnings...)
+	}
 	if w := authorityWarning(site, site.authorityLine); w != nil {
-		l.siteWarn = Problems{*w}
+		l.siteWarn = append(l.siteWarn, *w)
 	}
 	l.site, l.siteSum, l.sitePs, l.folders = site, sum, ps, nil
 	return true

@@ -77,6 +77,16 @@ func (p problems) warning(line int, format string, args ...any) {
 	*p.warn = append(*p.warn, Problem{Path: p.path, Line: line, Msg: fmt.Sprintf(format, args...)})
 }
 
+// title is the plain text of the title value of key (PlainTitle),
+// warning when it held markup.
+func (p problems) title(v string, line int, what string) string {
+	t, markup := plainTitle(v)
+	if markup {
+		p.warning(line, "%s %q holds markup; it is shown as the plain text %q (titles are text: write no HTML in them)", what, v, t)
+	}
+	return t
+}
+
 // addAt adds a problem at a line of the file, not of its front matter.
 func (p problems) addAt(line int, format string, args ...any) {
 	// The YAML parser may place the end of a document past the end of

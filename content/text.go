@@ -335,3 +335,40 @@ func validSlug(s string) bool {
 	}
 	return true
 }
+
+// PlainTitle makes a title plain text. A title is text everywhere: pages
+// escape it, and a feed reader that takes an RSS title for HTML would
+// run any markup left in it, however escaped the feed writes it. A title
+// holding markup (a tag, a comment, or a tag left open at its end) is
+// replaced by its text, the markup dropped, on one line; any other title
+// is returned as it is. It is the one rule for titles of the newsletter
+// and of upstream items.
+func PlainTitle(s string) string {
+	t, _ := plainTitle(s)
+	return t
+}
+
+// plainTitle is PlainTitle, reporting whether s held markup.
+func plainTitle(s string) (string, bool) {
+	if !strings.ContainsRune(s, '<') {
+		return s, false
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	markup, raw := false, 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			if !markup && raw == len(s) {
+				return s, false
+			}
+			return Clean(Line(b.String())), true
+		case html.TextToken:
+			raw += len(z.Raw())
+			b.Write(z.Text())
+		default:
+			markup = true
+			b.WriteByte(' ') // a tag may part two words
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,14 +16,20 @@ import (
 
 // Archived feeds (RFC 5005 §4).
 //
-// A subscription feed holds the newest entries only (the site's
-// feed_length). The whole history of each feed is published as archive
-// documents, one per calendar month (in the site's time zone) that has
-// entries, in every format:
+// A subscription feed holds its newest entries only (the site's
+// feed_length), newest by the instant each was published. The whole
+// history of each feed is published as archive documents, one per
+// calendar month (in the site's time zone) that has entries, in every
+// format:
 //
-//	/archive/2026/04/feed.atom            every article of April 2026
-//	/issues/archive/2026/04/feed.rss      every issue of April 2026
+//	/archive/2026/04/feed.atom            every article published in April 2026
+//	/issues/archive/2026/04/feed.rss      every issue published in April 2026
 //	/sections/lead/archive/2026/04/feed.json
+//
+// An entry is archived in the month it was published, not its issue's:
+// an article added to an old issue is in the archive of the month it
+// went public, so an archive document's entries never change when an
+// article is added later, and walking the archives still finds it.
 //
 // The subscription feed links to the newest archive with rel="prev-archive";
 // each archive links to the subscription feed ("current"), to the month
@@ -34,7 +41,9 @@ import (
 //
 // The newest archive is open: it gains the month's entries as they are
 // published. Every older one is closed: its entries and links change only
-// if an old issue is corrected, so it can be cached for long.
+// if an old issue is corrected, so it can be cached for long, and only a
+// closed one is marked fh:archive, the mark that lets a reader keep it
+// for good.
 
 // Period is the calendar month an archive document covers.
 type Period struct {
@@ -109,7 +118,8 @@ func Archives(snap *content.Snapshot, s Spec) []Archive {
 }
 
 // BuildArchive maps the public entries of feed s published in period p
-// to an archive document, newest first, with its archive links. It
+// (each entry's own publication, not its issue's) to an archive document,
+// newest first, with its archive links. It
 // returns ErrNoArchive when the feed has no entries in p.
 func BuildArchive(snap *content.Snapshot, s Spec, p Period) (*Doc, error) {
 	if !s.Valid() {
@@ -129,7 +139,11 @@ func (fi *feedIndex) buildArchive(snap *content.Snapshot, s Spec, i int) *Doc {
 	site := snap.Site
 	d.Feed.Title += " (" + pi.period.Title() + ")"
 	d.Feed.Image.Title = d.Feed.Title // RSS wants the image titled as the channel
-	d.archive = true
+	// Only a closed archive is marked fh:archive: RFC 5005 lets a reader
+	// keep an archive document for good, and the open one still gains
+	// entries. (So no document is an archive linking to no other
+	// archive, which the W3C validator warns of as ArchiveIncomplete.)
+	d.archive = i > 0
 	for _, f := range Formats {
 		d.self[f] = site.URL(s.ArchivePath(pi.period, f))
 	}
@@ -141,97 +155,94 @@ func (fi *feedIndex) buildArchive(snap *content.Snapshot, s Spec, i int) *Doc {
 		d.links.next = site.URL(s.archiveBase(fi.periods[i-1].period))
 	}
 	b := builder{site: site, root: mustParse(site.URL("/"))}
-	for _, iss := range pi.issues {
-		addEntries(d, &b, iss, s, -1)
+	for _, r := range fi.refs[pi.lo:pi.hi] {
+		d.add(b.entry(r, s))
 	}
 	d.finish()
 	return d
 }
 
-// addEntries adds the entries issue iss gives feed s, in feed order,
-// while d holds fewer than limit entries (limit < 0: no limit).
-func addEntries(d *Doc, b *builder, iss *content.Issue, s Spec, limit int) {
-	full := func() bool { return limit >= 0 && len(d.Entries) >= limit }
-	switch {
-	case s.Kind == Articles || s.Kind == SectionFeed && s.Section.IsArticle():
-		for _, a := range iss.Articles {
-			if full() {
-				return
-			}
-			if s.Kind == Articles || a.Section == s.Section {
-				d.add(b.pictured(b.article(a), a))
-			}
-		}
-	case s.Kind == Issues:
-		if !full() {
-			d.add(b.pictured(b.issue(iss), iss.Lead()))
-		}
-	case s.Kind == TagFeed:
-		for _, a := range iss.Articles {
-			if !full() && a.HasTag(s.Tag) {
-				d.add(b.pictured(b.article(a), a))
-			}
-		}
-	case s.Kind == SectionFeed:
-		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 && !full() {
-			d.add(b.list(iss, l))
-		}
-	}
+// ref is one entry of a feed before it is made: the issue it comes from,
+// its article (nil for an issue's entry or its tools or reading list),
+// the instant it was published and that instant's month.
+type ref struct {
+	iss    *content.Issue
+	a      *content.Article
+	at     time.Time
+	period Period
+	n      int // the issue's place in sortedIssues, for keys
 }
 
-// entryCount is how many entries issue iss gives feed s.
-func entryCount(iss *content.Issue, s Spec) int {
+// entry makes the entry of feed s that r stands for.
+func (b *builder) entry(r ref, s Spec) Entry {
 	switch {
-	case s.Kind == Articles:
-		return len(iss.Articles)
+	case r.a != nil:
+		return b.pictured(b.article(r.a), r.a)
 	case s.Kind == Issues:
-		return 1
-	case s.Kind == TagFeed:
-		n := 0
-		for _, a := range iss.Articles {
-			if a.HasTag(s.Tag) {
-				n++
-			}
-		}
-		return n
-	case s.Section.IsArticle():
-		n := 0
-		for _, a := range iss.Articles {
-			if a.Section == s.Section {
-				n++
-			}
-		}
-		return n
-	default:
-		if l := iss.List(s.Section); l != nil && len(l.Items) > 0 {
-			return 1
-		}
-		return 0
+		return b.pictured(b.issue(r.iss), r.iss.Lead())
 	}
+	return b.list(r.iss, r.iss.List(s.Section))
 }
 
-// index is what the cache needs to know about a snapshot's feeds: their
-// archive periods, which issues make each document, and a key for each
-// document that changes exactly when its entries may change. Keys are
-// made of what the entries are made of (issueName: the issues'
-// versions, which articles they hold, their dates), not of the content
-// version, so that editing one issue re-renders only the documents that
-// hold it, and a preview snapshot's document, which holds draft
-// articles, never has the key of a public one.
+// newestFirst orders refs by the instant they were published, newest
+// first; refs of one instant keep the order they were given in.
+func newestFirst(refs []ref) {
+	slices.SortStableFunc(refs, func(x, y ref) int { return y.at.Compare(x.at) })
+}
+
+// refsOf lists every entry of feed s in snap, newest first (see
+// newestFirst): every public entry it has, whichever issue it is in.
+func refsOf(snap *content.Snapshot, s Spec) []ref {
+	if s.Kind == TagFeed {
+		t := snap.Tag(s.Tag)
+		if t == nil {
+			return nil
+		}
+		return tagRefs(t)
+	}
+	if !s.Valid() {
+		return nil
+	}
+	return indexOf(snap).feeds[specSlot(s)].refs
+}
+
+// tagRefs are the entries of the feed of tag t, newest first.
+func tagRefs(t *content.Tag) []ref {
+	refs := make([]ref, len(t.Articles))
+	for i, a := range t.Articles {
+		refs[i] = ref{iss: a.Issue, a: a, at: a.Published()}
+	}
+	newestFirst(refs)
+	return refs
+}
+
+// index is what the cache needs to know about a snapshot's feeds: every
+// entry of each, newest first, which of them make each document (the
+// subscription feed, each month's archive), and a key for each document
+// that changes exactly when its entries may change. Keys are made of
+// what the entries are made of (issueName of each issue an entry of the
+// document comes from: the issues' versions, which articles they hold,
+// their dates), not of the content version, so that editing one issue
+// re-renders only the documents that hold it, and a preview snapshot's
+// document, which holds draft articles, never has the key of a public
+// one.
 type index struct {
 	feeds []*feedIndex // by specSlot
 }
 
 type feedIndex struct {
+	refs     []ref  // every entry of the feed, newest first
 	subKey   string // of the subscription feed
 	path     string // the subscription feed's docPath, made once: hits build no string
 	periods  []*periodIndex
 	byPeriod map[Period]int
 }
 
+// periodIndex is one month's archive: refs[lo:hi] of its feed, the
+// entries published in that month, newest first.
 type periodIndex struct {
 	period  Period
-	issues  []*content.Issue // issues with entries in the period, feed order
+	lo, hi  int
 	entries int
 	key     string
 	path    string // the archive's docPath
@@ -279,45 +290,70 @@ func newIndex(snap *content.Snapshot) *index {
 	if limit <= 0 {
 		limit = DefaultFeedLength
 	}
-	// Per issue, once: its month and what names its version in a hash.
-	periods := make([]Period, len(issues))
+	// Per issue, once: what names its version in a hash. Per entry,
+	// once: its instant and month.
 	names := make([][]byte, len(issues))
+	var articles, issueRefs []ref
 	for i, iss := range issues {
-		periods[i] = periodOf(iss.PublishAt, site.Location)
 		names[i] = issueName(iss)
+		at := iss.Anchor()
+		issueRefs = append(issueRefs, ref{iss: iss, at: at, period: periodOf(at, site.Location), n: i})
+		for _, a := range iss.Articles {
+			at := a.Published()
+			articles = append(articles, ref{iss: iss, a: a, at: at, period: periodOf(at, site.Location), n: i})
+		}
 	}
+	newestFirst(articles)
+	newestFirst(issueRefs)
 	common := commonKey(snap)
+	seen := make([]int, len(issues)) // the document an issue was last hashed for, plus one
+	doc := 0
+	// hashIssues writes to h the name of each issue refs come from, once.
+	hashIssues := func(h hash.Hash, refs []ref) {
+		doc++
+		for _, r := range refs {
+			if seen[r.n] != doc {
+				seen[r.n] = doc
+				h.Write(names[r.n])
+			}
+		}
+	}
 	ix := &index{}
 	for _, s := range Specs() {
 		fi := &feedIndex{byPeriod: map[Period]int{}, path: docPath(snap, s.base())}
-		var cur *periodIndex
-		sub := sha256.New()
-		subEntries := 0
-		var hashes []hash.Hash // of each period's issues, by index in fi.periods
-		for i, iss := range issues {
-			n := entryCount(iss, s)
-			if n == 0 {
-				continue
+		switch {
+		case s.Kind == Articles:
+			fi.refs = articles
+		case s.Kind == Issues:
+			fi.refs = issueRefs
+		case s.Section.IsArticle():
+			for _, r := range articles {
+				if r.a.Section == s.Section {
+					fi.refs = append(fi.refs, r)
+				}
 			}
-			if subEntries < limit {
-				sub.Write(names[i])
-				subEntries += n
+		default:
+			for _, r := range issueRefs {
+				if l := r.iss.List(s.Section); l != nil && len(l.Items) > 0 {
+					fi.refs = append(fi.refs, r)
+				}
 			}
-			if p := periods[i]; cur == nil || cur.period != p {
-				cur = &periodIndex{period: p}
-				fi.byPeriod[p] = len(fi.periods)
-				fi.periods = append(fi.periods, cur)
-				hashes = append(hashes, sha256.New())
-			}
-			cur.issues = append(cur.issues, iss)
-			cur.entries += n
-			hashes[len(hashes)-1].Write(names[i])
 		}
+		// Each month's entries are a run of refs, which are newest first.
+		for i, r := range fi.refs {
+			if n := len(fi.periods); n == 0 || fi.periods[n-1].period != r.period {
+				fi.byPeriod[r.period] = n
+				fi.periods = append(fi.periods, &periodIndex{period: r.period, lo: i})
+			}
+			fi.periods[len(fi.periods)-1].hi = i + 1
+		}
+		sub := sha256.New()
+		hashIssues(sub, fi.refs[:min(limit, len(fi.refs))])
 		newest := ""
 		if len(fi.periods) > 0 {
 			newest = fi.periods[0].period.String()
 		}
-		fi.subKey = key(sub, common, s.String(), "feed", newest)
+		fi.subKey = key(sub, common, s.String(), "feed", strconv.Itoa(min(limit, len(fi.refs))), newest)
 		for i, pi := range fi.periods {
 			var prev, next string
 			if i+1 < len(fi.periods) {
@@ -326,7 +362,10 @@ func newIndex(snap *content.Snapshot) *index {
 			if i > 0 {
 				next = fi.periods[i-1].period.String()
 			}
-			pi.key = key(hashes[i], common, s.String(), "archive", pi.period.String(), prev, next)
+			pi.entries = pi.hi - pi.lo
+			h := sha256.New()
+			hashIssues(h, fi.refs[pi.lo:pi.hi])
+			pi.key = key(h, common, s.String(), "archive", pi.period.String(), prev, next)
 			pi.path = docPath(snap, s.archiveBase(pi.period))
 		}
 		ix.feeds = append(ix.feeds, fi)

@@ -88,10 +88,11 @@ func (d *Doc) Entry(id string) *Entry {
 	return nil
 }
 
-// Build maps the public content of snap to the feed s: entries newest
-// first (by publication, then issue number, then print order), at most the
-// site's feed length of them. It is the only place content becomes a feed.
-// Every string is cleaned, so no text can make a feed unparsable.
+// Build maps the public content of snap to the feed s: its newest
+// entries by the instant each was published, at most the site's feed
+// length of them, newest first. An article added to an old issue is as
+// new as the moment it went public. It is the only place content becomes
+// a feed. Every string is cleaned, so no text can make a feed unparsable.
 func Build(snap *content.Snapshot, s Spec) *Doc {
 	n := snap.Site.FeedLength
 	if n <= 0 {
@@ -101,32 +102,26 @@ func Build(snap *content.Snapshot, s Spec) *Doc {
 }
 
 // build is Build with a limit on entries; limit < 0 means all of them.
-// Entries are those addEntries gives, issue by issue in sortedIssues
-// order: the order of every feed, and the one newIndex keys it by.
+// Entries are refsOf's, the order of every feed and the one newIndex
+// keys it by.
 func build(snap *content.Snapshot, s Spec, limit int) *Doc {
 	site := snap.Site
 	b := builder{site: site, root: mustParse(site.URL("/"))}
 	d := newDoc(snap, s)
-	var newest *content.Issue // of the first entry
-	for _, iss := range sortedIssues(snap) {
-		if limit >= 0 && len(d.Entries) >= limit {
-			break
-		}
-		addEntries(d, &b, iss, s, limit)
-		if newest == nil && len(d.Entries) > 0 {
-			newest = iss
-		}
+	refs := refsOf(snap, s)
+	if limit >= 0 && len(refs) > limit {
+		refs = refs[:limit]
 	}
-
+	for _, r := range refs {
+		d.add(b.entry(r, s))
+	}
 	if limit >= 0 {
 		d.hubs = site.WebSubHubs
 	}
-	if newest != nil && limit >= 0 && s.Kind != TagFeed { // tag feeds have no archives
-		// The newest archive holds the newest entry (RFC 5005 §4): the
-		// month of its issue, where archives file it, whenever it was
-		// added.
-		p := periodOf(newest.PublishAt, site.Location)
-		d.links.prev = site.URL(s.archiveBase(p))
+	if len(refs) > 0 && limit >= 0 && s.Kind != TagFeed { // tag feeds have no archives
+		// The newest archive holds the newest entry (RFC 5005 §4):
+		// archives file each entry by the month it was published.
+		d.links.prev = site.URL(s.archiveBase(periodOf(refs[0].at, site.Location)))
 	}
 	d.finish()
 	return d
@@ -173,8 +168,9 @@ func emptyDoc(site *content.Site, title, desc, home, id string, path func(Format
 	return d
 }
 
-// finish gives every entry its own published and updated instants and
-// sets the feed's updated time: the newest change of any entry.
+// finish gives every entry its own published and updated instants,
+// orders the entries newest first by them and sets the feed's updated
+// time: the newest change of any entry.
 //
 // Entries are dated apart already (content.Article.Published counts
 // down an issue's articles, and issues of one time have anchors apart);
@@ -201,6 +197,11 @@ func (d *Doc) finish() {
 		if it.Updated.Before(it.Created) {
 			it.Created = it.Updated // still its own: every earlier one was taken from created
 		}
+	}
+	// Newest first, also where an instant was moved back past another's.
+	slices.SortStableFunc(d.Entries, func(x, y Entry) int { return y.Item.Created.Compare(x.Item.Created) })
+	for i, e := range d.Entries {
+		d.Feed.Items[i] = e.Item
 	}
 	for _, e := range d.Entries {
 		if e.Item.Updated.After(d.Feed.Updated) {

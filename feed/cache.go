@@ -97,10 +97,11 @@ func (r *Response) Prepare(fields http.Header, cacheControl string) {
 }
 
 // CacheControl is the Cache-Control value of a public response that
-// caches may keep for maxAgeSecs seconds.
-func CacheControl(site *content.Site, maxAgeSecs int) string {
+// caches may keep for maxAgeSecs seconds, then serve for staleSecs more
+// while they revalidate it.
+func CacheControl(site *content.Site, maxAgeSecs, staleSecs int) string {
 	return "public, max-age=" + strconv.Itoa(maxAgeSecs) +
-		", stale-while-revalidate=" + strconv.Itoa(int(site.StaleWhileRevalidate/time.Second)) +
+		", stale-while-revalidate=" + strconv.Itoa(staleSecs) +
 		", stale-if-error=" + strconv.Itoa(int(site.StaleIfError/time.Second))
 }
 
@@ -407,7 +408,7 @@ func (c *Cache) prepareFeed(r *Response, path string, stamp bool, site *content.
 	if c.stamps != nil && stamp {
 		r.LastModified = c.stamps.Modified(path, r.Identity.ETag, r.LastModified)
 	}
-	r.Prepare(nil, CacheControl(site, int(site.CacheMaxAge/time.Second)))
+	r.Prepare(nil, CacheControl(site, int(site.CacheMaxAge/time.Second), int(site.StaleWhileRevalidate/time.Second)))
 }
 
 // renderDoc renders d in format f, compressed unless the cache holds

@@ -2,14 +2,15 @@ package feed
 
 import (
 	"crypto/sha256"
+	"strconv"
 
 	"github.com/morningpost/morningpost/content"
 )
 
 // TagSpec is the feed of every published article carrying the tag whose
 // slug is slug: /tags/{slug}/feed.rss, .atom, .json. Its entries are
-// those of /feed.*, capped at the site's feed length; tag feeds have no
-// archives. The slug must be a content.TagSlug.
+// those of /feed.* that carry the tag, the newest by publication up to
+// the site's feed length; tag feeds have no archives. The slug must be a content.TagSlug.
 func TagSpec(slug string) Spec { return Spec{Kind: TagFeed, Tag: slug} }
 
 // tagDocOf is the key of a tag feed's document name among a snapshot's
@@ -35,26 +36,25 @@ func tagDoc(snap *content.Snapshot, s Spec) (key, path string) {
 	return n.key, n.path
 }
 
-// makeTagKey is the key of the feed of tag t (nil: none) of snap.
+// makeTagKey is the key of the feed of tag t (nil: none) of snap: the
+// names of the issues its newest entries come from (tagRefs).
 func makeTagKey(snap *content.Snapshot, s Spec, t *content.Tag) string {
 	limit := snap.Site.FeedLength
 	if limit <= 0 {
 		limit = DefaultFeedLength
 	}
 	h := sha256.New()
-	n := 0
+	var refs []ref
 	if t != nil {
-		var last *content.Issue
-		for _, a := range t.Articles {
-			if n >= limit {
-				break
-			}
-			n++
-			if a.Issue != last {
-				last = a.Issue
-				h.Write(issueName(a.Issue)) // with its entries' dates
-			}
+		refs = tagRefs(t)
+	}
+	refs = refs[:min(limit, len(refs))]
+	hashed := map[*content.Issue]bool{}
+	for _, r := range refs {
+		if !hashed[r.iss] {
+			hashed[r.iss] = true
+			h.Write(issueName(r.iss)) // with its entries' dates
 		}
 	}
-	return key(h, commonKey(snap), s.String(), "feed")
+	return key(h, commonKey(snap), s.String(), "feed", strconv.Itoa(len(refs)))
 }

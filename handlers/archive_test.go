@@ -166,7 +166,8 @@ func TestArchiveWalk(t *testing.T) {
 					d := parseFeedDoc(t, f, rec.Body.Bytes())
 					docs++
 					if f != feed.JSON {
-						if !d.archive || path(d.current) != spec.Path(f) {
+						// Only a closed archive is marked: the open one still gains entries.
+						if d.archive != (docs > 1) || path(d.current) != spec.Path(f) {
 							t.Errorf("%s: archive marker %v, current %q", p, d.archive, d.current)
 						}
 						if docs > 1 && path(d.next) != from {

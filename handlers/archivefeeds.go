@@ -46,12 +46,12 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			return fmt.Errorf("archive %s: %w", spec.ArchivePath(p, f), err)
 		}
 		cc := resp.Header.CacheControl
-		switch secs, capped := maxAge(snap, now); {
+		switch capped := cappedCacheControl(snap, now); {
 		case info.Closed:
 			cc = archiveCacheControl(snap.Site)
-		case capped:
+		case capped != nil:
 			// The open archive gains the next issue when it is published.
-			cc = []string{feed.CacheControl(snap.Site, secs)}
+			cc = capped
 		}
 		return s.writeFeed(c, resp, cc, c.Request().URL.Path, true)
 	}

@@ -24,8 +24,8 @@ func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 }
 
 // subscriptionFeed is a subscription feed as it is served now: its
-// cached response and its Cache-Control, whose max-age never runs past
-// the next publication. The feed handler and the fast path both serve
+// cached response and its Cache-Control, whose max-age and
+// stale-while-revalidate never run past the next publication. The feed handler and the fast path both serve
 // this.
 func (s *server) subscriptionFeed(spec feed.Spec, f feed.Format) (r *feed.Response, cc []string, err error) {
 	now := s.now()
@@ -35,8 +35,8 @@ func (s *server) subscriptionFeed(spec feed.Spec, f feed.Format) (r *feed.Respon
 		return nil, nil, err
 	}
 	cc = r.Header.CacheControl
-	if secs, capped := maxAge(snap, now); capped {
-		cc = []string{feed.CacheControl(snap.Site, secs)}
+	if capped := cappedCacheControl(snap, now); capped != nil {
+		cc = capped
 	}
 	return r, cc, nil
 }

@@ -229,7 +229,8 @@ func TestETagListMatch(t *testing.T) {
 	}
 }
 
-// Caches must not keep a feed past the next scheduled publication.
+// Caches must not keep a feed past the next scheduled publication, nor
+// serve it stale while they revalidate it past then.
 func TestFeedCacheControlCappedByPublication(t *testing.T) {
 	ts := newTestServer(t, fixture())
 	tests := []struct {
@@ -237,13 +238,14 @@ func TestFeedCacheControlCappedByPublication(t *testing.T) {
 		want string
 	}{
 		{testNow, "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400"},
-		{publish87.Add(-90*time.Second - 500*time.Millisecond), "public, max-age=90, stale-while-revalidate=3600, stale-if-error=86400"},
-		{publish87.Add(-time.Millisecond), "public, max-age=0, stale-while-revalidate=3600, stale-if-error=86400"},
+		{publish87.Add(-30 * time.Minute), "public, max-age=300, stale-while-revalidate=1500, stale-if-error=86400"},
+		{publish87.Add(-90*time.Second - 500*time.Millisecond), "public, max-age=90, stale-while-revalidate=0, stale-if-error=86400"},
+		{publish87.Add(-time.Millisecond), "public, max-age=0, stale-while-revalidate=0, stale-if-error=86400"},
 		{publish87, "public, max-age=300, stale-while-revalidate=3600, stale-if-error=86400"}, // nothing scheduled after 87
 	}
 	for _, tt := range tests {
 		ts.clock.Set(tt.now)
-		for _, path := range []string{"/feed.atom", "/issues/feed.rss", "/", "/feeds.opml"} {
+		for _, path := range []string{"/feed.atom", "/issues/feed.rss", "/", "/feeds.opml", "/archive/2026/04/feed.atom"} {
 			rec := ts.get(path, http.StatusOK)
 			if got := rec.Header().Get("Cache-Control"); got != tt.want {
 				t.Errorf("at %v %s: Cache-Control %q, want %q", tt.now, path, got, tt.want)

@@ -283,12 +283,24 @@ func routeFormat(route string) string {
 		return "image"
 	case route == "/sitemap.xml" || strings.HasPrefix(route, "/sitemaps/"):
 		return "sitemap"
-	case strings.HasPrefix(route, "/tags/:tag/feed."):
-		return strings.TrimPrefix(route, "/tags/:tag/feed.")
+	case !strings.HasPrefix(route, "/feeds/view/") && feedRouteFormat(route) != "":
+		// Tag feeds, archives, the sources feed: feeds ParsePath does not know.
+		return feedRouteFormat(route)
 	case strings.HasPrefix(route, "/static/") || route == "/icon.png" || route == "/favicon.ico" || route == "/robots.txt":
 		return "static"
 	}
 	return "html"
+}
+
+// feedRouteFormat is the format of a route ending in a feed document's
+// name (…/feed.rss, .atom, .json), else "".
+func feedRouteFormat(route string) string {
+	for _, f := range feed.Formats {
+		if strings.HasSuffix(route, "/feed."+string(f)) {
+			return string(f)
+		}
+	}
+	return ""
 }
 
 // setSubscribers is the audience's OnReport: the figure an aggregator

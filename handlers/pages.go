@@ -135,10 +135,11 @@ type feedGroup struct {
 	Formats []FeedLink
 }
 
-// notFoundPage is the 404 page.
+// notFoundPage is the 404 page. It names no path: the static export
+// writes it once as 404.html, which nginx, Netlify and Cloudflare Pages
+// send for every missing URL.
 type notFoundPage struct {
 	Page
-	Path string
 }
 
 // newPage fills the layout's fields for the page at path. section, when

@@ -648,7 +648,7 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 			sectionPage{Page: srv.newPage(empty, "t", "/sections/reading", content.Reading), Section: content.Reading},
 		},
 		"feeds":    {feedsPage{Page: srv.newPage(snap, "t", "/feeds", "")}},
-		"notfound": {notFoundPage{Page: srv.newPage(empty, "t", "/", ""), Path: "/x"}},
+		"notfound": {notFoundPage{Page: srv.newPage(empty, "t", "/", "")}},
 		"feedview": {
 			feedViewPage{Page: srv.newPage(snap, "t", "/feeds/view/feed.atom", ""), Entries: []feedViewEntry{{Title: "t", Categories: []string{"c"}}}},
 			feedViewPage{Page: srv.newPage(empty, "t", "/feeds/view/feed.rss", "")},

@@ -207,6 +207,9 @@ func TestMetrics(t *testing.T) {
 	ts.get("/feed.rss", 200, "User-Agent", "Mozilla/5.0 (compatible; Inoreader/1.0; +http://www.inoreader.com/feed-fetcher; 45 subscribers; )")
 	ts.get("/feed.json", 200, "User-Agent", "NewsBlur Feed Fetcher - 12 subscribers - http://www.newsblur.com/site/1/x")
 	ts.get("/issues/feed.atom", 200, "User-Agent", "SomeReader/2 (7 subscribers)")
+	ts.get("/sections/lead/archive/2026/04/feed.rss", 200)
+	ts.get("/tags/open-source/feed.json", 200)
+	ts.get("/feeds/view/feed.atom", 200)
 	m.ObservePoll("trending-models", "ok")
 	m.ObservePoll("trending-models", "not-modified")
 	m.ObservePoll("private-wire", "ok")
@@ -237,6 +240,9 @@ func TestMetrics(t *testing.T) {
 		`morningpost_http_requests_total{format="atom",route="/feed.atom",status="304"} 2`,
 		`morningpost_http_requests_total{format="atom",route="/feed.atom",status="429"} 1`,
 		`morningpost_http_requests_total{format="html",route="/issues/:number",status="200"} 1`,
+		`morningpost_http_requests_total{format="rss",route="/sections/lead/archive/:year/:month/feed.rss",status="200"} 1`,
+		`morningpost_http_requests_total{format="json",route="/tags/:tag/feed.json",status="200"} 1`,
+		`morningpost_http_requests_total{format="html",route="/feeds/view/feed.atom",status="200"} 1`,
 		`morningpost_http_requests_total{format="html",route="/issues/:number",status="404"} 1`,
 		`morningpost_http_requests_total{format="none",route="unmatched",status="404"} 1`,
 		`morningpost_http_response_bytes_total{format="atom",route="/feed.atom"} `,

@@ -165,8 +165,8 @@ func (s *server) preparePage(contentType string, body []byte, header http.Header
 // writePage writes a cached page, which caches may keep until the next
 // publication at most.
 func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
-	secs, _ := maxAge(snap, now)
-	return s.writeFeed(c, p, []string{feed.CacheControl(snap.Site, secs)}, "", true)
+	maxAge, stale, _ := freshness(snap, now)
+	return s.writeFeed(c, p, []string{feed.CacheControl(snap.Site, maxAge, stale)}, "", true)
 }
 
 var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
@@ -226,7 +226,6 @@ func (s *server) writeNotFound(c echo.Context) error {
 	snap := s.content.At(s.now())
 	data := notFoundPage{Page: s.newPage(snap, "Page not found", "/", "")}
 	data.Description = "There is no page at this address."
-	data.Path = c.Request().URL.Path
 	body, err := s.tmpl.render("notfound", data)
 	if err != nil {
 		return err

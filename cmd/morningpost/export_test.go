@@ -377,13 +377,18 @@ func TestExportServedByNginx(t *testing.T) {
 		t.Errorf("closed archive: Cache-Control %q", r.Header.Get("Cache-Control"))
 	}
 
-	// Anything else is a 404, from both; the export's own files are not served.
+	// Anything else is a 404, from both; the export's own files are not
+	// served. nginx sends 404.html for every missing URL, so the page
+	// names none: not "/404.html", and not the one asked for.
 	for _, u := range []string{"/nope", "/issues/87.html", "/feed.atom.gz", "/feed.atom.br",
 		"/_nginx.conf", "/_headers", "/" + manifestFile, "/404.html", "/preview", "/issues/87/nope"} {
-		n, _ := fetch(ngx, u)
-		s, _ := fetch(srv, u)
+		n, nb := fetch(ngx, u)
+		s, sb := fetch(srv, u)
 		if n.StatusCode != 404 || s.StatusCode != 404 {
 			t.Errorf("%s: nginx %d, serve %d; want 404", u, n.StatusCode, s.StatusCode)
+		}
+		if !bytes.Equal(nb, sb) || bytes.Contains(nb, []byte("404.html")) {
+			t.Errorf("%s: the 404 page differs between nginx and serve, or names 404.html:\n%s", u, nb)
 		}
 		if n.Header.Get("Cache-Control") != s.Header.Get("Cache-Control") {
 			t.Errorf("%s: 404 Cache-Control: nginx %q, serve %q", u, n.Header.Get("Cache-Control"), s.Header.Get("Cache-Control"))

@@ -75,6 +75,13 @@ func TestInitAndCheck(t *testing.T) {
 		t.Errorf("check with MORNINGPOST_CONTENT: code %d", code)
 	}
 
+	// Markup in a title is shown as text, and a warning: check passes.
+	write(t, dir, "issues/87/guest.md", "---\ntitle: \"<script>alert(1)</script> Guest <b>Column</b>\"\n---\nText.\n")
+	code, out, _ = runCmd(t, nil, "check", "--content", dir)
+	if code != 0 || !strings.Contains(out, `warning: issues/87/guest.md:2: title "<script>alert(1)</script> Guest <b>Column</b>" holds markup; it is shown as the plain text "alert(1) Guest Column"`) {
+		t.Errorf("check of a title with markup: code %d, want 0 and a warning:\n%s", code, out)
+	}
+
 	// Two broken files: both problems, each as path:line: message, exit 1.
 	write(t, dir, "issues/87/lead.md", "---\ntitle: T\nrating: ten\n---\n")
 	write(t, dir, "issues/87/issue.md", "---\ndate: 25 April\n---\n")

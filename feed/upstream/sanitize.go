@@ -187,7 +187,7 @@ func (s *sanitizer) cleanItem(source string, it *gofeed.Item, base *url.URL, fet
 	item := Item{
 		SourceName:  source,
 		GUID:        plainLine(it.GUID, 2000),
-		Title:       plainLine(html.UnescapeString(it.Title), maxTitleLen),
+		Title:       plainLine(content.PlainTitle(html.UnescapeString(it.Title)), maxTitleLen),
 		Link:        content.Clean(link),
 		Author:      plainLine(author, maxTitleLen),
 		ContentHTML: body,
