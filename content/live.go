@@ -253,15 +253,52 @@ const Debounce = 150 * time.Millisecond
 // changes, until ctx is done. It copes with editors that save by renaming
 // a temporary file over the original, with bursts of saves, and with new
 // folders (new issues), which it starts watching as they appear.
+//
+// Watch is StartWatch waited for: see StartWatch for why an edit saved
+// before the watches are in place is never lost.
 func (l *Live) Watch(ctx context.Context, dir string) error {
+	w, err := l.watchTree(dir)
+	if err != nil {
+		return err
+	}
+	return l.watch(ctx, dir, w)
+}
+
+// StartWatch is Watch in the background: it returns once every folder
+// under dir is watched and the content has been read once more, so an
+// edit saved between the first load and the watches being in place is
+// served too (without that reload it would wait for the next edit).
+// A server that starts answering after StartWatch returns serves every
+// edit saved from its first answer on. stopped receives Watch's result
+// when watching ends.
+func (l *Live) StartWatch(ctx context.Context, dir string) (stopped <-chan error, err error) {
+	w, err := l.watchTree(dir)
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- l.watch(ctx, dir, w) }()
+	return done, nil
+}
+
+// watchTree watches dir and every folder under it, then reloads what
+// changed since the last load: an edit saved before the watches were in
+// place raised no event.
+func (l *Live) watchTree(dir string) (*fsnotify.Watcher, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", dir, err)
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
-	defer w.Close()
 	if err := addTree(w, dir); err != nil {
-		return fmt.Errorf("watch %s: %w", dir, err)
+		w.Close()
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
+	_ = l.Reload() // problems are logged and kept by Reload
+	return w, nil
+}
+
+func (l *Live) watch(ctx context.Context, dir string, w *fsnotify.Watcher) error {
+	defer w.Close()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	// changed collects the paths of a burst of events, so that the reload

@@ -67,9 +67,9 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 	dir, l := newLiveTree(t)
 	events, stop := l.Subscribe()
 	defer stop()
-	ctx := t.Context()
-	go l.Watch(ctx, dir)
-	time.Sleep(100 * time.Millisecond) // let the watcher register its folders
+	if _, err := l.StartWatch(t.Context(), dir); err != nil {
+		t.Fatal(err)
+	}
 
 	wait := func(what string, ok func(Event) bool) {
 		t.Helper()
@@ -112,6 +112,20 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 	wait("broken edit", func(ev Event) bool { return len(ev.Problems) > 0 && ev.Problems[0].Path == "issues/2/lead.md" })
 	if len(l.Content().Issues) != 2 {
 		t.Error("broken edit replaced the content")
+	}
+}
+
+// An edit saved after the first load but before the watches are in
+// place raised no event: StartWatch reads the folder again once they
+// are, and has done so by the time it returns.
+func TestStartWatchServesEditSavedBeforeIt(t *testing.T) {
+	dir, l := newLiveTree(t)
+	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitle: Saved before the watch\n---\n"})
+	if _, err := l.StartWatch(t.Context(), dir); err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Content().Issues[0].Articles[0].Title; got != "Saved before the watch" {
+		t.Errorf("title = %q once watching: the edit saved before the watch is lost", got)
 	}
 }
 

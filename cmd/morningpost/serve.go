@@ -48,10 +48,12 @@ type serveConfig struct {
 	leaseTerm time.Duration
 
 	// Set by tests: the clock deciding what is published, the server's
-	// timeouts (zero: handlers.DefaultLimits), and a callback told the
-	// address once the server listens.
+	// timeouts (zero: handlers.DefaultLimits), a callback called once
+	// the content is first loaded (before it is watched), and one told
+	// the address once the server listens.
 	now          func() time.Time
 	limits       handlers.Limits
+	loaded       func()
 	ready        func(addr string)
 	metricsReady func(addr string)
 }
@@ -111,6 +113,9 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", st.liveOptions(cfg.hubs))
 	if err != nil {
 		return err
+	}
+	if cfg.loaded != nil {
+		cfg.loaded()
 	}
 	if st.db == nil && len(live.Content().Site.Sources) > 0 {
 		return fmt.Errorf("upstream sources need the store: %w", st.err)
@@ -245,13 +250,20 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 }
 
 // watchContent reloads the content folder on every edit until ctx is
-// done; the embedded sample never changes.
+// done; the embedded sample never changes. It returns once the watches
+// are in place and the folder has been read again, so the site never
+// answers before an edit saved from then on would be seen.
 func watchContent(ctx context.Context, dir string, live *content.Live, log *slog.Logger) {
 	if dir == "" {
 		return
 	}
+	stopped, err := live.StartWatch(ctx, dir)
+	if err != nil {
+		log.Error("content watcher stopped; edits need a restart", "error", err)
+		return
+	}
 	go func() {
-		if err := live.Watch(ctx, dir); err != nil {
+		if err := <-stopped; err != nil {
 			log.Error("content watcher stopped; edits need a restart", "error", err)
 		}
 	}()
