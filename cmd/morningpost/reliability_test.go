@@ -200,7 +200,9 @@ func TestServeSeesEditsSavedAtStart(t *testing.T) {
 	clk := newClock(time.Date(2026, 6, 1, 11, 0, 0, 0, time.UTC))
 	// The site's title: an edit of issue 1 later reads issue 1 again, not
 	// morningpost.yaml, so it cannot carry this one along.
-	loaded := func() { write(t, dir, "morningpost.yaml", strings.Replace(e2eSite, "The Test Post", "Saved while starting", 1)) }
+	loaded := func() {
+		write(t, dir, "morningpost.yaml", strings.Replace(e2eSite, "The Test Post", "Saved while starting", 1))
+	}
 	base := startServer(t, serveConfig{content: dir, now: clk.now, loaded: loaded})
 	if r, _ := get(t, "GET", base+"/healthz"); r.StatusCode != 200 {
 		t.Fatalf("/healthz %d", r.StatusCode)
