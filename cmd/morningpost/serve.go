@@ -46,6 +46,9 @@ type serveConfig struct {
 	hubs []string
 	// leaseTerm is the term of the fleet's polling lease (default 30s).
 	leaseTerm time.Duration
+	// allowPrivate lets sources and hubs reach private addresses
+	// (MORNINGPOST_ALLOW_PRIVATE_NETWORKS).
+	allowPrivate bool
 
 	// Set by tests: the clock deciding what is published, the server's
 	// timeouts (zero: handlers.DefaultLimits), a callback called once
@@ -85,6 +88,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	cfg.hubs = hubs
+	cfg.allowPrivate = allowPrivate(getenv)
 	return runServer(ctx, cfg, stderr)
 }
 

@@ -25,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/morningpost/morningpost/feed/netguard"
 )
 
 // Result is the outcome of one publish request.
@@ -38,8 +40,12 @@ type Result struct {
 // Options configure a Publisher.
 type Options struct {
 	// Client sends the requests; by default one with Timeout that
-	// follows no redirect (a hub that redirects a publish is failing).
+	// follows no redirect (a hub that redirects a publish is failing),
+	// over netguard's transport: a hub may be on a private network only
+	// when its configured URL says so, or AllowPrivate is set.
 	Client *http.Client
+	// AllowPrivate lets the default client reach every address.
+	AllowPrivate bool
 	// Timeout bounds each request of the default client (default 10s).
 	Timeout time.Duration
 	// UserAgent identifies morningpost to hubs (required; the one
@@ -84,6 +90,7 @@ func NewPublisher(ctx context.Context, o Options) *Publisher {
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{
+			Transport:     netguard.NewTransport(netguard.Options{AllowPrivate: o.AllowPrivate}),
 			Timeout:       o.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
@@ -200,7 +207,8 @@ func (p *Publisher) post(k ping) error {
 	ctx, cancel := context.WithTimeout(p.ctx, p.o.Timeout)
 	defer cancel()
 	form := url.Values{"hub.mode": {"publish"}, "hub.url": {k.feed}, "hub.topic": {k.feed}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, k.hub, strings.NewReader(form.Encode()))
+	// The hub's URL is configured (websub_hubs): it may point inside.
+	req, err := http.NewRequestWithContext(netguard.Allow(ctx, k.hub), http.MethodPost, k.hub, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package websub
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/netguard"
 )
 
 // hub is a WebSub hub in the test's memory: an http.Handler answered
@@ -318,3 +320,24 @@ func TestChangeDuringRequestSentOnceMore(t *testing.T) {
 type roundTripper func(*http.Request) (*http.Response, error)
 
 func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Pings go through netguard's transport, as every outbound request:
+// the configured hub may be on this machine, nothing else there is
+// reached.
+func TestPingsGuarded(t *testing.T) {
+	h := &hub{}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	p := NewPublisher(t.Context(), Options{UserAgent: "x", Attempts: 1})
+	if _, ok := p.o.Client.Transport.(*netguard.Transport); !ok {
+		t.Fatalf("default transport %T, want netguard's", p.o.Client.Transport)
+	}
+	if _, err := p.o.Client.Get(srv.URL); !errors.Is(err, netguard.ErrBlocked) {
+		t.Errorf("an address no hub names: %v, want it refused", err)
+	}
+	p.Publish([]string{srv.URL}, []string{"https://t.example/feed.atom"})
+	p.Wait()
+	if got := h.take(); len(got) != 1 {
+		t.Errorf("the configured hub on 127.0.0.1 got %d pings, want 1", len(got))
+	}
+}
