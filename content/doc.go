@@ -209,9 +209,9 @@ parsed, checked and cleaned once. Nothing else in the program reads the
 content files.
 
 [Live] holds the Content being served. [Live.Watch] follows the files
-(fsnotify) and reloads what changed; [Live.StartWatch] returns once the
-watches are in place and the folder has been read once more, so an edit
-saved while a server starts is never lost; a reload that fails keeps the last
+(fsnotify) and reloads what changed; a server makes its [Watcher]
+before the first load and hands it to [Live.Follow], so an edit saved
+while it starts is never lost; a reload that fails keeps the last
 good Content and records its [Problems]; every reload is announced as an
 [Event] to each subscriber of [Live.Subscribe] (the editor's desk reloads
 its pages from these: "where does live reload get its events" has that

@@ -254,37 +254,30 @@ const Debounce = 150 * time.Millisecond
 // a temporary file over the original, with bursts of saves, and with new
 // folders (new issues), which it starts watching as they appear.
 //
-// Watch is StartWatch waited for: see StartWatch for why an edit saved
-// before the watches are in place is never lost.
+// An edit saved between the load and Watch raises no event, so Watch
+// reads the folder once more after its watches are in place. A server
+// that must miss nothing from its first answer on, without that second
+// read, makes a Watcher before loading and hands it to Follow.
 func (l *Live) Watch(ctx context.Context, dir string) error {
-	w, err := l.watchTree(dir)
+	w, err := NewWatcher(dir)
 	if err != nil {
 		return err
 	}
-	return l.watch(ctx, dir, w)
+	_ = l.Reload() // problems are logged and kept by Reload
+	return l.Follow(ctx, w)
 }
 
-// StartWatch is Watch in the background: it returns once every folder
-// under dir is watched and the content has been read once more, so an
-// edit saved between the first load and the watches being in place is
-// served too (without that reload it would wait for the next edit).
-// A server that starts answering after StartWatch returns serves every
-// edit saved from its first answer on. stopped receives Watch's result
-// when watching ends.
-func (l *Live) StartWatch(ctx context.Context, dir string) (stopped <-chan error, err error) {
-	w, err := l.watchTree(dir)
-	if err != nil {
-		return nil, err
-	}
-	done := make(chan error, 1)
-	go func() { done <- l.watch(ctx, dir, w) }()
-	return done, nil
+// Watcher watches a content folder and every folder under it. Made
+// before the content is loaded, it keeps every change saved from then on
+// (the kernel queues the events) until Follow reads them: nothing saved
+// during the load, or between the load and Follow, is lost.
+type Watcher struct {
+	w   *fsnotify.Watcher
+	dir string
 }
 
-// watchTree watches dir and every folder under it, then reloads what
-// changed since the last load: an edit saved before the watches were in
-// place raised no event.
-func (l *Live) watchTree(dir string) (*fsnotify.Watcher, error) {
+// NewWatcher starts watching dir.
+func NewWatcher(dir string) (*Watcher, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		return nil, fmt.Errorf("watch %s: %w", dir, err)
@@ -293,8 +286,16 @@ func (l *Live) watchTree(dir string) (*fsnotify.Watcher, error) {
 		w.Close()
 		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
-	_ = l.Reload() // problems are logged and kept by Reload
-	return w, nil
+	return &Watcher{w: w, dir: dir}, nil
+}
+
+// Close stops watching; Follow closes its Watcher when it returns.
+func (w *Watcher) Close() error { return w.w.Close() }
+
+// Follow reloads l on every change w sees, as Watch does, until ctx is
+// done; then it closes w.
+func (l *Live) Follow(ctx context.Context, w *Watcher) error {
+	return l.watch(ctx, w.dir, w.w)
 }
 
 func (l *Live) watch(ctx context.Context, dir string, w *fsnotify.Watcher) error {

@@ -67,9 +67,11 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 	dir, l := newLiveTree(t)
 	events, stop := l.Subscribe()
 	defer stop()
-	if _, err := l.StartWatch(t.Context(), dir); err != nil {
+	w, err := NewWatcher(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
+	go l.Follow(t.Context(), w)
 
 	wait := func(what string, ok func(Event) bool) {
 		t.Helper()
@@ -115,17 +117,48 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 	}
 }
 
-// An edit saved after the first load but before the watches are in
-// place raised no event: StartWatch reads the folder again once they
-// are, and has done so by the time it returns.
-func TestStartWatchServesEditSavedBeforeIt(t *testing.T) {
-	dir, l := newLiveTree(t)
-	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitle: Saved before the watch\n---\n"})
-	if _, err := l.StartWatch(t.Context(), dir); err != nil {
+// An edit saved while the content loads, or after the load but before
+// anyone reads the watcher's events, is served: the Watcher made before
+// the load kept its events.
+func TestWatcherMadeBeforeLoadMissesNothing(t *testing.T) {
+	dir, _ := newLiveTree(t)
+	w, err := NewWatcher(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := l.Content().Issues[0].Articles[0].Title; got != "Saved before the watch" {
-		t.Errorf("title = %q once watching: the edit saved before the watch is lost", got)
+	l, err := NewLive(os.DirFS(dir), LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, stop := l.Subscribe()
+	defer stop()
+	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitle: Saved before anyone followed\n---\n"})
+	go l.Follow(t.Context(), w)
+	deadline := time.After(5 * time.Second)
+	for l.Content().Issues[0].Articles[0].Title != "Saved before anyone followed" {
+		select {
+		case <-events:
+		case <-deadline:
+			t.Fatal("the edit saved before Follow is not served")
+		}
+	}
+}
+
+// Watch alone reads the folder again once its watches are in place: an
+// edit saved after the load and before Watch is served.
+func TestWatchReadsAgainOnceWatching(t *testing.T) {
+	dir, l := newLiveTree(t)
+	events, stop := l.Subscribe()
+	defer stop()
+	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitle: Saved before the watch\n---\n"})
+	go l.Watch(t.Context(), dir)
+	deadline := time.After(5 * time.Second)
+	for l.Content().Issues[0].Articles[0].Title != "Saved before the watch" {
+		select {
+		case <-events:
+		case <-deadline:
+			t.Fatal("the edit saved before Watch is not served")
+		}
 	}
 }
 

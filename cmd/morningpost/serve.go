@@ -114,6 +114,12 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
+	// The folder is watched before it is read: an edit saved while the
+	// content loads, or before the site first answers, is served.
+	watcher := watchFolder(cfg.content, log)
+	if watcher != nil {
+		defer watcher.Close() // when Follow never took it over; closing twice is harmless
+	}
 	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", st.liveOptions(cfg.hubs))
 	if err != nil {
 		return err
@@ -156,7 +162,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	if msrv != nil {
 		defer msrv.Close()
 	}
-	watchContent(ctx, cfg.content, live, log)
+	followContent(ctx, watcher, live, log)
 	served := startServing(cfg, h, ln, live, log)
 	select {
 	case err := <-served:
@@ -253,21 +259,29 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 	})
 }
 
-// watchContent reloads the content folder on every edit until ctx is
-// done; the embedded sample never changes. It returns once the watches
-// are in place and the folder has been read again, so the site never
-// answers before an edit saved from then on would be seen.
-func watchContent(ctx context.Context, dir string, live *content.Live, log *slog.Logger) {
+// watchFolder starts watching the content folder; nil for the embedded
+// sample, which never changes, or when the folder cannot be watched
+// (logged: the site is served, edits need a restart).
+func watchFolder(dir string, log *slog.Logger) *content.Watcher {
 	if dir == "" {
-		return
+		return nil
 	}
-	stopped, err := live.StartWatch(ctx, dir)
+	w, err := content.NewWatcher(dir)
 	if err != nil {
 		log.Error("content watcher stopped; edits need a restart", "error", err)
+		return nil
+	}
+	return w
+}
+
+// followContent reloads the content on every change the watcher saw
+// or sees, until ctx is done.
+func followContent(ctx context.Context, w *content.Watcher, live *content.Live, log *slog.Logger) {
+	if w == nil {
 		return
 	}
 	go func() {
-		if err := <-stopped; err != nil {
+		if err := live.Follow(ctx, w); err != nil {
 			log.Error("content watcher stopped; edits need a restart", "error", err)
 		}
 	}()
