@@ -36,8 +36,8 @@ import (
 )
 
 // ErrBlocked is returned (wrapped) for a request to an address the
-// guard refuses. The error names the address asked for, never how a
-// connection to it would have gone.
+// guard refuses, before any connection is tried: the error reads the
+// same whether anything listens there, and names no resolved address.
 var ErrBlocked = errors.New("refused: a loopback, private or link-local address")
 
 // Options configure a Client.
@@ -164,12 +164,11 @@ var reserved = []netip.Prefix{
 // control refuses a connection about to be made to a Blocked address:
 // address is what DNS resolved to, so a name pointing inside is caught.
 func control(_ context.Context, network, address string, _ syscall.RawConn) error {
+	// The error names no address: what an internal name resolves to is
+	// not for whoever wrote the redirect to learn.
 	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return fmt.Errorf("%w: %s", ErrBlocked, address) // not an IP address: never expected
-	}
-	if Blocked(ap.Addr()) {
-		return fmt.Errorf("%w (%s)", ErrBlocked, ap.Addr())
+	if err != nil || Blocked(ap.Addr()) {
+		return ErrBlocked
 	}
 	return nil
 }

@@ -102,7 +102,7 @@ func TestRedirectInsideRefused(t *testing.T) {
 }
 
 // Whether an internal port is open or closed, the refusal reads the
-// same: no connection is tried.
+// same: no connection is tried. Nor does it tell what a name resolved to.
 func TestRefusalTellsNothingOfPorts(t *testing.T) {
 	open := httptest.NewServer(http.NotFoundHandler())
 	defer open.Close()
@@ -120,6 +120,9 @@ func TestRefusalTellsNothingOfPorts(t *testing.T) {
 			_, err := get(t, c, t.Context(), "http://"+host+":"+port+"/")
 			if !errors.Is(err, ErrBlocked) {
 				t.Fatalf("%s:%s: %v", host, port, err)
+			}
+			if host == "localhost" && (strings.Contains(err.Error(), "127.0.0.1") || strings.Contains(err.Error(), "::1")) {
+				t.Errorf("the refusal tells what localhost resolves to: %v", err)
 			}
 			msgs = append(msgs, strings.ReplaceAll(err.Error(), port, "PORT"))
 		}
