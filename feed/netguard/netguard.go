@@ -77,7 +77,12 @@ func NewTransport(o Options) *Transport {
 		if proxies[addr] {
 			return plain.DialContext(ctx, network, addr)
 		}
-		return checked.DialContext(ctx, network, addr)
+		conn, err := checked.DialContext(ctx, network, addr)
+		if errors.Is(err, ErrBlocked) {
+			// net's error names the resolved address: name only the one asked for.
+			return nil, fmt.Errorf("dial %s: %w", addr, ErrBlocked)
+		}
+		return conn, err
 	}
 	newTransport := func(dial func(context.Context, string, string) (net.Conn, error)) *http.Transport {
 		return &http.Transport{
