@@ -94,10 +94,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 // runServer serves until ctx is done, then shuts down gracefully.
 //
-// What starts, in order: the store, the content, the handlers, the
-// audience's writer, the upstream sources and WebSub pings, the
-// listeners (the site's, then /metrics's own), the content watcher; then
-// the site is served. What stops, once ctx is done: the site's server
+// What starts, in order: the store, the content watcher, the content,
+// the handlers, the audience's writer, the upstream sources and WebSub
+// pings, the listeners (the site's, then /metrics's own), the following
+// of the watcher's events; then the site is served. What stops, once ctx is done: the site's server
 // (requests in flight finish), the metrics server, the audience's
 // writer (with the last counts), then the watcher, sources and pings,
 // whose polls in flight finish before the store closes.
