@@ -312,7 +312,9 @@ between issue folders when its context is done ([Live.ReloadContext]).
 
 [Live] holds the Content being served. [Live.Watch] follows the files
 (fsnotify) and reloads what changed, abandoning a reload that a newer
-change supersedes or shutdown interrupts; a reload that fails keeps the last
+change supersedes or shutdown interrupts; a server makes its [Watcher]
+before the first load and hands it to [Live.Follow], so an edit saved
+while it starts is never lost; a reload that fails keeps the last
 good Content and records its [Problems]; every reload is announced as an
 [Event] to each subscriber of [Live.Subscribe] (the editor's desk reloads
 its pages from these: "where does live reload get its events" has that

@@ -298,15 +298,53 @@ const Debounce = 150 * time.Millisecond
 // changes, until ctx is done. It copes with editors that save by renaming
 // a temporary file over the original, with bursts of saves, and with new
 // folders (new issues), which it starts watching as they appear.
+//
+// An edit saved between the load and Watch raises no event, so Watch
+// reads the folder once more after its watches are in place. A server
+// that must miss nothing from its first answer on, without that second
+// read, makes a Watcher before loading and hands it to Follow.
 func (l *Live) Watch(ctx context.Context, dir string) error {
+	w, err := NewWatcher(dir)
+	if err != nil {
+		return err
+	}
+	_ = l.Reload() // problems are logged and kept by Reload
+	return l.Follow(ctx, w)
+}
+
+// Watcher watches a content folder and every folder under it. Made
+// before the content is loaded, it keeps every change saved from then on
+// (the kernel queues the events) until Follow reads them: nothing saved
+// during the load, or between the load and Follow, is lost.
+type Watcher struct {
+	w   *fsnotify.Watcher
+	dir string
+}
+
+// NewWatcher starts watching dir.
+func NewWatcher(dir string) (*Watcher, error) {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
-		return fmt.Errorf("watch %s: %w", dir, err)
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
-	defer w.Close()
 	if err := addTree(w, dir); err != nil {
-		return fmt.Errorf("watch %s: %w", dir, err)
+		w.Close()
+		return nil, fmt.Errorf("watch %s: %w", dir, err)
 	}
+	return &Watcher{w: w, dir: dir}, nil
+}
+
+// Close stops watching; Follow closes its Watcher when it returns.
+func (w *Watcher) Close() error { return w.w.Close() }
+
+// Follow reloads l on every change w sees, as Watch does, until ctx is
+// done; then it closes w.
+func (l *Live) Follow(ctx context.Context, w *Watcher) error {
+	return l.watch(ctx, w.dir, w.w)
+}
+
+func (l *Live) watch(ctx context.Context, dir string, w *fsnotify.Watcher) error {
+	defer w.Close()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	// changed collects the paths of a burst of events, so that the reload

@@ -67,9 +67,11 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 	dir, l := newLiveTree(t)
 	events, stop := l.Subscribe()
 	defer stop()
-	ctx := t.Context()
-	go l.Watch(ctx, dir)
-	time.Sleep(100 * time.Millisecond) // let the watcher register its folders
+	w, err := NewWatcher(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go l.Follow(t.Context(), w)
 
 	wait := func(what string, ok func(Event) bool) {
 		t.Helper()
@@ -112,6 +114,51 @@ func TestWatchReloadsOnSaveByRenameAndNewIssue(t *testing.T) {
 	wait("broken edit", func(ev Event) bool { return len(ev.Problems) > 0 && ev.Problems[0].Path == "issues/2/lead.md" })
 	if len(l.Content().Issues) != 2 {
 		t.Error("broken edit replaced the content")
+	}
+}
+
+// An edit saved while the content loads, or after the load but before
+// anyone reads the watcher's events, is served: the Watcher made before
+// the load kept its events.
+func TestWatcherMadeBeforeLoadMissesNothing(t *testing.T) {
+	dir, _ := newLiveTree(t)
+	w, err := NewWatcher(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := NewLive(os.DirFS(dir), LiveOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, stop := l.Subscribe()
+	defer stop()
+	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitle: Saved before anyone followed\n---\n"})
+	go l.Follow(t.Context(), w)
+	deadline := time.After(5 * time.Second)
+	for l.Content().Issues[0].Articles[0].Title != "Saved before anyone followed" {
+		select {
+		case <-events:
+		case <-deadline:
+			t.Fatal("the edit saved before Follow is not served")
+		}
+	}
+}
+
+// Watch alone reads the folder again once its watches are in place: an
+// edit saved after the load and before Watch is served.
+func TestWatchReadsAgainOnceWatching(t *testing.T) {
+	dir, l := newLiveTree(t)
+	events, stop := l.Subscribe()
+	defer stop()
+	writeTree(t, dir, map[string]string{"issues/1/lead.md": "---\ntitle: Saved before the watch\n---\n"})
+	go l.Watch(t.Context(), dir)
+	deadline := time.After(5 * time.Second)
+	for l.Content().Issues[0].Articles[0].Title != "Saved before the watch" {
+		select {
+		case <-events:
+		case <-deadline:
+			t.Fatal("the edit saved before Watch is not served")
+		}
 	}
 }
 

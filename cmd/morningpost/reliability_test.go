@@ -190,6 +190,39 @@ func TestServeBrokenEditAndRecovery(t *testing.T) {
 	}
 }
 
+// An edit is served however soon after the start it is saved: one
+// saved after the content is first read but before it is watched (a
+// deploy's last file, an editor's save), and one saved the moment
+// /healthz first answers. Both used to wait for the next edit.
+func TestServeSeesEditsSavedAtStart(t *testing.T) {
+	t.Parallel()
+	dir := e2eContent(t)
+	clk := newClock(time.Date(2026, 6, 1, 11, 0, 0, 0, time.UTC))
+	// The site's title: an edit of issue 1 later reads issue 1 again, not
+	// morningpost.yaml, so it cannot carry this one along.
+	loaded := func() {
+		write(t, dir, "morningpost.yaml", strings.Replace(e2eSite, "The Test Post", "Saved while starting", 1))
+	}
+	base := startServer(t, serveConfig{content: dir, now: clk.now, loaded: loaded})
+	if r, _ := get(t, "GET", base+"/healthz"); r.StatusCode != 200 {
+		t.Fatalf("/healthz %d", r.StatusCode)
+	}
+	write(t, dir, "issues/1/secret.md", "---\ntitle: Saved at the first answer\n---\nNow.\n")
+
+	deadline := time.Now().Add(5 * time.Second) // the watcher's debounce is 150 ms
+	for {
+		_, b := get(t, "GET", base+"/feed.atom")
+		start, first := bytes.Contains(b, []byte("Saved while starting")), bytes.Contains(b, []byte("Saved at the first answer"))
+		if start && first {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 5 s: edit saved while starting served %v, edit saved at the first answer served %v", start, first)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // built is the command built once for every test that runs it as a
 // process of its own; TestMain removes it.
 var built struct {

@@ -49,12 +49,17 @@ type serveConfig struct {
 	hubs []string
 	// leaseTerm is the term of the fleet's polling lease (default 30s).
 	leaseTerm time.Duration
+	// allowPrivate lets sources and hubs reach private addresses
+	// (MORNINGPOST_ALLOW_PRIVATE_NETWORKS).
+	allowPrivate bool
 
 	// Set by tests: the clock deciding what is published, the server's
-	// timeouts (zero: handlers.DefaultLimits), and a callback told the
-	// address once the server listens.
+	// timeouts (zero: handlers.DefaultLimits), a callback called once
+	// the content is first loaded (before it is watched), and one told
+	// the address once the server listens.
 	now          func() time.Time
 	limits       handlers.Limits
+	loaded       func()
 	ready        func(addr string)
 	metricsReady func(addr string)
 }
@@ -96,6 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.data, err = dataFolder(getenv, cfg.data, cfg.content, cfg.databaseURL); err != nil {
 		return err
 	}
+	cfg.allowPrivate = allowPrivate(getenv)
 	return runServer(ctx, cfg, stderr)
 }
 
@@ -135,11 +141,12 @@ func previewToken(flagToken, file string) (string, error) {
 
 // runServer serves until ctx is done, then shuts down gracefully.
 //
-// What starts, in order: the store, the content, the handlers, the
-// listeners (the site's, then /metrics's own: an address in use stops
-// the start before anything runs in the background), the audience's
-// writer, the upstream sources and WebSub pings, the content watcher;
-// then the site is served. What stops, once ctx is done: the site's server
+// What starts, in order: the store, the content watcher, the content,
+// the handlers, the listeners (the site's, then /metrics's own: an
+// address in use stops the start before anything runs in the
+// background), the audience's writer, the upstream sources and WebSub
+// pings, the following of the watcher's events; then the site is
+// served. What stops, once ctx is done: the site's server
 // (requests in flight finish), the metrics server, the audience's
 // writer (with the last counts), then the watcher, sources and pings,
 // whose polls in flight finish before the store closes.
@@ -156,11 +163,20 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
+	// The folder is watched before it is read: an edit saved while the
+	// content loads, or before the site first answers, is served.
+	watcher := watchFolder(cfg.content, log)
+	if watcher != nil {
+		defer watcher.Close() // when Follow never took it over; closing twice is harmless
+	}
 	fsys, live, err := openLive(cfg.content, cfg.baseURL, cfg.now, log, stderr, "fix them (morningpost check) and start again", st.liveOptions(cfg.hubs))
 	if err != nil {
 		return err
 	}
 	defer live.Close()
+	if cfg.loaded != nil {
+		cfg.loaded()
+	}
 	if st.db == nil && len(live.Content().Site.Sources) > 0 {
 		return fmt.Errorf("upstream sources need the store: %w", st.err)
 	}
@@ -200,7 +216,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 		pinged()
 	}()
 
-	watchContent(ctx, cfg.content, live, log)
+	followContent(ctx, watcher, live, log)
 	served := startServing(cfg, h, ln, live, log)
 	select {
 	case err := <-served:
@@ -304,14 +320,29 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 	})
 }
 
-// watchContent reloads the content folder on every edit until ctx is
-// done; the embedded sample never changes.
-func watchContent(ctx context.Context, dir string, live *content.Live, log *slog.Logger) {
+// watchFolder starts watching the content folder; nil for the embedded
+// sample, which never changes, or when the folder cannot be watched
+// (logged: the site is served, edits need a restart).
+func watchFolder(dir string, log *slog.Logger) *content.Watcher {
 	if dir == "" {
+		return nil
+	}
+	w, err := content.NewWatcher(dir)
+	if err != nil {
+		log.Error("content watcher stopped; edits need a restart", "error", err)
+		return nil
+	}
+	return w
+}
+
+// followContent reloads the content on every change the watcher saw
+// or sees, until ctx is done.
+func followContent(ctx context.Context, w *content.Watcher, live *content.Live, log *slog.Logger) {
+	if w == nil {
 		return
 	}
 	go func() {
-		if err := live.Watch(ctx, dir); err != nil {
+		if err := live.Follow(ctx, w); err != nil {
 			log.Error("content watcher stopped; edits need a restart", "error", err)
 		}
 	}()

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -69,14 +70,23 @@ func openStore(ctx context.Context, dataDir, databaseURL string) (*store.DB, err
 	return db, nil
 }
 
+// allowPrivate reads MORNINGPOST_ALLOW_PRIVATE_NETWORKS: when true,
+// sources and hubs may lead to loopback, private and link-local
+// addresses through redirects and names too, not only through the URL
+// configured (package netguard). A value that is not a boolean is false.
+func allowPrivate(getenv func(string) string) bool {
+	v, _ := strconv.ParseBool(getenv("MORNINGPOST_ALLOW_PRIVATE_NETWORKS"))
+	return v
+}
+
 // openSources opens the store and a poller over the site's sources,
 // reading file: sources from fsys.
-func openSources(ctx context.Context, dataDir, databaseURL string, fsys fs.FS, site *content.Site, log *slog.Logger, onResult func(upstream.Result)) (*upstream.Store, *upstream.Poller, error) {
+func openSources(ctx context.Context, dataDir, databaseURL string, fsys fs.FS, site *content.Site, log *slog.Logger, onResult func(upstream.Result), allowPrivate bool) (*upstream.Store, *upstream.Poller, error) {
 	st, err := upstream.OpenStore(ctx, store.Options{Dir: dataDir, URL: databaseURL})
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: %w", err)
 	}
-	p, err := upstream.NewPoller(ctx, st, site.Sources, upstream.Options{FS: fsys, Logger: log, OnResult: onResult})
+	p, err := upstream.NewPoller(ctx, st, site.Sources, upstream.Options{FS: fsys, Logger: log, OnResult: onResult, AllowPrivate: allowPrivate})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -126,7 +136,7 @@ func startSources(ctx context.Context, cfg serveConfig, db *store.DB, live *cont
 		term:  term,
 		live:  live,
 		store: upstream.New(db),
-		opts: upstream.Options{FS: fsys, Logger: log, OnResult: func(r upstream.Result) {
+		opts: upstream.Options{FS: fsys, Logger: log, AllowPrivate: cfg.allowPrivate, OnResult: func(r upstream.Result) {
 			metrics.ObservePoll(r.Source, r.Outcome.String())
 		}},
 		h:      h,
@@ -349,7 +359,7 @@ func sourcesCmd(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return err
 	}
-	st, p, err := openSources(ctx, folder, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
+	st, p, err := openSources(ctx, folder, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil, allowPrivate(getenv))
 	if err != nil {
 		return err
 	}
@@ -414,7 +424,7 @@ func newIssue(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	d := content.PlanNext(c, time.Now())
 	if *fromSources {
-		st, p, err := openSources(ctx, *data, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil)
+		st, p, err := openSources(ctx, *data, databaseURL, fsys, c.Site, slog.New(slog.DiscardHandler), nil, allowPrivate(getenv))
 		if err != nil {
 			return err
 		}

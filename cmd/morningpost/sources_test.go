@@ -1,6 +1,9 @@
 package main
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +143,30 @@ func TestServeFirstSourceWithoutRestart(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "morningpost.db")); err != nil {
 		t.Errorf("store: %v", err)
+	}
+}
+
+// A source that redirects to another address of this machine is refused
+// (package netguard) unless MORNINGPOST_ALLOW_PRIVATE_NETWORKS says
+// the site's world is private.
+func TestSourcesPollRefusesRedirectInside(t *testing.T) {
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, `<rss version="2.0"><channel><title>i</title><item><title>Internal</title><guid>i</guid></item></channel></rss>`)
+	}))
+	defer internal.Close()
+	byName := strings.Replace(internal.URL, "127.0.0.1", "localhost", 1) + "/internal.xml"
+	src := httptest.NewServer(http.RedirectHandler(byName, http.StatusFound))
+	defer src.Close()
+	dir := e2eContent(t)
+	write(t, dir, "morningpost.yaml", e2eSite+"sources:\n  - name: Outside\n    url: "+src.URL+"/feed.xml\n")
+
+	code, out, errOut := runCmd(t, nil, "sources", "poll", "--content", dir, "--data", t.TempDir())
+	if code != 0 || !strings.Contains(out, "Outside: ") || !strings.Contains(out, "refused") || strings.Contains(out, "1 new") {
+		t.Errorf("poll redirected inside: code %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = runCmd(t, map[string]string{"MORNINGPOST_ALLOW_PRIVATE_NETWORKS": "true"}, "sources", "poll", "--content", dir, "--data", t.TempDir())
+	if code != 0 || !strings.Contains(out, "Outside: ok, 1 new") {
+		t.Errorf("with MORNINGPOST_ALLOW_PRIVATE_NETWORKS: code %d\n%s%s", code, out, errOut)
 	}
 }

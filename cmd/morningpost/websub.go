@@ -40,9 +40,10 @@ func hubsFromEnv(getenv func(string) string) ([]string, error) {
 // is done.
 func startWebSub(ctx context.Context, cfg serveConfig, live *content.Live, feeds *feed.Cache, leading func() bool, metrics *handlers.Metrics, log *slog.Logger) (wait func()) {
 	p := websub.NewPublisher(ctx, websub.Options{
-		UserAgent: upstream.DefaultUserAgent,
-		Logger:    log,
-		Leading:   leading,
+		UserAgent:    upstream.DefaultUserAgent,
+		AllowPrivate: cfg.allowPrivate,
+		Logger:       log,
+		Leading:      leading,
 		OnResult: func(r websub.Result) {
 			switch {
 			case r.Err == nil:

@@ -106,6 +106,16 @@ CREATE TABLE IF NOT EXISTS slugs (
 	at    BIGINT NOT NULL,
 	PRIMARY KEY (issue, slug)
 )`},
+	// Upstream dates before 1678 were stored wrapped round, as dates
+	// after 2100 (2184, 2261…), and stayed at the top of every list.
+	// Dates are never stored later than the poll that read them, so any
+	// such date is one of those: it becomes no date, and the item is
+	// sorted by its other date, else by when it was first fetched.
+	{8, "upstream item dates that overflowed become no date", `
+UPDATE items SET published = 0 WHERE published > 4102444800000000000;
+UPDATE items SET updated = 0 WHERE updated > 4102444800000000000;
+UPDATE items SET sort_time = CASE WHEN published != 0 THEN published WHEN updated != 0 THEN updated ELSE fetched_at END
+	WHERE sort_time > 4102444800000000000`},
 }
 
 // SchemaVersion is the version of the newest migration.

@@ -25,10 +25,15 @@ type Options struct {
 	// means file sources fail with an error.
 	FS fs.FS
 
-	// Transport carries HTTP requests; nil means a transport with
-	// ConnectTimeout. Tests and proxies set it. Redirect limit, total
-	// timeout, size cap and decompression apply whatever the transport.
+	// Transport carries HTTP requests; nil means netguard's, with
+	// ConnectTimeout: no loopback, private or link-local address but the
+	// configured URL's own host and port. Tests set it. Redirect limit,
+	// total timeout, size cap and decompression apply whatever the
+	// transport.
 	Transport http.RoundTripper
+	// AllowPrivate lets sources and their redirects reach loopback,
+	// private and link-local addresses (see package netguard).
+	AllowPrivate bool
 
 	UserAgent      string        // default DefaultUserAgent
 	ConnectTimeout time.Duration // dial + TLS handshake; default DefaultConnectTimeout

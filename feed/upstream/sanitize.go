@@ -151,7 +151,8 @@ func feedBase(f *gofeed.Feed, fetched *url.URL) *url.URL {
 
 // cleanItem converts a parsed item into the Item we store. fetchedAt is
 // the poll time; items dated in the future are dated now, so a hostile or
-// broken clock upstream cannot pin an item to the top of every list.
+// broken clock upstream cannot pin an item to the top of every list, and
+// dates before minItemDate are no date at all (see itemDate).
 func (s *sanitizer) cleanItem(source string, it *gofeed.Item, base *url.URL, fetchedAt time.Time) Item {
 	link := webURL(it.Link, base)
 	if link == "" {
@@ -194,12 +195,8 @@ func (s *sanitizer) cleanItem(source string, it *gofeed.Item, base *url.URL, fet
 		Summary:     summary,
 		FetchedAt:   fetchedAt,
 	}
-	if it.PublishedParsed != nil {
-		item.Published = notAfter(it.PublishedParsed.UTC(), fetchedAt)
-	}
-	if it.UpdatedParsed != nil {
-		item.Updated = notAfter(it.UpdatedParsed.UTC(), fetchedAt)
-	}
+	item.Published = itemDate(it.PublishedParsed, fetchedAt)
+	item.Updated = itemDate(it.UpdatedParsed, fetchedAt)
 	if item.Title == "" {
 		item.Title = content.Truncate(item.Summary, 80)
 	}
@@ -228,9 +225,22 @@ func itemID(source, key string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-func notAfter(t, limit time.Time) time.Time {
-	if t.After(limit) {
-		return limit
+// minItemDate is the earliest date an upstream item may carry. Feeds
+// that write "no date" as the Unix epoch, year 1 or 1601 (other
+// systems' zero times) mean no date, and web feeds are younger than
+// that: such an item is dated by whatever else it says, else by when it
+// was first fetched.
+var minItemDate = time.Unix(0, 0).UTC()
+
+// itemDate is an upstream date as stored: none when it is missing or not
+// after minItemDate, and never later than fetchedAt, the poll time. The
+// result always lies within what the store can hold (see toDB).
+func itemDate(t *time.Time, fetchedAt time.Time) time.Time {
+	if t == nil || !t.After(minItemDate) {
+		return time.Time{}
 	}
-	return t
+	if t.After(fetchedAt) {
+		return fetchedAt.UTC()
+	}
+	return t.UTC()
 }

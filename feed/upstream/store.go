@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -142,11 +143,31 @@ func (s *Store) Close() error {
 // Path names the database: its file, or PostgreSQL's host and database.
 func (s *Store) Path() string { return s.db.String() }
 
-// Times are stored as the store stores them (store.Nanos).
+// toDB is a time as the store holds it: Unix nanoseconds (store.Nanos),
+// 0 for the zero time. Nanoseconds in an int64 reach from 1678 to 2262;
+// a time outside that range is held as the nearest end of it rather
+// than wrapped round (UnixNano's result then is undefined: year 1600
+// came back as 2184, at the top of every list). Order is kept: a later
+// time is never stored as a smaller number.
+func toDB(t time.Time) int64 {
+	switch {
+	case t.IsZero():
+		return 0
+	case t.Before(minDB):
+		return minDB.UnixNano()
+	case t.After(maxDB):
+		return maxDB.UnixNano()
+	}
+	return store.Nanos(t)
+}
+
+// The range of times toDB holds as they are.
 var (
-	toDB   = store.Nanos
-	fromDB = store.Time
+	minDB = time.Unix(0, math.MinInt64).UTC()
+	maxDB = time.Unix(0, math.MaxInt64).UTC()
 )
+
+var fromDB = store.Time
 
 // ItemQuery selects items for [Store.Items].
 type ItemQuery struct {

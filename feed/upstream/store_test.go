@@ -342,6 +342,44 @@ func TestMigrateFromVersion1(t *testing.T) {
 	}
 }
 
+// Rows stored before dates were checked hold dates that wrapped round
+// (1600 stored as 2184): the migration makes them no date, so they sort
+// by their other date or by their first fetch, and leaves sane rows be.
+func TestOverflowedDatesMigrated(t *testing.T) {
+	dir := t.TempDir()
+	s := openStore(t, dir)
+	wrapped := time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano() // what the old store kept: 2184
+	if got := time.Unix(0, wrapped).UTC().Year(); got < 2100 {
+		t.Fatalf("1600 wraps to %d here; the fixture needs a date past 2100", got)
+	}
+	fetched, updated := testNow.UnixNano(), testNow.Add(-time.Hour).UnixNano()
+	ctx := t.Context()
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{"INSERT INTO items (id, source, dedup_key, published, updated, fetched_at, sort_time) VALUES ('w1', 's', 'k1', ?, 0, ?, ?)", []any{wrapped, fetched, wrapped}},
+		{"INSERT INTO items (id, source, dedup_key, published, updated, fetched_at, sort_time) VALUES ('w2', 's', 'k2', ?, ?, ?, ?)", []any{wrapped, updated, fetched, wrapped}},
+		{"INSERT INTO items (id, source, dedup_key, published, updated, fetched_at, sort_time) VALUES ('ok', 's', 'k3', ?, 0, ?, ?)", []any{updated, fetched, updated}},
+		{"DELETE FROM schema_migrations WHERE name = ?", []any{"upstream item dates that overflowed become no date"}},
+	} {
+		if _, err := s.db.ExecContext(ctx, q.sql, q.args...); err != nil {
+			t.Fatal(q.sql, err)
+		}
+	}
+	s.Close()
+	s = openStore(t, dir)
+	for id, want := range map[string][3]int64{"w1": {0, 0, fetched}, "w2": {0, updated, updated}, "ok": {updated, 0, updated}} {
+		var got [3]int64
+		if err := s.db.QueryRowContext(ctx, "SELECT published, updated, sort_time FROM items WHERE id = ?", id).Scan(&got[0], &got[1], &got[2]); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: published, updated, sort_time = %v, want %v", id, got, want)
+		}
+	}
+}
+
 func TestFileSourceMissing(t *testing.T) {
 	// Missing file and missing content root are errors, not crashes.
 	p, _ := newTestPoller(t, Options{FS: fstest.MapFS{}}, content.Source{Name: "x", URL: "file:nope.xml"})
@@ -384,6 +422,7 @@ func TestStoreOnPostgreSQL(t *testing.T) {
 	for name, test := range map[string]func(*testing.T){
 		"Dedup": TestDedup, "Retention": TestRetention, "Queries": TestStoreQueries,
 		"RestartResume": TestRestartResume, "FileSource": TestFileSource,
+		"DatesNeverOverflow": TestUpstreamDatesNeverOverflow, "OverflowedDatesMigrated": TestOverflowedDatesMigrated,
 	} {
 		t.Run(name, test)
 	}

@@ -5,9 +5,13 @@
 // Watch follows the content: after every reload, and at every scheduled
 // publication (a new issue going public with no file event), it renders
 // each subscription feed and hands the feeds whose bytes changed to a
-// Publisher. The Publisher POSTs hub.mode=publish&hub.url=FEED to every
-// hub, one request per changed feed, each bounded by a timeout and
-// retried with backoff; nothing it does delays serving or reloading.
+// Publisher. The Publisher POSTs hub.mode=publish&hub.url=FEED&hub.topic=FEED
+// to every hub, one request per changed feed, each bounded by a timeout
+// and retried with backoff; nothing it does delays serving or reloading.
+//
+// The spec leaves the publish request's parameters to each hub, and
+// hubs differ: some read hub.url, others hub.topic and refuse a request
+// without it. Both name the same feed, so one request suits both.
 package websub
 
 import (
@@ -21,6 +25,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/morningpost/morningpost/feed/netguard"
 )
 
 // Result is the outcome of one publish request.
@@ -34,8 +40,12 @@ type Result struct {
 // Options configure a Publisher.
 type Options struct {
 	// Client sends the requests; by default one with Timeout that
-	// follows no redirect (a hub that redirects a publish is failing).
+	// follows no redirect (a hub that redirects a publish is failing),
+	// over netguard's transport: a hub may be on a private network only
+	// when its configured URL says so, or AllowPrivate is set.
 	Client *http.Client
+	// AllowPrivate lets the default client reach every address.
+	AllowPrivate bool
 	// Timeout bounds each request of the default client (default 10s).
 	Timeout time.Duration
 	// UserAgent identifies morningpost to hubs (required; the one
@@ -67,7 +77,11 @@ type Publisher struct {
 
 type ping struct{ hub, feed string }
 
-type state struct{ again bool } // the feed changed again while this ping was under way
+// state is a ping being sent or waiting to be retried.
+type state struct {
+	again bool          // the feed changed again since the last request started
+	wake  chan struct{} // a new change: a ping waiting to be retried goes at once
+}
 
 // NewPublisher returns a Publisher whose pings stop when ctx is done.
 func NewPublisher(ctx context.Context, o Options) *Publisher {
@@ -76,6 +90,7 @@ func NewPublisher(ctx context.Context, o Options) *Publisher {
 	}
 	if o.Client == nil {
 		o.Client = &http.Client{
+			Transport:     netguard.NewTransport(netguard.Options{AllowPrivate: o.AllowPrivate}),
 			Timeout:       o.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}
@@ -98,7 +113,9 @@ func NewPublisher(ctx context.Context, o Options) *Publisher {
 // Publish tells every hub that each of feeds (absolute URLs) changed. It
 // returns at once; the requests are sent in the background. A ping
 // already under way for a hub and feed is sent once more when it ends,
-// rather than twice at the same time.
+// rather than twice at the same time; one waiting to be retried is sent
+// at once, its attempts counted afresh: a new change never waits for an
+// old one's backoff.
 func (p *Publisher) Publish(hubs, feeds []string) {
 	if p.o.Leading != nil && !p.o.Leading() {
 		p.o.Logger.Debug("websub: another server of the fleet tells the hubs", "feeds", len(feeds))
@@ -111,11 +128,16 @@ func (p *Publisher) Publish(hubs, feeds []string) {
 			k := ping{h, f}
 			if st, busy := p.pending[k]; busy {
 				st.again = true
+				select {
+				case st.wake <- struct{}{}:
+				default: // already woken
+				}
 				continue
 			}
-			p.pending[k] = &state{}
+			st := &state{wake: make(chan struct{}, 1)}
+			p.pending[k] = st
 			p.wg.Add(1)
-			go p.send(k)
+			go p.send(k, st)
 		}
 	}
 }
@@ -123,12 +145,11 @@ func (p *Publisher) Publish(hubs, feeds []string) {
 // Wait waits for the pings under way; call it after ctx is done.
 func (p *Publisher) Wait() { p.wg.Wait() }
 
-func (p *Publisher) send(k ping) {
+func (p *Publisher) send(k ping, st *state) {
 	defer p.wg.Done()
 	for {
-		p.deliver(k)
+		p.deliver(k, st)
 		p.mu.Lock()
-		st := p.pending[k]
 		if !st.again || p.ctx.Err() != nil {
 			delete(p.pending, k)
 			p.mu.Unlock()
@@ -140,10 +161,19 @@ func (p *Publisher) send(k ping) {
 }
 
 // deliver sends one ping, retrying with backoff until the hub accepts
-// it, the attempts run out, or the publisher stops.
-func (p *Publisher) deliver(k ping) {
+// it, the attempts run out, or the publisher stops. A change published
+// while it waits to retry cuts the wait short and starts the attempts
+// again: the next request tells of both.
+func (p *Publisher) deliver(k ping, st *state) {
 	wait := p.o.Backoff
 	for attempt := 1; ; attempt++ {
+		p.mu.Lock()
+		st.again = false // this request tells of every change so far
+		select {
+		case <-st.wake:
+		default:
+		}
+		p.mu.Unlock()
 		err := p.post(k)
 		r := Result{Hub: k.hub, Feed: k.feed, Attempt: attempt, Err: err, Final: err == nil || attempt == p.o.Attempts}
 		if p.o.OnResult != nil {
@@ -164,8 +194,11 @@ func (p *Publisher) deliver(k ping) {
 			t.Stop()
 			return
 		case <-t.C:
+			wait = min(2*wait, p.o.MaxBackoff)
+		case <-st.wake:
+			t.Stop()
+			attempt, wait = 0, p.o.Backoff
 		}
-		wait = min(2*wait, p.o.MaxBackoff)
 	}
 }
 
@@ -173,8 +206,9 @@ func (p *Publisher) deliver(k ping) {
 func (p *Publisher) post(k ping) error {
 	ctx, cancel := context.WithTimeout(p.ctx, p.o.Timeout)
 	defer cancel()
-	form := url.Values{"hub.mode": {"publish"}, "hub.url": {k.feed}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, k.hub, strings.NewReader(form.Encode()))
+	form := url.Values{"hub.mode": {"publish"}, "hub.url": {k.feed}, "hub.topic": {k.feed}}
+	// The hub's URL is configured (websub_hubs): it may point inside.
+	req, err := http.NewRequestWithContext(netguard.Allow(ctx, k.hub), http.MethodPost, k.hub, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package websub
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/netguard"
 )
 
 // hub is a WebSub hub in the test's memory: an http.Handler answered
@@ -25,15 +27,15 @@ type hub struct {
 }
 
 type received struct {
-	at                  time.Time
-	mode, url, ua, kind string
+	at                         time.Time
+	mode, url, topic, ua, kind string
 }
 
 func (h *hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.got = append(h.got, received{time.Now(), r.PostForm.Get("hub.mode"), r.PostForm.Get("hub.url"), r.UserAgent(), r.Header.Get("Content-Type")})
+	h.got = append(h.got, received{time.Now(), r.PostForm.Get("hub.mode"), r.PostForm.Get("hub.url"), r.PostForm.Get("hub.topic"), r.UserAgent(), r.Header.Get("Content-Type")})
 	status := http.StatusNoContent
 	if len(h.statuses) > 0 {
 		status, h.statuses = h.statuses[0], h.statuses[1:]
@@ -138,7 +140,7 @@ func TestPingsOnEditAndOnScheduledPublication(t *testing.T) {
 			t.Errorf("after an edit of the lead, pinged\n%v\nwant\n%v", urls(got), want)
 		}
 		for _, r := range got {
-			if r.mode != "publish" || r.ua != "morningpost/test" || r.kind != "application/x-www-form-urlencoded" || r.at.Sub(edited) > 5*time.Second {
+			if r.mode != "publish" || r.topic != r.url || r.ua != "morningpost/test" || r.kind != "application/x-www-form-urlencoded" || r.at.Sub(edited) > 5*time.Second {
 				t.Errorf("ping %+v (%v after the edit)", r, r.at.Sub(edited))
 			}
 		}
@@ -242,7 +244,100 @@ func TestPublishOverHTTP(t *testing.T) {
 		t.Errorf("slow hub: %+v", r)
 	}
 	got := h.take()
-	if len(got) != 1 || got[0].mode != "publish" || got[0].url != "https://t.example/feed.atom" || !strings.HasPrefix(got[0].ua, "morningpost/1.0") {
+	if len(got) != 1 || got[0].mode != "publish" || got[0].url != "https://t.example/feed.atom" || got[0].topic != got[0].url || !strings.HasPrefix(got[0].ua, "morningpost/1.0") {
 		t.Errorf("hub received %+v", got)
+	}
+}
+
+// A change published while an older ping waits out its backoff goes at
+// once, not at the next retry: the hub hears of it within seconds, in one
+// request, and the retries start again from the first wait.
+func TestNewChangeCutsBackoffShort(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &hub{statuses: []int{503, 503, 503, 503}} // the next retry would come 30 s after the first try
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		p := NewPublisher(ctx, Options{Client: &http.Client{Transport: h}, UserAgent: "x"})
+		const f = "https://t.example/feed.atom"
+		start := time.Now()
+		p.Publish([]string{"https://hub.example/"}, []string{f})
+		time.Sleep(15 * time.Second) // four tries refused: at 0, 2, 6 and 14 s
+		synctest.Wait()
+		if got := h.take(); len(got) != 4 {
+			t.Fatalf("%d requests in the first 15 s, want 4", len(got))
+		}
+
+		changed := time.Now()
+		p.Publish([]string{"https://hub.example/"}, []string{f})
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		got := h.take()
+		if len(got) != 1 || got[0].url != f || got[0].topic != f {
+			t.Fatalf("within 5 s of a new change: %+v, want one request for %s", got, f)
+		}
+		if d := got[0].at.Sub(changed); d > 5*time.Second {
+			t.Errorf("the new change went out %v after it was published", d)
+		}
+		time.Sleep(time.Hour) // the hub took it: nothing more is sent
+		synctest.Wait()
+		if got := h.take(); len(got) != 0 {
+			t.Errorf("after the hub accepted the change, %d more requests (first %v after start)", len(got), got[0].at.Sub(start))
+		}
+		cancel()
+		p.Wait()
+	})
+}
+
+// A change published while its ping is being sent is sent once more when
+// that request ends, and once only.
+func TestChangeDuringRequestSentOnceMore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		h := &hub{}
+		slow := roundTripper(func(r *http.Request) (*http.Response, error) {
+			<-release
+			return h.RoundTrip(r)
+		})
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		p := NewPublisher(ctx, Options{Client: &http.Client{Transport: slow}, UserAgent: "x"})
+		hubs, feeds := []string{"https://hub.example/"}, []string{"https://t.example/feed.atom"}
+		p.Publish(hubs, feeds)
+		synctest.Wait() // the first request is under way
+		p.Publish(hubs, feeds)
+		p.Publish(hubs, feeds)
+		close(release)
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		if got := h.take(); len(got) != 2 {
+			t.Errorf("%d requests, want 2: the first, and one for the changes made while it was under way", len(got))
+		}
+		cancel()
+		p.Wait()
+	})
+}
+
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Pings go through netguard's transport, as every outbound request:
+// the configured hub may be on this machine, nothing else there is
+// reached.
+func TestPingsGuarded(t *testing.T) {
+	h := &hub{}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	p := NewPublisher(t.Context(), Options{UserAgent: "x", Attempts: 1})
+	if _, ok := p.o.Client.Transport.(*netguard.Transport); !ok {
+		t.Fatalf("default transport %T, want netguard's", p.o.Client.Transport)
+	}
+	if _, err := p.o.Client.Get(srv.URL); !errors.Is(err, netguard.ErrBlocked) {
+		t.Errorf("an address no hub names: %v, want it refused", err)
+	}
+	p.Publish([]string{srv.URL}, []string{"https://t.example/feed.atom"})
+	p.Wait()
+	if got := h.take(); len(got) != 1 {
+		t.Errorf("the configured hub on 127.0.0.1 got %d pings, want 1", len(got))
 	}
 }
