@@ -14,19 +14,7 @@ import (
 // sampleTree is the embedded sample as a MapFS that a test may change.
 func sampleTree(t *testing.T) fstest.MapFS {
 	t.Helper()
-	m := fstest.MapFS{}
-	err := fs.WalkDir(Sample(), ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := fs.ReadFile(Sample(), p)
-		m[p] = &fstest.MapFile{Data: b}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
+	return archive(t, 0, time.Time{}) // the sample and no synthetic issue
 }
 
 // copyIssue copies the folder of issue from to issue to, as `cp -r`
