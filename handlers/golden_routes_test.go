@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/morningpost/morningpost/content"
 )
 
@@ -92,27 +94,26 @@ func goldenExpansions(c *content.Content) map[string][][]string {
 	}
 }
 
-// goldenURLs expands every GET route of e over the fixture: the sorted
-// paths, and the routes it could not expand.
-func goldenURLs(t *testing.T, h *Server, c *content.Content) (urls, routes []string) {
-	t.Helper()
+// goldenURLs expands every GET route of e over the fixture c: the
+// sorted paths, the routes, and what keeps a route out of the golden.
+func goldenURLs(e *echo.Echo, c *content.Content) (urls, routes, problems []string) {
 	exp := goldenExpansions(c)
 	gets, heads := map[string]bool{}, map[string]bool{}
-	for _, r := range h.e.Routes() {
+	for _, r := range e.Routes() {
 		switch r.Method {
 		case http.MethodGet:
 			gets[r.Path] = true
 		case http.MethodHead:
 			heads[r.Path] = true
 		default:
-			t.Errorf("route %s %s: the golden sends GET and HEAD only; add its method to TestGoldenRoutes", r.Method, r.Path)
+			problems = append(problems, fmt.Sprintf("route %s %s: the golden sends GET and HEAD only; add its method to TestGoldenRoutes", r.Method, r.Path))
 		}
 	}
 	seen := map[string]bool{}
 	for _, route := range slices.Sorted(maps.Keys(gets)) {
 		routes = append(routes, route)
 		if !heads[route] {
-			t.Errorf("route GET %s has no HEAD", route)
+			problems = append(problems, fmt.Sprintf("route GET %s has no HEAD", route))
 		}
 		segs := strings.Split(route, "/")
 		var params []string
@@ -123,7 +124,7 @@ func goldenURLs(t *testing.T, h *Server, c *content.Content) (urls, routes []str
 		}
 		values, ok := exp[strings.Join(params, ",")]
 		if !ok {
-			t.Errorf("route %s: TestGoldenRoutes does not know how to expand the parameters %v; add them to goldenExpansions", route, params)
+			problems = append(problems, fmt.Sprintf("route %s: TestGoldenRoutes does not know how to expand the parameters %v; add them to goldenExpansions", route, params))
 			continue
 		}
 		for _, vs := range values {
@@ -142,7 +143,7 @@ func goldenURLs(t *testing.T, h *Server, c *content.Content) (urls, routes []str
 		}
 	}
 	slices.Sort(urls)
-	return urls, routes
+	return urls, routes, problems
 }
 
 // goldenServer is the image fixture at testNow, with the editor's desk
@@ -253,9 +254,9 @@ func (a goldenAnswer) line(volatile bool) string {
 // TestGoldenRoutes -update, and say why in the commit).
 func TestGoldenRoutes(t *testing.T) {
 	h, l, c, fast, plain := goldenServer(t)
-	urls, routes := goldenURLs(t, h, c)
-	if t.Failed() {
-		t.FailNow()
+	urls, routes, problems := goldenURLs(h.e, c)
+	if len(problems) > 0 {
+		t.Fatal(strings.Join(problems, "\n"))
 	}
 	// A connection the fast path hands to net/http stays with net/http:
 	// the fast server's connections are closed after each handover, so
@@ -384,4 +385,35 @@ func lineDiff(want, got string) string {
 		}
 	}
 	return b.String()
+}
+
+// A route the golden cannot expand, or that answers no HEAD, keeps
+// TestGoldenRoutes from passing, with a message saying what to do.
+func TestGoldenRoutesExpandEveryRoute(t *testing.T) {
+	h, _, c, _, _ := goldenServer(t)
+	urls, _, problems := goldenURLs(h.e, c)
+	if len(problems) > 0 {
+		t.Fatalf("the site's own routes: %v", problems)
+	}
+	for _, want := range []string{"/issues/86/weekend-warriors", "/tags/open-source/feed.atom", "/archive/2026/04/feed.rss", "/sitemaps/2026.xml", "/preview/issues/85"} {
+		if !slices.Contains(urls, want) {
+			t.Errorf("%s is not expanded", want)
+		}
+	}
+	nop := func(echo.Context) error { return nil }
+	h.e.GET("/widgets/:widget", nop)
+	h.e.HEAD("/widgets/:widget", nop)
+	h.e.GET("/gadgets", nop)
+	h.e.POST("/gadgets", nop)
+	_, _, problems = goldenURLs(h.e, c)
+	got := strings.Join(problems, "\n")
+	for _, want := range []string{
+		"route /widgets/:widget: TestGoldenRoutes does not know how to expand the parameters [widget]",
+		"route GET /gadgets has no HEAD",
+		"route POST /gadgets: the golden sends GET and HEAD only",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
 }
