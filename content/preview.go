@@ -65,6 +65,31 @@ func (iss *Issue) Status(now time.Time) Status {
 	return StatusPublished
 }
 
+// IssueStatus is iss's status at now as c publishes it: an issue that
+// went out stays published at the instant the record says, whatever its
+// files now say (a publish_time or date: changed since); see Status.
+func (c *Content) IssueStatus(iss *Issue, now time.Time) Status {
+	switch {
+	case iss.Draft:
+		return StatusDraft
+	case c.publishAt(iss).After(now):
+		return StatusScheduled
+	}
+	return StatusPublished
+}
+
+// ArticleStatus is a's status at now as c publishes it (see IssueStatus).
+func (c *Content) ArticleStatus(a *Article, now time.Time) Status {
+	if a.Draft {
+		return StatusDraft
+	}
+	return c.IssueStatus(a.Issue, now)
+}
+
+// PublishAt is when iss goes, or went, public as c publishes it: the
+// instant the record says it went out, or its files' time.
+func (c *Content) PublishAt(iss *Issue) time.Time { return c.publishAt(iss) }
+
 // Status of the article at now: a draft article is a draft whatever its
 // issue; otherwise it follows its issue.
 func (a *Article) Status(now time.Time) Status {

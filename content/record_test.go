@@ -325,6 +325,15 @@ func TestPublishTimeChangeRedatesNothing(t *testing.T) {
 	if a := s.Issue(1).Anchor(); !a.Equal(out) {
 		t.Errorf("issue 1 dated %v, want %v", a, out)
 	}
+	// The desk says so too: issue 1 is out (since 06:00), issue 2 is
+	// scheduled, though the files alone would put issue 1 at 22:07.
+	c := l.Content()
+	if st, at := c.IssueStatus(c.Issue(1), now), c.PublishAt(c.Issue(1)); st != StatusPublished || !at.Equal(out) {
+		t.Errorf("the desk has issue 1 %s at %v, want published at %v", st, at, out)
+	}
+	if st := c.IssueStatus(c.Issue(2), now); st != StatusScheduled {
+		t.Errorf("the desk has issue 2 %s, want scheduled", st)
+	}
 	// Issue 2 is not out yet: the new time is its own.
 	if s.Next != time.Date(2026, 6, 2, 22, 7, 0, 0, time.UTC) {
 		t.Errorf("next publication %v, want 22:07 tomorrow", s.Next)

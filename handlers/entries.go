@@ -119,15 +119,16 @@ func (s *server) previewEntries(c echo.Context) error {
 	views = append([]entryView(nil), views...)
 	orig := all.Issue(iss.Number)
 	for i := range views {
-		views[i].Status = orig.Status(now)
+		views[i].Status = all.IssueStatus(orig, now)
 		for _, a := range orig.Articles {
 			if views[i].Anchor == "entry-"+a.Key {
-				views[i].Status = a.Status(now)
+				views[i].Status = all.ArticleStatus(a, now)
 			}
 		}
 	}
 	p := entriesPage{Page: s.newPage(snap, "What readers will see — Issue #"+strconv.Itoa(iss.Number), iss.URLPath(), ""), Shown: iss, Entries: views}
-	p.Preview = &PreviewBar{Status: orig.Status(now), Note: whenText(orig.Status(now), orig.PublishAt, now, orig.Path),
+	st := all.IssueStatus(orig, now)
+	p.Preview = &PreviewBar{Status: st, Note: whenText(st, all.PublishAt(orig), now, orig.Path),
 		Links: []PreviewLink{{"Issue preview", "/preview" + iss.URLPath()}}}
 	return s.writePreview(c, "entries", p)
 }

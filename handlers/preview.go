@@ -213,17 +213,17 @@ func (s *server) previewIndex(c echo.Context) error {
 	p.Description = "Drafts and scheduled issues of " + pub.Site.Title + "."
 	p.Preview = &PreviewBar{Note: "The editor's desk: everything readers cannot see yet."}
 	for _, iss := range all.Pending(now) {
-		st := iss.Status(now)
+		st := all.IssueStatus(iss, now)
 		pi := pendingIssue{
 			Number:  iss.Number,
 			Date:    iss.Date,
 			Status:  st,
-			When:    whenText(st, iss.PublishAt, now, iss.Path),
+			When:    whenText(st, all.PublishAt(iss), now, iss.Path),
 			Preview: "/preview" + iss.URLPath(),
 			Entries: "/preview/entries/" + strconv.Itoa(iss.Number),
 		}
 		for _, a := range iss.Articles {
-			ast := a.Status(now)
+			ast := all.ArticleStatus(a, now)
 			if st == content.StatusPublished && ast == content.StatusPublished {
 				continue // only the drafts of a published issue are pending
 			}
@@ -250,11 +250,12 @@ func (s *server) previewIndex(c echo.Context) error {
 // articles when a is set), from the loaded content, where drafts are
 // still marked.
 func (s *server) previewBar(now time.Time, n int, slug string) *PreviewBar {
-	iss := s.content.Content().Issue(n)
+	all := s.content.Content()
+	iss := all.Issue(n)
 	if iss == nil {
 		return nil
 	}
-	st, at, path := iss.Status(now), iss.PublishAt, iss.Path
+	st, at, path := all.IssueStatus(iss, now), all.PublishAt(iss), iss.Path
 	if a := iss.Article(slug); a != nil && a.Draft {
 		st, path = content.StatusDraft, a.Path
 	}
