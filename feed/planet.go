@@ -4,23 +4,48 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"time"
 
 	"github.com/gorilla/feeds"
 
 	"github.com/morningpost/morningpost/content"
-	"github.com/morningpost/morningpost/feed/upstream"
 )
 
 // SourcesPath is the URL path of the combined feed of every upstream
 // source's items (a "planet") in format f: /sources/feed.rss, .atom, .json.
 func SourcesPath(f Format) string { return "/sources/feed." + string(f) }
 
+// PlanetItem is one upstream item as the combined feed needs it. The
+// caller maps the upstream store's items to it (handlers does), so this
+// package does not depend on feed/upstream, its store or the SQL drivers.
+type PlanetItem struct {
+	// ID is the store's stable item ID.
+	ID         string
+	SourceName string
+	// Section is the Section hint of the item's source, "" for none.
+	Section string
+	Title   string
+	// Link is an absolute http(s) URL, or "" for none.
+	Link   string
+	Author string
+	// Summary is plain text; ContentHTML is sanitised HTML.
+	Summary     string
+	ContentHTML string
+	// Date is when the item is dated: the upstream's published date,
+	// else its updated date, else FetchedAt. Updated is the upstream's
+	// updated date, zero if it gave none.
+	Date    time.Time
+	Updated time.Time
+	// FetchedAt is when the item was first stored.
+	FetchedAt time.Time
+}
+
 // Planet maps upstream items, newest first, to one feed: the editors'
 // reading list of everything the sources brought in. Items come out of
 // the store sanitised and clean (feed/upstream's cleanItem), so their
 // text and HTML are used as they are. Entry IDs are tag: URIs made from the store's
 // stable item IDs, so a reader sees each upstream item once.
-func Planet(site *content.Site, items []upstream.Item) *Doc {
+func Planet(site *content.Site, items []PlanetItem) *Doc {
 	title := content.Line(site.Title) + " — Sources"
 	home := site.URL("/sources")
 	d := emptyDoc(site, title, "What the upstream sources of "+content.Line(site.Title)+" brought in, newest first.",
@@ -35,8 +60,8 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 			link = home
 		}
 		updated := it.Updated
-		if updated.IsZero() || updated.Before(it.Date()) {
-			updated = it.Date()
+		if updated.IsZero() || updated.Before(it.Date) {
+			updated = it.Date
 		}
 		cats := []string{content.Line(it.SourceName)}
 		if it.Section != "" {
@@ -54,7 +79,7 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 				Author:      &feeds.Author{Name: author},
 				Description: it.Summary,
 				Content:     it.ContentHTML,
-				Created:     it.Date(),
+				Created:     it.Date,
 				Updated:     updated,
 			},
 			Categories: cats,
@@ -67,7 +92,7 @@ func Planet(site *content.Site, items []upstream.Item) *Doc {
 // GetPlanet returns the combined feed of items in format f, rendering
 // it when the items (or the site) changed since it was last asked for:
 // an unchanged store costs the query that read items.
-func (c *Cache) GetPlanet(site *content.Site, items []upstream.Item, f Format) (*Response, error) {
+func (c *Cache) GetPlanet(site *content.Site, items []PlanetItem, f Format) (*Response, error) {
 	if !f.Valid() {
 		return nil, fmt.Errorf("feed: no sources feed in format %q", f)
 	}

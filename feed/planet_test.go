@@ -6,17 +6,15 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
-
-	"github.com/morningpost/morningpost/feed/upstream"
 )
 
 func TestPlanetRoundTrip(t *testing.T) {
 	site := sampleSnap(t).Site
 	when := time.Date(2026, 4, 24, 18, 0, 0, 0, time.UTC)
-	items := []upstream.Item{
+	items := []PlanetItem{
 		{ID: "a1", SourceName: "Trending models", Section: "tools", Title: "GrayColor", Link: "https://huggingface.co/minyan250/GrayColor",
-			Summary: "A mysterious model.", ContentHTML: `<p>A <a href="https://huggingface.co/minyan250/GrayColor" rel="nofollow noopener">mysterious</a> model.</p>`, Published: when},
-		{ID: "b2", SourceName: "Papers", Title: "", Summary: "An untitled item without a title.", FetchedAt: when.Add(-time.Hour)},
+			Summary: "A mysterious model.", ContentHTML: `<p>A <a href="https://huggingface.co/minyan250/GrayColor" rel="nofollow noopener">mysterious</a> model.</p>`, Date: when},
+		{ID: "b2", SourceName: "Papers", Title: "", Summary: "An untitled item without a title.", Date: when.Add(-time.Hour), FetchedAt: when.Add(-time.Hour)},
 	}
 	d := Planet(site, items)
 	for _, f := range Formats {

@@ -88,6 +88,27 @@ func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// planetOf maps the upstream store's items to the combined feed's items.
+func planetOf(items []upstream.Item) []feed.PlanetItem {
+	out := make([]feed.PlanetItem, len(items))
+	for i, it := range items {
+		out[i] = feed.PlanetItem{
+			ID:          it.ID,
+			SourceName:  it.SourceName,
+			Section:     it.Section,
+			Title:       it.Title,
+			Link:        it.Link,
+			Author:      it.Author,
+			Summary:     it.Summary,
+			ContentHTML: it.ContentHTML,
+			Date:        it.Date(),
+			Updated:     it.Updated,
+			FetchedAt:   it.FetchedAt,
+		}
+	}
+	return out
+}
+
 func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
@@ -96,7 +117,7 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 		if err != nil {
 			return fmt.Errorf("sources feed: %w", err)
 		}
-		r, err := s.feeds.GetPlanet(site, items, f)
+		r, err := s.feeds.GetPlanet(site, planetOf(items), f)
 		if err != nil {
 			return fmt.Errorf("sources feed: %w", err)
 		}

@@ -4,10 +4,18 @@
 // both engines), and runs the same SQL on both: statements are written
 // with ? placeholders, rebound to $1, $2… for PostgreSQL.
 //
-// Everything morningpost remembers lives here: the upstream sources and
-// their items (feed/upstream), the record of when each entry first became
-// public and when each feed document last changed (Ledger), and the lease
-// that lets one server of a fleet poll the sources (Lease).
+// Each owner's SQL lives with its owner; the store owns the schema and the
+// migrations. Every table is created by a migration here (a migration may
+// also mend another owner's rows, as 8 does for items), and its queries
+// live with the package that owns it: the upstream sources and their items
+// (tables sources and items) in feed/upstream's store.go; the audience
+// (audience_days) in handlers/audience's store.go; and, in this package,
+// the ledger of when each entry first became public and when each feed
+// document last changed (first_public, documents: Ledger, ledger.go), what
+// readers last saw of each entry (revisions: Ledger.Revise, revisions.go),
+// every slug each article has been public under (slugs: Slugs, slugs.go)
+// and the lease that lets one server of a fleet poll the sources (leases:
+// Lease, lease.go).
 package store
 
 import (
