@@ -98,8 +98,12 @@ func (c *Cache) GetPlanet(site *content.Site, items []PlanetItem, f Format) (*Re
 	}
 	h := sha256.New()
 	fmt.Fprintf(h, "planet\x00%s\x00%s\x00%s\x00%s\x00", GeneratorVersion, site.Version, site.URL("/"), site.Authority)
+	// Everything an entry shows is in the key: an upstream may edit an
+	// item's title or text without moving its updated date, and the
+	// store takes the edit; the feed must follow it.
 	for _, it := range items {
-		fmt.Fprintf(h, "%s\x00%d\x00%d\x00", it.ID, it.FetchedAt.UnixNano(), it.Updated.UnixNano())
+		fmt.Fprintf(h, "%q %d %d %d %q %q %q %q %q %q %q\x00", it.ID, it.FetchedAt.UnixNano(), it.Updated.UnixNano(), it.Date.UnixNano(),
+			it.SourceName, it.Section, it.Title, it.Link, it.Author, it.Summary, it.ContentHTML)
 	}
 	r, err := c.document(hex.EncodeToString(h.Sum(nil))[:32], "/sources/feed", false, site, f, func() *Doc { return Planet(site, items) })
 	if err != nil {

@@ -40,3 +40,31 @@ func TestPlanetRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// An upstream that edits an item's title or text without moving its
+// updated date: the store takes the edit, and the sources feed follows.
+func TestPlanetFollowsEditsWithoutUpdated(t *testing.T) {
+	site := sampleSnap(t).Site
+	c := NewCache(1 << 20)
+	when := time.Date(2026, 4, 24, 18, 0, 0, 0, time.UTC)
+	item := PlanetItem{ID: "a1", SourceName: "Trending models", Title: "GrayColor", Summary: "A model.", Date: when, FetchedAt: when}
+	before, err := c.GetPlanet(site, []PlanetItem{item}, Atom)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, edit := range []func(*PlanetItem){
+		func(it *PlanetItem) { it.Title = "GrayColour" },
+		func(it *PlanetItem) { it.Summary = "A better model." },
+		func(it *PlanetItem) { it.ContentHTML = "<p>Now with text.</p>" },
+	} {
+		edited := item
+		edit(&edited)
+		after, err := c.GetPlanet(site, []PlanetItem{edited}, Atom)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Equal(before.Identity.Bytes, after.Identity.Bytes) {
+			t.Errorf("an edit of %+v is not in the sources feed", edited)
+		}
+	}
+}
