@@ -28,6 +28,10 @@
 //   - [Poller] fetches sources: [Poller.Run] in the background, on schedule;
 //     [Poller.PollAll] synchronously, for a manual refresh.
 //   - [Store.Items], [Store.Sources] and [Store.Freshest] are the read API.
+//   - [Leader] runs the pollers on the one server of a fleet that holds
+//     the polling lease ([LeaseName]), following edits of the sources.
+//   - [Draft] drafts an issue's tools of the week and weekend reading
+//     from the freshest items.
 package upstream
 
 import (
