@@ -2,11 +2,13 @@ package content
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
-	"hash/maphash"
 	"net"
 	"strconv"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Guards against publishing by accident. An editor who copies last
@@ -63,8 +65,9 @@ func unwritten(p problems, line int, what, text string) {
 }
 
 // checkArticlePlaceholders makes a problem of each placeholder left in a
-// public article; doc is its front matter.
-func checkArticlePlaceholders(a *Article, src string, f *articleFile, doc nodeLines, p problems) {
+// public article: doc is its front matter, src its Markdown, which starts
+// on line textLine of the file.
+func checkArticlePlaceholders(a *Article, f *articleFile, doc *yaml.Node, src string, textLine int, p problems) {
 	if a.Draft || a.Issue.Draft {
 		return
 	}
@@ -72,17 +75,17 @@ func checkArticlePlaceholders(a *Article, src string, f *articleFile, doc nodeLi
 		{"title", f.Title}, {"standfirst", f.Standfirst}, {"pull_quote", f.PullQuote},
 	} {
 		if what := placeholder(field.text); what != "" {
-			unwritten(p, doc.line(field.key), what, strings.TrimSpace(field.text))
+			unwritten(p, lineOf(doc, field.key), what, strings.TrimSpace(field.text))
 		}
 	}
 	if what := placeholder(src); what != "" {
-		p.addAt(doc.bodyLine, "the %s %q is new-issue's placeholder: write the article, or keep it a draft (draft: true) until it is written; placeholders never go out", what, strings.TrimSpace(src))
+		p.addAt(textLine, "the %s %q is new-issue's placeholder: write the article, or keep it a draft (draft: true) until it is written; placeholders never go out", what, strings.TrimSpace(src))
 	}
 }
 
 // checkIssuePlaceholders makes a problem of each placeholder row left in
 // the metrics box and the lists of a public issue.md.
-func checkIssuePlaceholders(iss *Issue, f *issueFile, doc nodeLines, p problems) {
+func checkIssuePlaceholders(iss *Issue, f *issueFile, doc *yaml.Node, p problems) {
 	if iss.Draft {
 		return
 	}
@@ -90,7 +93,7 @@ func checkIssuePlaceholders(iss *Issue, f *issueFile, doc nodeLines, p problems)
 		for i, r := range f.Metrics.Rows {
 			for _, s := range []string{r.Label, r.Value} {
 				if placeholder(s) != "" {
-					unwritten(p, doc.line("metrics", "rows", strconv.Itoa(i)), "metrics row", strings.TrimSpace(s))
+					unwritten(p, lineOf(doc, "metrics", "rows", strconv.Itoa(i)), "metrics row", strings.TrimSpace(s))
 					break
 				}
 			}
@@ -106,22 +109,13 @@ func checkIssuePlaceholders(iss *Issue, f *issueFile, doc nodeLines, p problems)
 		for i, it := range l.list.Items {
 			for _, s := range []string{it.Name, it.Description} {
 				if what := placeholder(s); what != "" {
-					unwritten(p, doc.line(l.key, "items", strconv.Itoa(i)), what+" item", strings.TrimSpace(s))
+					unwritten(p, lineOf(doc, l.key, "items", strconv.Itoa(i)), what+" item", strings.TrimSpace(s))
 					break
 				}
 			}
 		}
 	}
 }
-
-// nodeLines finds lines in a file's front matter, and knows the line its
-// body starts on.
-type nodeLines struct {
-	lineOf   func(keys ...string) int
-	bodyLine int
-}
-
-func (n nodeLines) line(keys ...string) int { return n.lineOf(keys...) }
 
 // firstTextLine is the line of a file on which its body's text starts,
 // after the front matter and any blank lines.
@@ -130,22 +124,9 @@ func firstTextLine(yml, body []byte) int {
 	return bodyLine(yml) + bytes.Count(blank, []byte("\n"))
 }
 
-// bodySeed hashes article bodies to find verbatim copies; it is fixed at
-// start and only compared within one process.
-var bodySeed = maphash.MakeSeed()
-
 // minCopied is the least length of a body that counts as a copy of
 // another: short bodies ("More soon.") may repeat honestly.
 const minCopied = 80
-
-// bodyHash is the hash of a body long enough to be compared, or 0.
-func bodyHash(src string) uint64 {
-	src = strings.TrimSpace(src)
-	if len(src) < minCopied {
-		return 0
-	}
-	return maphash.String(bodySeed, src)
-}
 
 // copies returns a problem for each public article that repeats, word
 // for word, the body of an article of another issue: an issue folder
@@ -153,7 +134,7 @@ func bodyHash(src string) uint64 {
 // the message names both files.
 func copies(issues []*Issue) Problems {
 	var ps Problems
-	first := map[uint64]*Article{}
+	first := map[[sha256.Size]byte]*Article{} // by the hash of the Markdown
 	// Oldest first, so the first seen is the original.
 	for i := len(issues) - 1; i >= 0; i-- {
 		iss := issues[i]
@@ -161,16 +142,16 @@ func copies(issues []*Issue) Problems {
 			continue
 		}
 		for _, a := range iss.Articles {
-			if a.Draft || a.srcHash == 0 {
+			if a.Draft || a.body == nil || a.body.size < minCopied {
 				continue
 			}
-			orig, seen := first[a.srcHash]
+			orig, seen := first[a.body.sum]
 			if !seen {
-				first[a.srcHash] = a
+				first[a.body.sum] = a
 				continue
 			}
-			if orig.Issue == iss || orig.body == nil || a.body == nil || orig.body.sum != a.body.sum {
-				continue // the same hash, other words (or a body refused)
+			if orig.Issue == iss {
+				continue
 			}
 			ps = append(ps, Problem{Path: a.Path, Msg: fmt.Sprintf(
 				"says word for word what %s says (issue %d): a copied issue never goes out; rewrite it, or keep it a draft (draft: true) until it is rewritten (morningpost new-issue scaffolds the next issue as a draft)",

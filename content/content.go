@@ -219,8 +219,6 @@ type Article struct {
 	// summary is the standfirst as the summary; "" without one (the
 	// body's start is then the summary).
 	summary string
-	// srcHash is bodyHash of the body's Markdown: 0 for a short one.
-	srcHash uint64
 	// sectionLine is the line of section: in the file; 0 without one.
 	sectionLine int
 }
@@ -266,7 +264,8 @@ func (a *Article) SetBody(html template.HTML, summary string) {
 // (Content.Prerender), newest issues first, and a reload reuses the
 // body of every article whose Markdown did not change (loader.bodies).
 type body struct {
-	sum  [sha256.Size]byte // of the Markdown, for reuse by later loads
+	sum  [sha256.Size]byte // of the Markdown, for reuse by later loads and to find copies
+	size int               // of the Markdown, less the space around it
 	once sync.Once
 	src  string // the Markdown, until rendered
 	// html and derived (the summary the start of the text gives) are

@@ -567,7 +567,7 @@ func parseIssue(b []byte, iss *Issue, site *Site, p problems) {
 	}
 	iss.Tools = parseList(f.Tools, Tools, site, doc, p)
 	iss.Reading = parseList(f.Reading, Reading, site, doc, p)
-	checkIssuePlaceholders(iss, &f, nodeLines{lineOf: func(keys ...string) int { return lineOf(doc, keys...) }}, p)
+	checkIssuePlaceholders(iss, &f, doc, p)
 }
 
 func parseList(f *listFile, s Section, site *Site, doc *yaml.Node, p problems) *List {
@@ -643,7 +643,7 @@ func newBody(src string, bodies map[[sha256.Size]byte]*body) *body {
 	if b, ok := bodies[sum]; ok {
 		return b
 	}
-	return &body{sum: sum, src: src}
+	return &body{sum: sum, size: len(strings.TrimSpace(src)), src: src}
 }
 
 func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sha256.Size]byte]*body, p problems) *Article {
@@ -728,11 +728,7 @@ func parseArticle(b []byte, key string, iss *Issue, site *Site, rendered map[[sh
 	a.Updated = updatedTime(f.Updated, site, doc, p)
 	a.Pinned = timeKey("published", f.Published, site, doc, p)
 	src := Clean(string(body))
-	a.srcHash = bodyHash(src)
-	checkArticlePlaceholders(a, src, &f, nodeLines{
-		lineOf:   func(keys ...string) int { return lineOf(doc, keys...) },
-		bodyLine: firstTextLine(yml, body),
-	}, p)
+	checkArticlePlaceholders(a, &f, doc, src, firstTextLine(yml, body), p)
 	if checkMarkdown(src, bodyLine(yml), p) {
 		a.images = checkImages(src, bodyLine(yml), iss, p)
 		a.body = newBody(src, rendered)
