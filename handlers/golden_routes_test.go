@@ -5,15 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"maps"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,9 +20,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/handlers/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // goldenHost is the Host header of every request of the route golden:
 // the answers must not depend on the address the test listens on.
@@ -331,23 +327,7 @@ func TestGoldenRoutes(t *testing.T) {
 	}
 	t.Logf("%d routes, %d URLs, %d cases, %d by the fast path, %d distinct answers, %d bytes", len(routes), len(urls), cases, byFast, len(answers), got.Len())
 
-	path := filepath.Join("testdata", "routes.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./handlers -run TestGoldenRoutes -update)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("the answers differ from %s; if the change is intended, run go test ./handlers -run TestGoldenRoutes -update and say why in the commit\n%s", path, lineDiff(string(want), got.String()))
-	}
+	golden.Check(t, "routes.golden", got.Bytes(), "go test ./handlers -run TestGoldenRoutes")
 }
 
 // answerID names an answer line in the golden: the first 12 hex digits
@@ -355,36 +335,6 @@ func TestGoldenRoutes(t *testing.T) {
 func answerID(line string) string {
 	sum := sha256.Sum256([]byte(line))
 	return hex.EncodeToString(sum[:6])
-}
-
-// lineDiff lists the lines only in want (-) and only in got (+), the
-// first 40 of each.
-func lineDiff(want, got string) string {
-	w := strings.Split(want, "\n")
-	g := strings.Split(got, "\n")
-	inW, inG := map[string]bool{}, map[string]bool{}
-	for _, s := range w {
-		inW[s] = true
-	}
-	for _, s := range g {
-		inG[s] = true
-	}
-	var b strings.Builder
-	n := 0
-	for _, s := range w {
-		if !inG[s] && n < 40 {
-			fmt.Fprintf(&b, "- %s\n", s)
-			n++
-		}
-	}
-	n = 0
-	for _, s := range g {
-		if !inW[s] && n < 40 {
-			fmt.Fprintf(&b, "+ %s\n", s)
-			n++
-		}
-	}
-	return b.String()
 }
 
 // A route the golden cannot expand, or that answers no HEAD, keeps

@@ -68,9 +68,10 @@ func loadStatic() (*staticFiles, error) {
 
 // url is the file's URL with its version, which pages link to: the
 // version changes with the bytes, so the URL may be cached for a year.
-func (s *staticFiles) url(name string) string {
-	return "/static/" + name + "?v=" + s.files[name].version
-}
+func (s *staticFiles) url(name string) string { return s.files[name].url(name) }
+
+// url is the URL of f, served as static/name, with its version.
+func (f *staticFile) url(name string) string { return "/static/" + name + "?v=" + f.version }
 
 const (
 	longCache  = "public, max-age=31536000, immutable"
@@ -117,7 +118,7 @@ func (s *server) file(site *content.Site, name string) *staticFile {
 // fileURL is the URL of the static file called name with its version
 // (see staticFiles.url).
 func (s *server) fileURL(site *content.Site, name string) string {
-	return "/static/" + name + "?v=" + s.file(site, name).version
+	return s.file(site, name).url(name)
 }
 
 // staticFile serves an embedded file. Asked for with its current version

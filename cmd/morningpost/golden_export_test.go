@@ -4,16 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/morningpost/morningpost/handlers/golden"
+)
 
 // goldenExportAt is the moment of the export golden: issue 87 of the
 // sample has just gone out (06:00 in London on 25 April 2026).
@@ -87,48 +86,5 @@ func TestGoldenExport(t *testing.T) {
 	}
 	t.Logf("%d files, %d bytes of golden", files, got.Len())
 
-	path := filepath.Join("testdata", "export.golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/morningpost -run TestGoldenExport -update)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("the export differs from %s; if the change is intended, run go test ./cmd/morningpost -run TestGoldenExport -update and say why in the commit\n%s", path, exportDiff(string(want), got.String()))
-	}
-}
-
-// exportDiff lists the lines only in want (-) and only in got (+), the
-// first 40 of each.
-func exportDiff(want, got string) string {
-	inW, inG := map[string]bool{}, map[string]bool{}
-	for s := range strings.SplitSeq(want, "\n") {
-		inW[s] = true
-	}
-	for s := range strings.SplitSeq(got, "\n") {
-		inG[s] = true
-	}
-	var b strings.Builder
-	for _, side := range []struct {
-		sign  string
-		text  string
-		other map[string]bool
-	}{{"-", want, inG}, {"+", got, inW}} {
-		n := 0
-		for s := range strings.SplitSeq(side.text, "\n") {
-			if !side.other[s] && n < 40 {
-				fmt.Fprintf(&b, "%s %s\n", side.sign, s)
-				n++
-			}
-		}
-	}
-	return b.String()
+	golden.Check(t, "export.golden", got.Bytes(), "go test ./cmd/morningpost -run TestGoldenExport")
 }
