@@ -106,9 +106,7 @@ type server struct {
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store
 
-	// routeMiddleware holds the paths registered with middleware of
-	// their own, which the fast path would not run (NewServer checks).
-	routeMiddleware map[string]bool
+	fast map[string]*fastRoute // the routes the fast path answers, by path (routes.go)
 }
 
 // New returns the server with every route registered. It fails when a
@@ -169,18 +167,16 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 	// its own (serve.go), with the timeouts of Limits.
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	// Every middleware here is one the fast path mirrors (see
-	// fastpath_contract_test.go); one it does not must not be added
-	// without taking the feeds off the fast path.
-	e.Use(s.observe, limitBody, recoverPanic)
-	e.Use(s.previewLogin)
-	s.routeMiddleware = map[string]bool{}
-	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, m []echo.MiddlewareFunc) {
-		if len(m) > 0 {
-			s.routeMiddleware[r.Path] = true
-		}
+	// Every middleware is one the fast path mirrors (routes.go).
+	for _, m := range s.middleware() {
+		e.Use(m.fn)
 	}
-	s.routes(e)
+	table := s.routes()
+	if err := checkTable(table); err != nil {
+		return nil, nil, err
+	}
+	s.register(e, table)
+	s.fast = fastRoutes(table)
 	s.metrics.bindRoutes(e)
 	s.audience = s.newAudience(d.Audience)
 	return s, e, nil
