@@ -120,29 +120,6 @@ func TestFeedEncodings(t *testing.T) {
 	}
 }
 
-func TestAcceptEncoding(t *testing.T) {
-	tests := map[string]encoding{
-		"":                    encIdentity,
-		"gzip":                encGzip,
-		"br":                  encBrotli,
-		"gzip, br":            encBrotli,
-		" gzip ; q=0.5 , br ": encBrotli,
-		"br;q=0":              encIdentity,
-		"br;q=0.001":          encBrotli,
-		"br;q=bogus, gzip":    encGzip,
-		"gzip;Q=0, br;q=0":    encIdentity,
-		"compress, deflate":   encIdentity,
-		"*":                   encBrotli,
-		"*;q=0, gzip":         encGzip,
-		"identity;q=0":        encIdentity, // cannot refuse the only thing we have
-	}
-	for in, want := range tests {
-		if got := acceptEncoding(in); got != want {
-			t.Errorf("acceptEncoding(%q) = %v, want %v", in, got, want)
-		}
-	}
-}
-
 func TestFeedConditional(t *testing.T) {
 	ts := newTestServer(t, fixture())
 	first := ts.get("/feed.atom", http.StatusOK, "Accept-Encoding", "gzip")
@@ -200,32 +177,6 @@ func TestFeedConditional(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestETagListMatch(t *testing.T) {
-	tests := []struct {
-		list, etag string
-		want       bool
-	}{
-		{`"a"`, `"a"`, true},
-		{`W/"a"`, `"a"`, true},
-		{`"a"`, `W/"a"`, true},
-		{`"b", "a"`, `"a"`, true},
-		{`"b","a"`, `"a"`, true},
-		{`"x,y", "a"`, `"a"`, true},
-		{`"x,y"`, `"y"`, false},
-		{`"ab"`, `"a"`, false},
-		{`a`, `"a"`, false},
-		{`*`, `"a"`, true},
-		{``, `"a"`, false},
-		{`"unterminated`, `"a"`, false},
-		{`bogus, "a"`, `"a"`, true},
-	}
-	for _, tt := range tests {
-		if got := etagListMatch(tt.list, tt.etag); got != tt.want {
-			t.Errorf("etagListMatch(%q, %q) = %v, want %v", tt.list, tt.etag, got, tt.want)
-		}
 	}
 }
 

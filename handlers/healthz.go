@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // health is the /healthz document. Anyone may read it, so it says only
@@ -100,7 +102,7 @@ func (s *server) healthz(c echo.Context) error {
 		return err
 	}
 	hd.Set("Cache-Control", "no-store")
-	hd["X-Content-Type-Options"] = hvNosniff
+	hd["X-Content-Type-Options"] = httpx.Nosniff
 	hd.Set("Content-Type", "application/json; charset=utf-8")
 	b = append(b, '\n')
 	hd.Set("Content-Length", strconv.Itoa(len(b))) // for HEAD too: the length a GET would get

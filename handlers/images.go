@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Pictures of an issue are served at /issues/{number}/images/{hash}/{name}:
@@ -29,20 +30,20 @@ func (s *server) image(c echo.Context) error {
 		iss = findIssue(s.content.Content().Preview(), c.Param("number"))
 	}
 	if iss == nil {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	img := iss.Image(c.Param("name"))
 	if img == nil || img.Hash != c.Param("hash") {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	// The public copy of an issue holds only its public articles.
 	public := pub != nil && pub.PublicImage(img)
 	if !public && !preview {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	r, err := s.picture(img)
 	if errors.Is(err, content.ErrImageChanged) || errors.Is(err, fs.ErrNotExist) {
-		return errNotFound // changed or gone since the load: the reload brings the new URL
+		return httpx.ErrNotFound // changed or gone since the load: the reload brings the new URL
 	}
 	if err != nil {
 		return err

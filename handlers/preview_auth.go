@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The preview token opens the editor's pages. It is presented as
@@ -133,7 +135,7 @@ func (s *server) requirePreview(next echo.HandlerFunc) echo.HandlerFunc {
 		req := c.Request()
 		// A token still in the query was not valid (previewLogin took the valid ones).
 		if s.preview == nil || req.URL.Query().Has("token") || !s.preview.auth.authorized(req) {
-			return errNotFound
+			return httpx.ErrNotFound
 		}
 		h := c.Response().Header()
 		h.Set("Cache-Control", "private, no-store")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 //go:embed templates
@@ -130,7 +131,7 @@ func newRendered(body []byte, header http.Header) *rendered {
 	r := &rendered{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, header: header}
 	header["Etag"] = []string{r.etag}
 	header["Content-Length"] = []string{strconv.Itoa(len(body))}
-	header["X-Content-Type-Options"] = hvNosniff
+	header["X-Content-Type-Options"] = httpx.Nosniff
 	return r
 }
 
@@ -166,7 +167,7 @@ func (s *server) preparePage(contentType string, body []byte, header http.Header
 // publication at most.
 func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
 	maxAge, stale, _ := freshness(snap, now)
-	return s.writeFeed(c, p, []string{feed.CacheControl(snap.Site, maxAge, stale)}, "", true)
+	return httpx.Write(c, p, httpx.Answer{CacheControl: []string{feed.CacheControl(snap.Site, maxAge, stale)}})
 }
 
 var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
@@ -209,10 +210,11 @@ func writeRendered(c echo.Context, r *rendered, cacheControl string) error {
 		h[k] = v
 	}
 	h.Set("Cache-Control", cacheControl)
-	if notModified(c.Request(), r.etag, time.Time{}) {
+	if httpx.NotModified(c.Request(), r.etag, time.Time{}) {
 		h.Del("Content-Length")
 		h.Del("Content-Type")
-		return notModifiedResponse(c)
+		c.Response().WriteHeader(http.StatusNotModified)
+		return nil
 	}
 	w.WriteHeader(http.StatusOK)
 	if c.Request().Method != http.MethodHead {

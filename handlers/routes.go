@@ -12,6 +12,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The route table: every URL the site answers, in one list. These paths
@@ -32,15 +33,14 @@ import (
 // So "which URLs exist, which are public, which the export writes" is
 // answered here.
 //
-// What status a route answers: its handler writes the 200; the
-// responses that are not errors are written in respond.go (304 when
-// notModified in cond.go says so, 429 when server.overLimit in
-// ratelimit.go decides it, 301 and 303 for redirects); an error the
-// handler returns is answered by handleError, with the status
-// errorStatus decides (errors.go). Every cached document (feed, page,
-// OPML, sitemap) is written by writeFeed (feeds.go), which decides 304
-// and 429; a feed's ETag is made by the render cache (feed/cache.go,
-// body). What a route shows is taken from s.content.At(now), the
+// How a route answers: every cached response (feed, page, OPML,
+// sitemap, picture, static file) is written by httpx.Write
+// (handlers/httpx/write.go), which answers 304 when httpx.NotModified
+// says so and 429 when httpx.Limiter.Over decides it; the fast path
+// writes the same header block (httpx.Block). An error a handler
+// returns is answered by handleError (errors.go), with the status
+// httpx.Status decides. A response's ETag is feed.ETag of its bytes,
+// made once when the render cache builds it (feed/cache.go). What a route shows is taken from s.content.At(now), the
 // snapshot of what is public now: drafts and scheduled issues are not in
 // it (content/publish.go, Content.At).
 func (s *server) routes() []route {
@@ -122,8 +122,8 @@ func (s *server) routes() []route {
 func (s *server) middleware() []middleware {
 	return []middleware{
 		{s.observe, "answer calls s.record: metrics, access log and audience"},
-		{limitBody, "parseFastRequest hands over any request with a body"},
-		{recoverPanic, "getFeed recovers a panic and hands the request over"},
+		{httpx.LimitBody, "parseFastRequest hands over any request with a body"},
+		{httpx.RecoverPanic, "getFeed recovers a panic and hands the request over"},
 		{s.previewLogin, "it acts on ?token= only, and the fast path answers no query"},
 	}
 }

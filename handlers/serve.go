@@ -15,6 +15,7 @@ import (
 
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Limits are the server's timeouts and sizes. One set, fixed at
@@ -129,7 +130,7 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	h := &Server{e: e, s: s, routes: s.fast, limits: d.Limits.orDefault(), stop: stop}
 	h.http = h.limits.HTTPServer(e, s.log)
-	h.http.ConnContext = connContext
+	h.http.ConnContext = httpx.ConnContext
 	return h, nil
 }
 

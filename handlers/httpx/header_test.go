@@ -1,4 +1,4 @@
-package handlers
+package httpx
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 
 // The block both paths write is in net/http's order, field for field:
 // what the fast path puts on the wire is what net/http writes from the
-// header map writeFeed fills, for feeds and pages, 200s and 304s.
+// header map Write fills, for feeds and pages, 200s and 304s.
 func TestFeedHeaderIsNetHTTPsBlock(t *testing.T) {
 	rFeed, err := feed.Compressed("application/atom+xml; charset=utf-8", []byte("<feed/>"))
 	if err != nil {
@@ -24,20 +24,20 @@ func TestFeedHeaderIsNetHTTPsBlock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rPage.Prepare(http.Header{"Content-Security-Policy": hvCSP, "Vary": hvVaryEncodingCookie, "Access-Control-Allow-Origin": hvAnyOrigin}, "")
+	rPage.Prepare(http.Header{"Content-Security-Policy": {"default-src 'none'"}, "Vary": {"Accept-Encoding, Cookie"}, "Access-Control-Allow-Origin": AnyOrigin}, "")
 	cc := []string{"public, max-age=60"}
 	for name, r := range map[string]*feed.Response{"feed": rFeed, "page": rPage} {
 		for _, status := range []int{http.StatusOK, http.StatusNotModified} {
 			for _, b := range []*feed.Body{&r.Identity, &r.Gzip, &r.Brotli} {
-				var block [maxHeaderFields]field
-				fs := feedHeader(block[:0], r, b, status, cc, hvVaryAcceptEncoding, true)
+				var block [MaxFields]Field
+				fs := Block(block[:0], r, b, status, cc, VaryAcceptEncoding, true)
 				h := http.Header{}
-				setFields(h, fs)
+				SetFields(h, fs)
 				var want bytes.Buffer
 				if err := h.Write(&want); err != nil {
 					t.Fatal(err)
 				}
-				if got := appendFields(nil, fs); !bytes.Equal(got, want.Bytes()) {
+				if got := AppendFields(nil, fs); !bytes.Equal(got, want.Bytes()) {
 					t.Errorf("%s %d: the wire block\n%s\nis not net/http's\n%s", name, status, got, want.Bytes())
 				}
 				_, hasLength := h["Content-Length"]
