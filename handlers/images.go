@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
@@ -52,26 +53,26 @@ func (s *server) image(c echo.Context) error {
 	if !public {
 		cc = "private, no-store" // a draft's picture, for the editor only
 	}
-	return writeRendered(c, r, cc)
+	return httpx.Write(c, r, httpx.Answer{CacheControl: []string{cc}})
 }
 
 // picture returns the response of img from the render cache, reading
 // it on a miss. Its key is the hash of its bytes: a picture changed on
 // disk has a new URL.
-func (s *server) picture(img *content.Image) (*rendered, error) {
+func (s *server) picture(img *content.Image) (*feed.Response, error) {
 	v, err := s.feeds.Value("img\x00"+img.Hash+"/"+img.Type, "", func() (any, int64, error) {
 		b, err := img.Read()
 		if err != nil {
 			return nil, 0, err
 		}
-		h := http.Header{"Content-Type": {img.Type}}
+		var h http.Header
 		if img.Type == "image/svg+xml" {
-			h["Content-Security-Policy"] = hvImageCSP
+			h = http.Header{"Content-Security-Policy": hvImageCSP}
 		}
-		return newRendered(b, h), int64(len(b)), nil
+		return feed.File(img.Type, b, h), int64(len(b)), nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*rendered), nil
+	return v.(*feed.Response), nil
 }

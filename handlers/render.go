@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -111,13 +109,6 @@ func (t *templates) render(name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// rendered is a finished response body with the headers that go with it.
-type rendered struct {
-	body   []byte
-	etag   string
-	header http.Header // everything but Cache-Control, which depends on the time
-}
-
 // Header values of HTML pages.
 var (
 	hvHTML = []string{"text/html; charset=utf-8"}
@@ -125,15 +116,6 @@ var (
 		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
 	hvReferrer = []string{"strict-origin-when-cross-origin"}
 )
-
-func newRendered(body []byte, header http.Header) *rendered {
-	sum := sha256.Sum256(body)
-	r := &rendered{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, header: header}
-	header["Etag"] = []string{r.etag}
-	header["Content-Length"] = []string{strconv.Itoa(len(body))}
-	header["X-Content-Type-Options"] = httpx.Nosniff
-	return r
-}
 
 func htmlHeader() http.Header {
 	return http.Header{
@@ -200,27 +182,6 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 		return err
 	}
 	return s.writePage(c, snap, now, p)
-}
-
-// writeRendered writes r, or 304 when the request already has it.
-func writeRendered(c echo.Context, r *rendered, cacheControl string) error {
-	w := c.Response()
-	h := w.Header()
-	for k, v := range r.header {
-		h[k] = v
-	}
-	h.Set("Cache-Control", cacheControl)
-	if httpx.NotModified(c.Request(), r.etag, time.Time{}) {
-		h.Del("Content-Length")
-		h.Del("Content-Type")
-		c.Response().WriteHeader(http.StatusNotModified)
-		return nil
-	}
-	w.WriteHeader(http.StatusOK)
-	if c.Request().Method != http.MethodHead {
-		_, _ = w.Write(r.body)
-	}
-	return nil
 }
 
 // writeNotFound writes the 404 page in the site's layout.

@@ -36,9 +36,10 @@ var (
 // Block appends to dst the header block of response r sent as b
 // with status 200 or 304 (which leaves out the fields that describe the
 // body), Cache-Control cc (nil: none, the guard's stands) and Vary vary,
-// sorted by name as net/http writes them. cors adds
-// Access-Control-Allow-Origin: * to a feed; a page (r.Header.Fields set)
-// has only the fields it names, which replace those made here.
+// sorted by name as net/http writes them; a file (r.Header.File) has no
+// Vary. cors adds Access-Control-Allow-Origin: * to a feed; a page or a
+// file (r.Header.Fields set) has only the fields it names, which replace
+// those made here.
 func Block(dst []Field, r *feed.Response, b *feed.Body, status int, cc, vary []string, cors bool) []Field {
 	page := r.Header.Fields != nil
 	if cors && !page {
@@ -60,7 +61,10 @@ func Block(dst []Field, r *feed.Response, b *feed.Body, status int, cc, vary []s
 	if r.Header.Link != nil {
 		dst = append(dst, Field{"Link", r.Header.Link}) // WebSub discovery, on 304s too
 	}
-	dst = append(dst, Field{"Vary", vary}, Field{"X-Content-Type-Options", Nosniff})
+	if !r.Header.File { // a file has one coding
+		dst = append(dst, Field{"Vary", vary})
+	}
+	dst = append(dst, Field{"X-Content-Type-Options", Nosniff})
 	if !page {
 		return dst
 	}
