@@ -136,12 +136,14 @@ func (s *server) cachedPage(snap *content.Snapshot, key string, build func() (*f
 }
 
 // preparePage compresses a page (or OPML, or a sitemap) as feeds are and
-// prepares its headers: contentType, and header besides.
+// prepares its headers: contentType, and header besides. It varies by
+// encoding only, not by Cookie, even when an editor with the preview
+// cookie is answered otherwise (previewModePage): that answer is
+// private, no-store, so no cache keeps it, and it shows only what is
+// public. A shared cache may answer an editor with the public page (no
+// live reload); it never answers a reader with an editor's. Why this is
+// worth it is in ARCHITECTURE.md, "Previewing public URLs".
 func (s *server) preparePage(contentType string, body []byte, header http.Header) (*feed.Response, error) {
-	if s.preview != nil {
-		// The same URL answers differently with the preview cookie.
-		header["Vary"] = hvVaryEncodingCookie
-	}
 	return s.feeds.NewPage(contentType, body, header)
 }
 
@@ -151,8 +153,6 @@ func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time
 	maxAge, stale, _ := freshness(snap, now)
 	return httpx.Write(c, p, httpx.Answer{CacheControl: []string{feed.CacheControl(snap.Site, maxAge, stale)}})
 }
-
-var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
 
 // page serves the HTML page built by fill for the request's snapshot,
 // compressed for clients that accept it. fill returns errNotFound when
