@@ -33,16 +33,26 @@ import (
 // So "which URLs exist, which are public, which the export writes" is
 // answered here.
 //
-// How a route answers: every cached response (feed, page, OPML,
-// sitemap, picture, static file) is written by httpx.Write
-// (handlers/httpx/write.go), which answers 304 when httpx.NotModified
-// says so and 429 when httpx.Limiter.Over decides it; the fast path
-// writes the same header block (httpx.Block). An error a handler
-// returns is answered by handleError (errors.go), with the status
-// httpx.Status decides. A response's ETag is feed.ETag of its bytes,
-// made once when the render cache builds it (feed/cache.go). What a route shows is taken from s.content.At(now), the
-// snapshot of what is public now: drafts and scheduled issues are not in
-// it (content/publish.go, Content.At).
+// How a route answers, one hop from here:
+//
+//   - What it shows is s.content.At(now), the snapshot of what is public
+//     now (content.Content.At, content/publish.go): drafts and scheduled
+//     issues are not in it (Snapshot.add), and its entries are dated by
+//     the record of when each first went public (Content.date,
+//     content/record.go), which is where an article added to an issue
+//     already out gets its own date.
+//   - Every cached response (feed, page, OPML, sitemap, picture, static
+//     file) is one feed.Response, whose ETag is feed.ETag of its bytes
+//     (feed/cache.go), and is written by httpx.Write
+//     (handlers/httpx/write.go): 304 when httpx.NotModified says so, 429
+//     when httpx.Limiter.Over decides it. The fast path writes the same
+//     header block (httpx.Block).
+//   - An error a handler returns is answered by handleError (errors.go),
+//     with the status httpx.Status decides.
+//   - The editor's live reload is s.previewEvents (events.go), fed by
+//     content.Live.Subscribe; upstream items were sanitised by
+//     upstream's cleanItem before the store kept them (sources.go says
+//     so).
 func (s *server) routes() []route {
 	t := []route{
 		// Pages.
