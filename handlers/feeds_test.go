@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	stdgzip "compress/gzip"
+	"crypto/sha256"
 	"io"
 	"net/http"
 	"strconv"
@@ -366,5 +367,22 @@ func TestFeedLinkHeaders(t *testing.T) {
 	archive := fetch(t, c, http.MethodGet, "http://"+fs.plain+"/archive/2026/04/feed.atom")
 	if archive.status != 200 || archive.header.Get("Link") != "" || strings.Contains(string(archive.body), `rel="hub"`) {
 		t.Errorf("archive %d names hubs: %q", archive.status, archive.header.Get("Link"))
+	}
+}
+
+// Every cached answer, whatever its kind, has the one ETag formula of its
+// bytes, feed.ETag, which the export's record uses too: a feed, a page,
+// OPML, a picture, a static file, robots.txt.
+func TestOneETagFormula(t *testing.T) {
+	ts := newTestServer(t, imageFixture())
+	for _, path := range []string{
+		"/feed.atom", "/", "/issues/86", "/feeds.opml", "/sitemap.xml",
+		imagePath(t, ts, 86, "chart.png"), imagePath(t, ts, 86, "logo.svg"),
+		"/static/site.css", "/static/live.js", "/icon.png", "/robots.txt",
+	} {
+		rec := ts.get(path, http.StatusOK)
+		if got, want := rec.Header().Get("Etag"), feed.ETag(sha256.Sum256(rec.Body.Bytes())); got != want {
+			t.Errorf("%s: ETag %s, want feed.ETag of its bytes %s", path, got, want)
+		}
 	}
 }

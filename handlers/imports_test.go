@@ -1,10 +1,10 @@
 package handlers
 
 import (
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/morningpost/morningpost/internal/golist"
 )
 
 // importRules are the import graph of handlers/, as `go list` finds it:
@@ -24,24 +24,10 @@ var importRules = map[string][]string{
 // package of handlers/ fails here until the rule says it may, and a new
 // package of handlers/ fails until it has a rule.
 func TestImportRule(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the go command is not installed")
-		}
-		t.Skip("the go command is not installed")
-	}
 	const mod = "github.com/morningpost/morningpost/"
-	out, err := exec.Command(goCmd, "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"handlers/...").Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("go list: %v\n%s", err, msg)
-	}
+	out := golist.Run(t, "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, mod+"handlers/...")
 	seen := map[string]bool{}
-	for line := range strings.Lines(string(out)) {
+	for line := range strings.Lines(out) {
 		fields := strings.Fields(line)
 		pkg := strings.TrimPrefix(fields[0], mod)
 		seen[pkg] = true
