@@ -24,7 +24,7 @@ import (
 var hvImageCSP = []string{"default-src 'none'; style-src 'unsafe-inline'; sandbox"}
 
 func (s *server) image(c echo.Context) error {
-	preview := s.previewMode(c)
+	preview := s.editor(c.Request())
 	pub := findIssue(s.content.At(s.now()), c.Param("number")) // nil unless public
 	iss := pub
 	if preview {

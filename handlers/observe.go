@@ -88,7 +88,7 @@ func (s *server) metricsHandler(c echo.Context) error {
 	h := s.metrics.public
 	if s.preview != nil {
 		w.Header()["Vary"] = hvVaryCookieAuthorization
-		if s.preview.auth.authorized(c.Request()) {
+		if s.editor(c.Request()) {
 			h = s.metrics.handler
 			w.Header().Set("Cache-Control", "private, no-store")
 		}

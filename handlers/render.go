@@ -160,7 +160,7 @@ func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time
 func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()
 	snap := s.content.At(now)
-	if s.previewMode(c) {
+	if s.editor(c.Request()) {
 		return s.previewModePage(c, name, snap, fill)
 	}
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
