@@ -29,11 +29,11 @@ func TestErrorStatus(t *testing.T) {
 		{fmt.Errorf("render: %w", errors.New("template")), http.StatusInternalServerError},
 	} {
 		if got := httpx.Status(c.err); got != c.want {
-			t.Errorf("errorStatus(%v) = %d, want %d", c.err, got, c.want)
+			t.Errorf("httpx.Status(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
 	if !errors.Is(fmt.Errorf("x: %w", httpx.ErrNotFound), httpx.ErrNotFound) {
-		t.Error("a wrapped errNotFound is not errNotFound")
+		t.Error("a wrapped httpx.ErrNotFound is not httpx.ErrNotFound")
 	}
 }
 

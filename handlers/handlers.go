@@ -7,7 +7,7 @@
 // routes.go lists every URL in one place. Handlers are thin and share one
 // rhythm: take the snapshot of what is public now, look up what the URL
 // names, fill a typed page (or fetch the cached feed), and write it. They
-// return errors; errorStatus (errors.go) decides their status and
+// return errors; httpx.Status (handlers/httpx) decides their status and
 // handleError writes them, logging only 5xx. The responses that are not
 // errors and not a 200 are written by handlers/httpx.
 //

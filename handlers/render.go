@@ -155,7 +155,7 @@ func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time
 }
 
 // page serves the HTML page built by fill for the request's snapshot,
-// compressed for clients that accept it. fill returns errNotFound when
+// compressed for clients that accept it. fill returns httpx.ErrNotFound when
 // the URL names nothing public.
 func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()

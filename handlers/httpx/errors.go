@@ -75,12 +75,13 @@ func RecoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// LimitBody refuses a request body over maxRequestBody, the largest request body accepted. Every route is a
+// maxRequestBody is the largest request body accepted. Every route is a
 // GET or HEAD, which has no use for a body; a small one is tolerated (and
 // discarded), a large or unbounded (chunked) one is refused with 413 and
 // the connection closed, so nobody can make the server read megabytes.
 const maxRequestBody = 4 << 10
 
+// LimitBody is the middleware that refuses a body over maxRequestBody.
 func LimitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
