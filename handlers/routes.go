@@ -53,6 +53,10 @@ import (
 //     content.Live.Subscribe; upstream items were sanitised by
 //     upstream's cleanItem before the store kept them (sources.go says
 //     so).
+//
+// The export derives its URL set from a table made with a server of no
+// dependencies (exportSet): a route's handler may use the server only
+// when it answers a request, never when it is made.
 func (s *server) routes() []route {
 	t := []route{
 		// Pages.
@@ -153,10 +157,6 @@ const (
 
 // exported reports whether the export writes routes of kind k.
 func (k kind) exported() bool { return k != kindPrivate && k != kindMachine }
-
-func (k kind) String() string {
-	return [...]string{"page", "feed", "archive", "asset", "private", "machine"}[k]
-}
 
 // route is one line of the table.
 type route struct {

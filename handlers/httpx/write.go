@@ -43,8 +43,10 @@ func Write(c echo.Context, r *feed.Response, a Answer) error {
 		SetFields(h, Block(block[:0], r, b, http.StatusNotModified, a.CacheControl, vary, !a.Private))
 		return notModified(c)
 	}
-	if over, wait := a.Limiter.Over(ClientAddr(c), a.LimitKey, req.Method == http.MethodHead); over {
-		return tooManyRequests(c, wait, r.Header.Link, vary)
+	if a.Limiter != nil && a.LimitKey != "" {
+		if over, wait := a.Limiter.Over(ClientAddr(c), a.LimitKey, req.Method == http.MethodHead); over {
+			return tooManyRequests(c, wait, r.Header.Link, vary)
+		}
 	}
 	SetFields(h, Block(block[:0], r, b, http.StatusOK, a.CacheControl, vary, !a.Private))
 	w.WriteHeader(http.StatusOK)
