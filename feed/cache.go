@@ -17,11 +17,11 @@ import (
 	"github.com/morningpost/morningpost/content"
 )
 
-// Response is one rendered document (a feed in one format, a page, an
-// OPML list, a sitemap): its bytes in each content coding, made once,
+// Response is the one type of a cached response: a rendered document (a
+// feed in one format, a page, an OPML list, a sitemap) or a file (a
+// picture, a static file): its bytes in each content coding, made once,
 // and the values of its headers, prepared once, so serving it is
-// writing bytes. Pictures are cached as values of their own (handlers'
-// rendered), not as Responses.
+// writing bytes (handlers/httpx.Write, and the fast path).
 type Response struct {
 	ContentType string
 	// Link is the Link header of a feed naming WebSub hubs, else "".
@@ -41,7 +41,7 @@ type Response struct {
 // those bytes.
 type Body struct {
 	Bytes []byte
-	ETag  string // `"` + 20 hex digits of SHA-256 + `"`, unless made elsewhere
+	ETag  string // ETag of the bytes' SHA-256
 	// The values of Etag, Content-Length and Content-Encoding (nil for
 	// identity) for these bytes, made by Prepare.
 	ETagValue, LengthValue, EncodingValue []string
@@ -57,10 +57,13 @@ type Header struct {
 	// CacheControl is the Cache-Control of a feed whose max-age is the
 	// site's cache_max_age; nil when the response has no default.
 	CacheControl []string
-	// Fields are the headers of a page (HTML, OPML, sitemap) besides
-	// the above: its Content-Security-Policy and the like; nil for
-	// feeds.
+	// Fields are the headers of a page (HTML, OPML, sitemap) or a file
+	// besides the above: its Content-Security-Policy and the like; nil
+	// for feeds.
 	Fields http.Header
+	// File: the response is a file (File), sent as its bytes whatever
+	// the client accepts, so it has no Vary.
+	File bool
 }
 
 var (
@@ -136,9 +139,32 @@ func IdentityResponse(contentType string, b []byte) *Response {
 	return &Response{ContentType: contentType, Identity: body(b)}
 }
 
+// File is the response of a file (a picture, a static file) of bytes b:
+// its identity bytes only, which are sent whatever the client accepts,
+// and fields, its headers besides Content-Type, the validators and
+// Content-Length (nil: none). Cache-Control is the writer's: it depends
+// on the request.
+func File(contentType string, b []byte, fields http.Header) *Response {
+	if fields == nil {
+		fields = http.Header{}
+	}
+	r := &Response{ContentType: contentType, Identity: body(b)}
+	r.Prepare(fields, "")
+	r.Header.File = true
+	return r
+}
+
 func body(b []byte) Body {
-	sum := sha256.Sum256(b)
-	return Body{Bytes: b, ETag: `"` + hex.EncodeToString(sum[:])[:20] + `"`}
+	return Body{Bytes: b, ETag: ETag(sha256.Sum256(b))}
+}
+
+// ETag is the entity tag of bytes whose SHA-256 is sum: the first 20 hex
+// digits, quoted. It is the one formula of every ETag the site sends
+// (feeds, pages, pictures, static files) and of the export's record of
+// them (handlers/export), so a document keeps its ETag wherever it is
+// served from.
+func ETag(sum [sha256.Size]byte) string {
+	return `"` + hex.EncodeToString(sum[:10]) + `"`
 }
 
 // Cache is the render cache: every document the server makes from its

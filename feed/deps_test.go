@@ -1,11 +1,11 @@
 package feed
 
 import (
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/morningpost/morningpost/internal/golist"
 )
 
 // TestFeedLinksNoSQL pins the layering: package feed renders documents
@@ -13,23 +13,9 @@ import (
 // any SQL driver. The combined feed takes PlanetItem, which the caller
 // maps from the upstream store's items.
 func TestFeedLinksNoSQL(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("the go command is not installed")
-		}
-		t.Skip("the go command is not installed")
-	}
 	const pkg = "github.com/morningpost/morningpost/feed"
-	out, err := exec.Command(goCmd, "list", "-deps", "-f", "{{.ImportPath}}", pkg).Output()
-	if err != nil {
-		msg := ""
-		if ee, ok := err.(*exec.ExitError); ok {
-			msg = string(ee.Stderr)
-		}
-		t.Fatalf("go list -deps %s: %v\n%s", pkg, err, msg)
-	}
-	deps := strings.Fields(string(out))
+	out := golist.Run(t, "-deps", "-f", "{{.ImportPath}}", pkg)
+	deps := strings.Fields(out)
 	if !slices.Contains(deps, pkg) {
 		t.Fatalf("go list -deps %s does not list the package itself:\n%s", pkg, out)
 	}

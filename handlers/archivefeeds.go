@@ -10,6 +10,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Archived feeds (RFC 5005 §4): one document per feed, format and month,
@@ -34,13 +35,13 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, ok := feed.ParsePeriod(c.Param("year"), c.Param("month"))
 		if !ok {
-			return errNotFound
+			return httpx.ErrNotFound
 		}
 		now := s.now()
 		snap := s.content.At(now)
 		resp, info, err := s.feeds.GetArchive(snap, spec, p, f)
 		if errors.Is(err, feed.ErrNoArchive) {
-			return errNotFound
+			return httpx.ErrNotFound
 		}
 		if err != nil {
 			return fmt.Errorf("archive %s: %w", spec.ArchivePath(p, f), err)
@@ -53,6 +54,6 @@ func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			// The open archive gains the next issue when it is published.
 			cc = capped
 		}
-		return s.writeFeed(c, resp, cc, c.Request().URL.Path, true)
+		return httpx.Write(c, resp, httpx.Answer{CacheControl: cc, Limiter: s.limiter, LimitKey: c.Request().URL.Path})
 	}
 }

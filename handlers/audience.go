@@ -11,6 +11,7 @@ import (
 
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The audience: who reads which feed, day by day (package audience
@@ -77,7 +78,7 @@ func audienceDaysParam(c echo.Context) (int, error) {
 	}
 	d, err := strconv.Atoi(v)
 	if err != nil || d < 1 {
-		return 0, badRequest("days must be a positive whole number")
+		return 0, httpx.BadRequest("days must be a positive whole number")
 	}
 	return min(d, audience.MaxDays), nil
 }

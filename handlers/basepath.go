@@ -3,9 +3,11 @@ package handlers
 import (
 	"strings"
 
+	"github.com/labstack/echo/v4"
 	"golang.org/x/net/html"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // A site may live under a sub-path (base_url: https://example.com/blog/):
@@ -62,4 +64,16 @@ func prefixed(base, ref string) string {
 // the base path of the site now served.
 func (s *server) sitePath(p string) string {
 	return prefixed(basePath(s.content.Content().Site), p)
+}
+
+// movedPermanently answers 301 to location, a site path, sent under the
+// site's base path.
+func (s *server) movedPermanently(c echo.Context, location string) error {
+	return httpx.MovedPermanently(c, s.sitePath(location))
+}
+
+// seeOther answers 303 to location, a site path, sent under the site's
+// base path.
+func (s *server) seeOther(c echo.Context, location string) error {
+	return httpx.SeeOther(c, s.sitePath(location))
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Feeds above the cork threshold go out corked on a real TCP connection:
@@ -14,12 +16,12 @@ import (
 func TestCorkedFeedIsWhole(t *testing.T) {
 	ts := newTestServer(t, fixture())
 	srv := httptest.NewUnstartedServer(ts.e)
-	srv.Config.ConnContext = connContext
+	srv.Config.ConnContext = httpx.ConnContext
 	srv.Start()
 	defer srv.Close()
 
 	want := ts.get("/issues/feed.atom", http.StatusOK).Body.Bytes()
-	if len(want) < corkThreshold {
+	if len(want) < httpx.CorkThreshold {
 		t.Fatalf("the fixture's issues feed is %d bytes, too small to be corked", len(want))
 	}
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // "What readers will see": every feed entry of one issue, as the feeds
@@ -101,7 +102,7 @@ func (s *server) previewEntries(c echo.Context) error {
 	snap := all.Preview()
 	iss := findIssue(snap, c.Param("number"))
 	if iss == nil {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	n := strconv.Itoa(iss.Number)
 	v, err := s.feeds.Value("entries\x00"+snap.Key+"\x00"+n, "entries\x00"+n, func() (any, int64, error) {

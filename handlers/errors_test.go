@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // An error answers with the status it carries, through any wrapping;
@@ -16,22 +18,22 @@ func TestErrorStatus(t *testing.T) {
 		err  error
 		want int
 	}{
-		{errNotFound, http.StatusNotFound},
-		{fmt.Errorf("issue 12: %w", errNotFound), http.StatusNotFound},
-		{badRequest("days must be a positive whole number"), http.StatusBadRequest},
-		{fmt.Errorf("audience: %w", withStatus(http.StatusRequestEntityTooLarge, errors.New("body"))), http.StatusRequestEntityTooLarge},
+		{httpx.ErrNotFound, http.StatusNotFound},
+		{fmt.Errorf("issue 12: %w", httpx.ErrNotFound), http.StatusNotFound},
+		{httpx.BadRequest("days must be a positive whole number"), http.StatusBadRequest},
+		{fmt.Errorf("audience: %w", httpx.WithStatus(http.StatusRequestEntityTooLarge, errors.New("body"))), http.StatusRequestEntityTooLarge},
 		{echo.ErrMethodNotAllowed, http.StatusMethodNotAllowed},
 		{echo.ErrNotFound, http.StatusNotFound},
 		{echo.NewHTTPError(http.StatusBadGateway), http.StatusInternalServerError}, // only Echo's 4xx are kept
 		{errors.New("disk full"), http.StatusInternalServerError},
 		{fmt.Errorf("render: %w", errors.New("template")), http.StatusInternalServerError},
 	} {
-		if got := errorStatus(c.err); got != c.want {
-			t.Errorf("errorStatus(%v) = %d, want %d", c.err, got, c.want)
+		if got := httpx.Status(c.err); got != c.want {
+			t.Errorf("httpx.Status(%v) = %d, want %d", c.err, got, c.want)
 		}
 	}
-	if !errors.Is(fmt.Errorf("x: %w", errNotFound), errNotFound) {
-		t.Error("a wrapped errNotFound is not errNotFound")
+	if !errors.Is(fmt.Errorf("x: %w", httpx.ErrNotFound), httpx.ErrNotFound) {
+		t.Error("a wrapped httpx.ErrNotFound is not httpx.ErrNotFound")
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The fast path for feeds.
@@ -176,7 +177,7 @@ func (l *Listener) acceptLoop() {
 		delay = 0
 		fc := &fastConn{c: c, br: bufio.NewReaderSize(c, fastReadBuffer)}
 		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
-			fc.client = limitKey(ap.Addr())
+			fc.client = httpx.LimitKey(ap.Addr())
 		}
 		l.mu.Lock()
 		if l.closing() {
@@ -209,7 +210,7 @@ type fastConn struct {
 	client netip.Addr // as the limiter counts it
 	state  atomic.Int32
 	out    []byte // the response's headers, reused
-	block  [maxHeaderFields]field
+	block  [httpx.MaxFields]httpx.Field
 	vec    [2][]byte
 }
 
@@ -296,15 +297,15 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	if err != nil {
 		return false // the feed handler reports it
 	}
-	b := bodyFor(r, acceptEncoding(req.acceptEncoding))
+	b := httpx.BodyFor(r, httpx.AcceptEncoding(req.acceptEncoding))
 	status := http.StatusOK
-	if notModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.ETag, r.LastModified) {
+	if httpx.NotModifiedBy(req.ifNoneMatch[:req.nINM], req.ifModifiedSince, b.ETag, r.LastModified) {
 		status = http.StatusNotModified
-	} else if over, _ := s.overLimit(fc.client, req.route.path, req.head); over {
+	} else if over, _ := s.limiter.Over(fc.client, req.route.path, req.head); over {
 		return false // the feed handler answers 429
 	}
 
-	// writeFeed's header block, then what net/http adds: Date, and
+	// httpx.Write's header block, then what net/http adds: Date, and
 	// Connection: close when the client asked.
 	out := fc.out[:0]
 	if status == http.StatusOK {
@@ -312,7 +313,7 @@ func (l *Listener) answer(fc *fastConn, req *fastRequest) bool {
 	} else {
 		out = append(out, "HTTP/1.1 304 Not Modified\r\n"...)
 	}
-	out = appendFields(out, feedHeader(fc.block[:0], r, b, status, cc, hvVaryAcceptEncoding, true))
+	out = httpx.AppendFields(out, httpx.Block(fc.block[:0], r, b, status, cc, httpx.VaryAcceptEncoding, true))
 	out = append(out, "Date: "...)
 	out = appendDate(out, start)
 	if req.close {

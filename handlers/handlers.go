@@ -7,9 +7,9 @@
 // routes.go lists every URL in one place. Handlers are thin and share one
 // rhythm: take the snapshot of what is public now, look up what the URL
 // names, fill a typed page (or fetch the cached feed), and write it. They
-// return errors; errorStatus (errors.go) decides their status and
+// return errors; httpx.Status (handlers/httpx) decides their status and
 // handleError writes them, logging only 5xx. The responses that are not
-// errors and not a 200 are written in respond.go.
+// errors and not a 200 are written by handlers/httpx.
 //
 // Everything readers see is built from a content.Snapshot taken per request
 // from Deps.Now, so drafts never leak and a scheduled issue appears at its
@@ -30,6 +30,7 @@ import (
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Deps is what the handlers need from the rest of the program.
@@ -56,7 +57,7 @@ type Deps struct {
 	// Server's Shutdown ends them itself; Done is for New's handler.
 	Done <-chan struct{}
 	// RateLimit is how many full (200) responses of one feed a client
-	// may fetch per hour (ratelimit.go); 0 switches abuse control off.
+	// may fetch per hour (httpx.Limiter); 0 switches abuse control off.
 	// Conditional requests answered 304 are never limited.
 	RateLimit int
 	// TrustedProxies are the proxies whose X-Forwarded-For names the
@@ -80,6 +81,11 @@ type Deps struct {
 	Limits Limits
 }
 
+// DefaultRateLimit is the number of full feed responses a client may
+// fetch per feed per hour unless configured otherwise (Deps.RateLimit;
+// the limiter is httpx.Limiter).
+const DefaultRateLimit = 60
+
 // server holds the dependencies and everything prepared once at New.
 type server struct {
 	content *content.Live
@@ -96,8 +102,8 @@ type server struct {
 	preview *previewDesk // nil when no preview token is configured
 
 	metricsPrivate bool
-	limiter        *limiter // nil when abuse control is off
-	trustsProxies  bool     // X-Forwarded-For names the client
+	limiter        *httpx.Limiter // nil when abuse control is off
+	trustsProxies  bool           // X-Forwarded-For names the client
 	metrics        *Metrics
 	accessLog      bool
 	refused        refusals // 429s for the access log, a count per client per minute
@@ -106,9 +112,7 @@ type server struct {
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store
 
-	// routeMiddleware holds the paths registered with middleware of
-	// their own, which the fast path would not run (NewServer checks).
-	routeMiddleware map[string]bool
+	fast map[string]*fastRoute // the routes the fast path answers, by path (routes.go)
 }
 
 // New returns the server with every route registered. It fails when a
@@ -141,7 +145,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 	if s.now == nil {
 		s.now, s.realClock = time.Now, true
 	}
-	s.limiter = newLimiter(d.RateLimit, s.now)
+	s.limiter = httpx.NewLimiter(d.RateLimit, s.now)
 	if s.metrics == nil {
 		s.metrics = NewMetrics()
 	}
@@ -168,19 +172,17 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 	// e.Server is never started: a Server serves e with an http.Server of
 	// its own (serve.go), with the timeouts of Limits.
 	e.HTTPErrorHandler = s.handleError
-	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	// Every middleware here is one the fast path mirrors (see
-	// fastpath_contract_test.go); one it does not must not be added
-	// without taking the feeds off the fast path.
-	e.Use(s.observe, limitBody, recoverPanic)
-	e.Use(s.previewLogin)
-	s.routeMiddleware = map[string]bool{}
-	e.OnAddRouteHandler = func(_ string, r echo.Route, _ echo.HandlerFunc, m []echo.MiddlewareFunc) {
-		if len(m) > 0 {
-			s.routeMiddleware[r.Path] = true
-		}
+	e.IPExtractor = httpx.IPExtractor(d.TrustedProxies)
+	// Every middleware is one the fast path mirrors (routes.go).
+	for _, m := range s.middleware() {
+		e.Use(m.fn)
 	}
-	s.routes(e)
+	table := s.routes()
+	if err := checkTable(table); err != nil {
+		return nil, nil, err
+	}
+	s.register(e, table)
+	s.fast = fastRoutes(table)
 	s.metrics.bindRoutes(e)
 	s.audience = s.newAudience(d.Audience)
 	return s, e, nil

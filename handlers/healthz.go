@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // health is the /healthz document. Anyone may read it, so it says only
@@ -81,7 +83,7 @@ func (s *server) healthz(c echo.Context) error {
 	var doc any = h
 	if s.preview != nil {
 		hd["Vary"] = hvVaryCookieAuthorization
-		if s.preview.auth.authorized(c.Request()) {
+		if s.editor(c.Request()) {
 			eh := editorHealth{health: h, PublicVersion: snap.Version, Snapshot: snap.Key, Errors: []healthError{}}
 			eh.Version = cont.Version
 			eh.Store = st // with its error
@@ -100,7 +102,7 @@ func (s *server) healthz(c echo.Context) error {
 		return err
 	}
 	hd.Set("Cache-Control", "no-store")
-	hd["X-Content-Type-Options"] = hvNosniff
+	hd["X-Content-Type-Options"] = httpx.Nosniff
 	hd.Set("Content-Type", "application/json; charset=utf-8")
 	b = append(b, '\n')
 	hd.Set("Content-Length", strconv.Itoa(len(b))) // for HEAD too: the length a GET would get

@@ -8,6 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Pictures of an issue are served at /issues/{number}/images/{hash}/{name}:
@@ -22,27 +24,27 @@ import (
 var hvImageCSP = []string{"default-src 'none'; style-src 'unsafe-inline'; sandbox"}
 
 func (s *server) image(c echo.Context) error {
-	preview := s.previewMode(c)
+	preview := s.editor(c.Request())
 	pub := findIssue(s.content.At(s.now()), c.Param("number")) // nil unless public
 	iss := pub
 	if preview {
 		iss = findIssue(s.content.Content().Preview(), c.Param("number"))
 	}
 	if iss == nil {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	img := iss.Image(c.Param("name"))
 	if img == nil || img.Hash != c.Param("hash") {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	// The public copy of an issue holds only its public articles.
 	public := pub != nil && pub.PublicImage(img)
 	if !public && !preview {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	r, err := s.picture(img)
 	if errors.Is(err, content.ErrImageChanged) || errors.Is(err, fs.ErrNotExist) {
-		return errNotFound // changed or gone since the load: the reload brings the new URL
+		return httpx.ErrNotFound // changed or gone since the load: the reload brings the new URL
 	}
 	if err != nil {
 		return err
@@ -51,26 +53,26 @@ func (s *server) image(c echo.Context) error {
 	if !public {
 		cc = "private, no-store" // a draft's picture, for the editor only
 	}
-	return writeRendered(c, r, cc)
+	return httpx.Write(c, r, httpx.Answer{CacheControl: []string{cc}})
 }
 
 // picture returns the response of img from the render cache, reading
 // it on a miss. Its key is the hash of its bytes: a picture changed on
 // disk has a new URL.
-func (s *server) picture(img *content.Image) (*rendered, error) {
+func (s *server) picture(img *content.Image) (*feed.Response, error) {
 	v, err := s.feeds.Value("img\x00"+img.Hash+"/"+img.Type, "", func() (any, int64, error) {
 		b, err := img.Read()
 		if err != nil {
 			return nil, 0, err
 		}
-		h := http.Header{"Content-Type": {img.Type}}
+		var h http.Header
 		if img.Type == "image/svg+xml" {
-			h["Content-Security-Policy"] = hvImageCSP
+			h = http.Header{"Content-Security-Policy": hvImageCSP}
 		}
-		return newRendered(b, h), int64(len(b)), nil
+		return feed.File(img.Type, b, h), int64(len(b)), nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return v.(*rendered), nil
+	return v.(*feed.Response), nil
 }

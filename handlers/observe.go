@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -11,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // observe is the outermost middleware: it lets the error handler answer
@@ -29,7 +29,7 @@ func (s *server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		w, req := c.Response(), c.Request()
-		s.record(req.Context(), start, time.Since(start), req.Method, req.URL.Path, c.Path(), w.Status, w.Size, req.Header.Get("User-Agent"), clientAddr(c))
+		s.record(req.Context(), start, time.Since(start), req.Method, req.URL.Path, c.Path(), w.Status, w.Size, req.Header.Get("User-Agent"), httpx.ClientAddr(c))
 		return nil
 	}
 }
@@ -74,29 +74,12 @@ func (s *server) record(ctx context.Context, start time.Time, d time.Duration, m
 	}
 }
 
-// maxRequestBody is the largest request body accepted. Every route is a
-// GET or HEAD, which has no use for a body; a small one is tolerated (and
-// discarded), a large or unbounded (chunked) one is refused with 413 and
-// the connection closed, so nobody can make the server read megabytes.
-const maxRequestBody = 4 << 10
-
-func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		req := c.Request()
-		if req.ContentLength > maxRequestBody || req.ContentLength < 0 {
-			c.Response().Header().Set("Connection", "close")
-			return withStatus(http.StatusRequestEntityTooLarge, errors.New("request body too large"))
-		}
-		return next(c)
-	}
-}
-
 // metricsHandler serves /metrics on the public address, when no
 // --metrics-addr takes it away: without the names of upstream sources,
 // unless an editor (preview token) asks.
 func (s *server) metricsHandler(c echo.Context) error {
 	if s.metricsPrivate {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	var w http.ResponseWriter = c.Response()
 	if c.Request().Method == http.MethodHead {
@@ -105,7 +88,7 @@ func (s *server) metricsHandler(c echo.Context) error {
 	h := s.metrics.public
 	if s.preview != nil {
 		w.Header()["Vary"] = hvVaryCookieAuthorization
-		if s.preview.auth.authorized(c.Request()) {
+		if s.editor(c.Request()) {
 			h = s.metrics.handler
 			w.Header().Set("Cache-Control", "private, no-store")
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // OPML 2.0 (http://opml.org/spec2.opml), only what a subscription list needs.
@@ -47,7 +48,7 @@ func (s *server) opml(c echo.Context) error {
 	if q := c.QueryParam("format"); q != "" {
 		f = feed.Format(q)
 		if !f.Valid() {
-			return errNotFound
+			return httpx.ErrNotFound
 		}
 	}
 	now := s.now()
@@ -57,7 +58,7 @@ func (s *server) opml(c echo.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return s.preparePage("text/x-opml; charset=utf-8", body, http.Header{"Access-Control-Allow-Origin": hvAnyOrigin})
+		return s.preparePage("text/x-opml; charset=utf-8", body, http.Header{"Access-Control-Allow-Origin": httpx.AnyOrigin})
 	})
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Page is what the layout needs on every page.
@@ -202,7 +203,7 @@ func (s *server) archive(c echo.Context) error {
 	return s.page(c, "archive", func(snap *content.Snapshot) (any, error) {
 		issues, pg, ok := paginate(snap.Issues, pageNumber(c), issuesPerPage, "/issues")
 		if !ok {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		p := archivePage{Page: s.newListPage(snap, "Archive — "+snap.Site.Title, "", pg), Issues: issues}
 		p.Description = "Every issue of " + snap.Site.Title + ", newest first."
@@ -229,7 +230,7 @@ func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) 
 	return func(snap *content.Snapshot) (any, error) {
 		iss := findIssue(snap, c.Param("number"))
 		if iss == nil {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		p := issuePage{Page: s.newPage(snap, iss.Title(), iss.URLPath(), ""), Shown: iss}
 		p.Issue, p.Nameplate = iss, true
@@ -277,11 +278,11 @@ func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error
 	return func(snap *content.Snapshot) (any, error) {
 		iss := findIssue(snap, c.Param("number"))
 		if iss == nil {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		a := iss.Article(c.Param("slug"))
 		if a == nil {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
 		p.Issue, p.OGType, p.Description = iss, "article", a.Summary()
@@ -313,7 +314,7 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 				p.Lists, pg, ok = paginate(sectionLists(snap, sec), pageNumber(c), listsPerPage, base)
 			}
 			if !ok {
-				return nil, errNotFound
+				return nil, httpx.ErrNotFound
 			}
 			p.Page = s.newListPage(snap, snap.Site.SectionTitle(sec)+" — "+snap.Site.Title, sec, pg)
 			p.Description = snap.Site.SectionTitle(sec) + " from every issue of " + snap.Site.Title + "."

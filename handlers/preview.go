@@ -10,6 +10,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The editor's desk: private previews of drafts and scheduled issues, what
@@ -117,7 +118,7 @@ func writePrivate(c echo.Context, contentType []string, body []byte) error {
 	h["Content-Type"] = contentType
 	h["Content-Security-Policy"] = hvPreviewCSP
 	h["Referrer-Policy"] = hvReferrer
-	h["X-Content-Type-Options"] = hvNosniff
+	h["X-Content-Type-Options"] = httpx.Nosniff
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 	if h.Get("Vary") == "" {

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The preview token opens the editor's pages. It is presented as
@@ -132,8 +134,8 @@ func (s *server) requirePreview(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
 		// A token still in the query was not valid (previewLogin took the valid ones).
-		if s.preview == nil || req.URL.Query().Has("token") || !s.preview.auth.authorized(req) {
-			return errNotFound
+		if req.URL.Query().Has("token") || !s.editor(req) {
+			return httpx.ErrNotFound
 		}
 		h := c.Response().Header()
 		h.Set("Cache-Control", "private, no-store")
@@ -143,10 +145,13 @@ func (s *server) requirePreview(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// previewMode reports whether a public page is asked for by an editor
-// (preview cookie or token): it then carries the live reload.
-func (s *server) previewMode(c echo.Context) bool {
-	return s.preview != nil && s.preview.auth.authorized(c.Request())
+// editor reports whether r comes from an editor (the preview token or
+// its cookie): the one check behind every answer that differs for
+// editors. The desk's routes answer 404 without it (requirePreview); a
+// public page carries the live reload with it (s.page), a draft's
+// picture is served (s.image), and /healthz and /metrics say more.
+func (s *server) editor(r *http.Request) bool {
+	return s.preview != nil && s.preview.auth.authorized(r)
 }
 
 var (

@@ -2,9 +2,7 @@ package handlers
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"embed"
-	"encoding/base64"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 //go:embed templates
@@ -110,13 +109,6 @@ func (t *templates) render(name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// rendered is a finished response body with the headers that go with it.
-type rendered struct {
-	body   []byte
-	etag   string
-	header http.Header // everything but Cache-Control, which depends on the time
-}
-
 // Header values of HTML pages.
 var (
 	hvHTML = []string{"text/html; charset=utf-8"}
@@ -124,15 +116,6 @@ var (
 		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
 	hvReferrer = []string{"strict-origin-when-cross-origin"}
 )
-
-func newRendered(body []byte, header http.Header) *rendered {
-	sum := sha256.Sum256(body)
-	r := &rendered{body: body, etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`, header: header}
-	header["Etag"] = []string{r.etag}
-	header["Content-Length"] = []string{strconv.Itoa(len(body))}
-	header["X-Content-Type-Options"] = hvNosniff
-	return r
-}
 
 func htmlHeader() http.Header {
 	return http.Header{
@@ -153,12 +136,14 @@ func (s *server) cachedPage(snap *content.Snapshot, key string, build func() (*f
 }
 
 // preparePage compresses a page (or OPML, or a sitemap) as feeds are and
-// prepares its headers: contentType, and header besides.
+// prepares its headers: contentType, and header besides. It varies by
+// encoding only, not by Cookie, even when an editor with the preview
+// cookie is answered otherwise (previewModePage): that answer is
+// private, no-store, so no cache keeps it, and it shows only what is
+// public. A shared cache may answer an editor with the public page (no
+// live reload); it never answers a reader with an editor's. Why this is
+// worth it is in ARCHITECTURE.md, "Previewing public URLs".
 func (s *server) preparePage(contentType string, body []byte, header http.Header) (*feed.Response, error) {
-	if s.preview != nil {
-		// The same URL answers differently with the preview cookie.
-		header["Vary"] = hvVaryEncodingCookie
-	}
 	return s.feeds.NewPage(contentType, body, header)
 }
 
@@ -166,18 +151,16 @@ func (s *server) preparePage(contentType string, body []byte, header http.Header
 // publication at most.
 func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
 	maxAge, stale, _ := freshness(snap, now)
-	return s.writeFeed(c, p, []string{feed.CacheControl(snap.Site, maxAge, stale)}, "", true)
+	return httpx.Write(c, p, httpx.Answer{CacheControl: []string{feed.CacheControl(snap.Site, maxAge, stale)}})
 }
 
-var hvVaryEncodingCookie = []string{"Accept-Encoding, Cookie"}
-
 // page serves the HTML page built by fill for the request's snapshot,
-// compressed for clients that accept it. fill returns errNotFound when
+// compressed for clients that accept it. fill returns httpx.ErrNotFound when
 // the URL names nothing public.
 func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()
 	snap := s.content.At(now)
-	if s.previewMode(c) {
+	if s.editor(c.Request()) {
 		return s.previewModePage(c, name, snap, fill)
 	}
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
@@ -199,26 +182,6 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 		return err
 	}
 	return s.writePage(c, snap, now, p)
-}
-
-// writeRendered writes r, or 304 when the request already has it.
-func writeRendered(c echo.Context, r *rendered, cacheControl string) error {
-	w := c.Response()
-	h := w.Header()
-	for k, v := range r.header {
-		h[k] = v
-	}
-	h.Set("Cache-Control", cacheControl)
-	if notModified(c.Request(), r.etag, time.Time{}) {
-		h.Del("Content-Length")
-		h.Del("Content-Type")
-		return notModifiedResponse(c)
-	}
-	w.WriteHeader(http.StatusOK)
-	if c.Request().Method != http.MethodHead {
-		_, _ = w.Write(r.body)
-	}
-	return nil
 }
 
 // writeNotFound writes the 404 page in the site's layout.

@@ -1,92 +1,295 @@
 package handlers
 
 import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
-// routes registers every URL the site answers. These paths are a public
-// contract: feed readers and search engines remember them forever.
+// The route table: every URL the site answers, in one list. These paths
+// are a public contract: feed readers and search engines remember them
+// forever. Everything else about a route is derived from its line here:
 //
-// What status a route answers: its handler writes the 200; the
-// responses that are not errors are written in respond.go (304 when
-// notModified in cond.go says so, 429 when server.overLimit in
-// ratelimit.go decides it, 301 and 303 for redirects); an error the
-// handler returns is answered by handleError, with the status
-// errorStatus decides (errors.go). The subscription feeds are also
-// answered by the fast path (fastpath.go, served by Server.Serve in
-// serve.go), which gives the same answers byte for byte.
-func (s *server) routes(e *echo.Echo) {
-	// get registers h (behind the route middleware m) for GET and for
-	// HEAD, which Echo does not add by itself.
-	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
-		e.GET(path, h, m...)
-		e.HEAD(path, h, m...)
+//   - Echo registers it for GET and HEAD (Echo adds no HEAD by itself),
+//     or for the methods the line names (register);
+//   - a private route is behind the preview token (requirePreview in
+//     preview_auth.go): 404 without it, and for everyone when no token is
+//     configured; a line may name a guard of its own instead;
+//   - the fast path (fastpath.go) answers the lines made by subscription,
+//     and no other (fastRoutes);
+//   - the export (handlers/export, run by cmd/morningpost) starts its
+//     crawl at the roots and never writes a private or machine route,
+//     even when a page links to one (ExportRoots, NotExported).
+//
+// So "which URLs exist, which are public, which the export writes" is
+// answered here.
+//
+// How a route answers, one hop from here:
+//
+//   - What it shows is s.content.At(now), the snapshot of what is public
+//     now (content.Content.At, content/publish.go): drafts and scheduled
+//     issues are not in it (Snapshot.add), and its entries are dated by
+//     the record of when each first went public (Content.date,
+//     content/record.go), which is where an article added to an issue
+//     already out gets its own date.
+//   - Every cached response (feed, page, OPML, sitemap, picture, static
+//     file) is one feed.Response, whose ETag is feed.ETag of its bytes
+//     (feed/cache.go), and is written by httpx.Write
+//     (handlers/httpx/write.go): 304 when httpx.NotModified says so, 429
+//     when httpx.Limiter.Over decides it. The fast path writes the same
+//     header block (httpx.Block).
+//   - An error a handler returns is answered by handleError (errors.go),
+//     with the status httpx.Status decides.
+//   - The editor's live reload is s.previewEvents (events.go), fed by
+//     content.Live.Subscribe; upstream items were sanitised by
+//     upstream's cleanItem before the store kept them (sources.go says
+//     so).
+//
+// The export derives its URL set from a table made with a server of no
+// dependencies (exportSet): a route's handler may use the server only
+// when it answers a request, never when it is made.
+func (s *server) routes() []route {
+	t := []route{
+		// Pages.
+		{path: "/", kind: kindPage, h: s.home, root: true},
+		{path: "/issues", kind: kindPage, h: s.archive, root: true},
+		{path: pageRoute("/issues"), kind: kindPage, h: s.archive}, // /issues/page/2, …
+		{path: "/issues/:number", kind: kindPage, h: s.issue},
+		{path: "/issues/:number/:slug", kind: kindPage, h: s.article},
+		{path: "/issues/:number/images/:hash/:name", kind: kindAsset, h: s.image}, // pictures: /issues/88/images/3f2a…/chart.png
 	}
-
-	// Pages.
-	get("/", s.home)
-	get("/issues", s.archive)
-	get(pageRoute("/issues"), s.archive) // /issues/page/2, …
-	get("/issues/:number", s.issue)
-	get("/issues/:number/:slug", s.article)
-	get("/issues/:number/images/:hash/:name", s.image) // pictures: /issues/88/images/3f2a…/chart.png
 	for _, sec := range content.Sections {
-		get("/sections/"+string(sec), s.section(sec))
-		get(pageRoute("/sections/"+string(sec)), s.section(sec))
+		t = append(t,
+			route{path: "/sections/" + string(sec), kind: kindPage, h: s.section(sec)},
+			route{path: pageRoute("/sections/" + string(sec)), kind: kindPage, h: s.section(sec)})
 	}
-	get("/feeds", s.feedList)
-	get("/tags", s.tags)
-	get("/tags/:tag", s.tag)
-	get(pageRoute("/tags/:tag"), s.tag)
+	t = append(t,
+		route{path: "/feeds", kind: kindPage, h: s.feedList, root: true},
+		route{path: "/tags", kind: kindPage, h: s.tags},
+		route{path: "/tags/:tag", kind: kindPage, h: s.tag},
+		route{path: pageRoute("/tags/:tag"), kind: kindPage, h: s.tag})
 	for _, f := range feed.Formats {
-		get(tagFeedRoute(f), s.tagFeed(f)) // /tags/open-source/feed.atom, …
+		t = append(t, route{path: tagFeedRoute(f), kind: kindFeed, h: s.tagFeed(f)}) // /tags/open-source/feed.atom, …
 	}
 
 	// Feeds: /feed.rss, /issues/feed.atom, /sections/lead/feed.json, …
 	// Every path comes from feed.Specs, so pages, OPML and routes agree.
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
-			get(spec.Path(f), s.feed(spec, f))
-			// Archives (RFC 5005): /archive/2026/04/feed.atom, /issues/archive/2026/04/feed.rss, …
-			get(archiveRoute(spec, f), s.archiveFeed(spec, f))
+			t = append(t,
+				s.subscription(spec, f),
+				// Archives (RFC 5005): /archive/2026/04/feed.atom, /issues/archive/2026/04/feed.rss, …
+				route{path: archiveRoute(spec, f), kind: kindArchive, h: s.archiveFeed(spec, f)})
 		}
 	}
-	get("/feeds.opml", s.opml)
+	t = append(t, route{path: "/feeds.opml", kind: kindAsset, h: s.opml, root: true})
 	// A readable page per feed: /feeds/view/feed.atom, …
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
-			get(feedViewPath(spec, f), s.feedView(spec, f))
+			t = append(t, route{path: feedViewPath(spec, f), kind: kindPage, h: s.feedView(spec, f)})
 		}
 	}
 
-	// The editor's desk, behind the preview token: 404 without it, and
-	// 404 for everyone when no token is configured.
-	get("/preview", s.previewIndex, s.requirePreview)
-	get("/preview/issues/:number", s.previewIssue, s.requirePreview)
-	get("/preview/issues/:number/:slug", s.previewArticle, s.requirePreview)
-	get("/preview/entries/:number", s.previewEntries, s.requirePreview)
-	get("/preview/events", s.previewEvents, s.requirePreview)
-	get("/preview/audience", s.previewAudience, s.requirePreview)
-	get("/preview/audience.json", s.previewAudienceJSON, s.requirePreview)
-	get("/sources", s.sourcesIndex, s.requirePreview)
+	// The editor's desk.
+	t = append(t,
+		route{path: "/preview", kind: kindPrivate, h: s.previewIndex},
+		route{path: "/preview/issues/:number", kind: kindPrivate, h: s.previewIssue},
+		route{path: "/preview/issues/:number/:slug", kind: kindPrivate, h: s.previewArticle},
+		route{path: "/preview/entries/:number", kind: kindPrivate, h: s.previewEntries},
+		route{path: "/preview/events", kind: kindPrivate, h: s.previewEvents},
+		route{path: "/preview/audience", kind: kindPrivate, h: s.previewAudience},
+		route{path: "/preview/audience.json", kind: kindPrivate, h: s.previewAudienceJSON},
+		route{path: "/sources", kind: kindPrivate, h: s.sourcesIndex})
 	for _, f := range feed.Formats {
-		get(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)
+		// Public when the site says so, else the editor's (sources.go).
+		t = append(t, route{path: feed.SourcesPath(f), kind: kindFeed, h: s.planetFeed(f), guard: s.requireSourcesFeed, root: true})
 	}
 
 	// Machines and browsers.
-	get("/healthz", s.healthz)
-	get("/metrics", s.metricsHandler)
-	get("/icon.png", s.staticFile("icon.png"))
-	get("/favicon.ico", s.staticFile("icon.png"))
-	get("/static/site.css", s.staticFile("site.css"))
-	get("/static/icon.png", s.staticFile("icon.png"))
-	get("/static/live.js", s.staticFile("live.js"))
-	get("/robots.txt", s.robots)
-	get("/sitemap.xml", s.sitemap)
-	get("/sitemaps/:year", s.sitemap) // /sitemaps/2026.xml, when /sitemap.xml is an index
+	t = append(t,
+		route{path: "/healthz", kind: kindMachine, h: s.healthz},
+		route{path: "/metrics", kind: kindMachine, h: s.metricsHandler},
+		route{path: "/icon.png", kind: kindAsset, h: s.staticFile("icon.png"), root: true},
+		route{path: "/favicon.ico", kind: kindAsset, h: s.staticFile("icon.png"), root: true},
+		route{path: "/static/site.css", kind: kindAsset, h: s.staticFile("site.css")},
+		route{path: "/static/icon.png", kind: kindAsset, h: s.staticFile("icon.png")},
+		route{path: "/static/live.js", kind: kindAsset, h: s.staticFile("live.js")},
+		route{path: "/robots.txt", kind: kindAsset, h: s.robots, root: true},
+		route{path: "/sitemap.xml", kind: kindAsset, h: s.sitemap, root: true},
+		route{path: "/sitemaps/:year", kind: kindAsset, h: s.sitemap}) // /sitemaps/2026.xml, when /sitemap.xml is an index
+	return t
+}
+
+// middleware is what Echo runs, in this order, before every route's
+// handler. The fast path answers the subscription feeds without Echo, so
+// each says how the fast path does the same; TestFastPathMirrorsEveryMiddleware
+// holds the package to registering middleware here only.
+func (s *server) middleware() []middleware {
+	return []middleware{
+		{s.observe, "answer calls s.record: metrics, access log and audience"},
+		{httpx.LimitBody, "parseFastRequest hands over any request with a body"},
+		{httpx.RecoverPanic, "getFeed recovers a panic and hands the request over"},
+		{s.previewLogin, "it acts on ?token= only, and the fast path answers no query"},
+	}
+}
+
+// kind is who a route is for, which decides its guard and whether the
+// export writes it.
+type kind int
+
+const (
+	kindPage    kind = iota // an HTML page for readers; exported
+	kindFeed                // a feed to subscribe to (RSS, Atom, JSON Feed); exported
+	kindArchive             // an RFC 5005 archive of a feed; exported
+	kindAsset               // a picture, a static file, robots.txt, a sitemap, OPML; exported
+	kindPrivate             // the editor's desk: behind the preview token, never exported
+	kindMachine             // about the running server (health, metrics): public, never exported
+)
+
+// exported reports whether the export writes routes of kind k.
+func (k kind) exported() bool { return k != kindPrivate && k != kindMachine }
+
+// route is one line of the table.
+type route struct {
+	path string // Echo's pattern: /issues/:number
+	kind kind
+	h    echo.HandlerFunc
+	// root: the export's crawl starts here; what it links to is found.
+	root bool
+	// guard, when set, runs before h instead of the kind's own guard (a
+	// private route's is requirePreview).
+	guard echo.MiddlewareFunc
+	// methods are the methods it answers; nil: GET and HEAD.
+	methods []string
+	// fast: the fast path answers it (set by subscription only).
+	fast *fastRoute
+}
+
+// middleware is one function Echo runs before every handler, and how the
+// fast path does the same for the requests it answers.
+type middleware struct {
+	fn     echo.MiddlewareFunc
+	mirror string
+}
+
+// subscription is the route of a subscription feed, which the fast path
+// answers as well as Echo (fastpath.go).
+func (s *server) subscription(spec feed.Spec, f feed.Format) route {
+	p := spec.Path(f)
+	return route{path: p, kind: kindFeed, h: s.feed(spec, f), root: true, fast: &fastRoute{path: p, spec: spec, format: f}}
+}
+
+var getHead = []string{http.MethodGet, http.MethodHead}
+
+// register adds the table's routes to e, each behind its guard.
+func (s *server) register(e *echo.Echo, table []route) {
+	for _, r := range table {
+		var m []echo.MiddlewareFunc
+		switch {
+		case r.guard != nil:
+			m = append(m, r.guard)
+		case r.kind == kindPrivate:
+			m = append(m, s.requirePreview)
+		}
+		methods := r.methods
+		if methods == nil {
+			methods = getHead
+		}
+		for _, method := range methods {
+			e.Add(method, r.path, r.h, m...)
+		}
+	}
+}
+
+// checkTable refuses a table the rest of the server cannot derive its
+// facts from: a path listed twice, or a fast route that is not a plain
+// public feed (the fast path runs no guard and reads no parameter).
+func checkTable(table []route) error {
+	seen := map[string]bool{}
+	var errs []error
+	for _, r := range table {
+		if seen[r.path] {
+			errs = append(errs, fmt.Errorf("handlers: route %s is listed twice", r.path))
+		}
+		seen[r.path] = true
+		if r.fast != nil && (r.kind != kindFeed || r.guard != nil || r.methods != nil || strings.Contains(r.path, ":")) {
+			errs = append(errs, fmt.Errorf("handlers: route %s has a guard, a parameter or methods of its own, which the fast path would not honour", r.path))
+		}
+		if r.root && (!r.kind.exported() || strings.Contains(r.path, ":")) {
+			errs = append(errs, fmt.Errorf("handlers: route %s is an export root but is not exported or has parameters", r.path))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// fastRoutes are the routes the fast path answers, by path.
+func fastRoutes(table []route) map[string]*fastRoute {
+	m := map[string]*fastRoute{}
+	for _, r := range table {
+		if r.fast != nil {
+			m[r.path] = r.fast
+		}
+	}
+	return m
+}
+
+// exportSet is the export's URL set, derived once from the table of a
+// server with no dependencies (its handlers are made, never called):
+// the roots, and the patterns never exported.
+var exportSet = sync.OnceValues(func() (roots, never []string) {
+	for _, r := range (&server{}).routes() {
+		if r.root {
+			roots = append(roots, r.path)
+		}
+		if !r.kind.exported() {
+			never = append(never, r.path)
+		}
+	}
+	return roots, never
+})
+
+// ExportRoots are the paths an export's crawl starts from; everything
+// else it writes is found by following links from them, so a URL added
+// to the site is exported without a change here. A root that answers
+// 404 (the sitemap of a site without one, the sources' feed when it is
+// private) is left out of the export.
+func ExportRoots() []string {
+	roots, _ := exportSet()
+	return slices.Clone(roots)
+}
+
+// NotExported reports whether the URL path p is never part of an
+// export, even when a page links to it: a private route (the editor's
+// desk, the sources' page) or a machine's (health, metrics), which
+// describe a running server.
+func NotExported(p string) bool {
+	_, never := exportSet()
+	return slices.ContainsFunc(never, func(pattern string) bool { return matchRoute(pattern, p) })
+}
+
+// matchRoute reports whether path p matches Echo's pattern, whose
+// :name segments match any one segment.
+func matchRoute(pattern, p string) bool {
+	for {
+		ps, prest, pmore := strings.Cut(pattern, "/")
+		s, rest, more := strings.Cut(p, "/")
+		if pmore != more || (ps != s && (!strings.HasPrefix(ps, ":") || s == "")) {
+			return false
+		}
+		if !more {
+			return true
+		}
+		pattern, p = prest, rest
+	}
 }
 
 // archiveRoute is the route of feed spec's archives in format f, with

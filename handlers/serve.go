@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,9 +13,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Limits are the server's timeouts and sizes. One set, fixed at
@@ -95,7 +94,7 @@ func (l Limits) HTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 type Server struct {
 	e      *echo.Echo
 	s      *server
-	routes map[string]*fastRoute // by path: the subscription feeds
+	routes map[string]*fastRoute // by path: the routes the fast path answers (routes.go)
 	limits Limits
 	http   *http.Server
 
@@ -129,31 +128,10 @@ func NewServer(d Deps) (*Server, error) {
 		close(stop)
 		return nil, err
 	}
-	h := &Server{e: e, s: s, routes: map[string]*fastRoute{}, limits: d.Limits.orDefault(), stop: stop}
-	for _, spec := range feed.Specs() {
-		for _, f := range feed.Formats {
-			h.routes[spec.Path(f)] = &fastRoute{path: spec.Path(f), spec: spec, format: f}
-		}
-	}
-	if err := fastRoutesBare(h.routes, s.routeMiddleware); err != nil {
-		close(stop)
-		return nil, err
-	}
+	h := &Server{e: e, s: s, routes: s.fast, limits: d.Limits.orDefault(), stop: stop}
 	h.http = h.limits.HTTPServer(e, s.log)
-	h.http.ConnContext = connContext
+	h.http.ConnContext = httpx.ConnContext
 	return h, nil
-}
-
-// fastRoutesBare checks that no route the fast path answers has
-// middleware of its own (withMiddleware: the paths that have), which
-// requests it answers would silently skip.
-func fastRoutesBare(routes map[string]*fastRoute, withMiddleware map[string]bool) error {
-	for path := range routes {
-		if withMiddleware[path] {
-			return fmt.Errorf("handlers: route %s has middleware of its own, which the fast path would not run", path)
-		}
-	}
-	return nil
 }
 
 // ServeHTTP answers a request through net/http and Echo, as every

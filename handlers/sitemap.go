@@ -14,6 +14,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The sitemap (sitemaps.org protocol 0.9) lists every public page with
@@ -204,7 +205,7 @@ func (s *server) sitemap(c echo.Context) error {
 			return nil, err
 		}
 		if !ok {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		return s.preparePage("application/xml; charset=utf-8", b, http.Header{})
 	})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // The editors' view of the upstream sources: /sources lists each source's
@@ -41,7 +42,7 @@ type sourcesPage struct {
 func (s *server) sourcesIndex(c echo.Context) error {
 	store := s.sources.Load()
 	if store == nil {
-		return errNotFound
+		return httpx.ErrNotFound
 	}
 	ctx := c.Request().Context()
 	now := s.now()
@@ -75,7 +76,7 @@ func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
 	guarded := s.requirePreview(next)
 	return func(c echo.Context) error {
 		if s.sources.Load() == nil {
-			return errNotFound
+			return httpx.ErrNotFound
 		}
 		if s.content.Content().Site.SourcesPublic {
 			return next(c)
@@ -126,6 +127,6 @@ func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
 		if c.Response().Header().Get("Cache-Control") == "" {
 			cc = r.Header.CacheControl
 		}
-		return s.writeFeed(c, r, cc, "", site.SourcesPublic)
+		return httpx.Write(c, r, httpx.Answer{CacheControl: cc, Private: !site.SourcesPublic})
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
-	"net/http"
 	"path"
 	"sync"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 //go:generate go run geniconpng.go
@@ -26,7 +27,7 @@ type staticFiles struct {
 }
 
 type staticFile struct {
-	*rendered
+	*feed.Response
 	version string // first hex digits of the content hash, for ?v=
 }
 
@@ -54,7 +55,7 @@ func loadStatic() (*staticFiles, error) {
 		}
 		sum := sha256.Sum256(b)
 		s.files[e.Name()] = &staticFile{
-			rendered: newRendered(b, http.Header{"Content-Type": {ct}}),
+			Response: feed.File(ct, b, nil),
 			version:  hex.EncodeToString(sum[:])[:12],
 		}
 	}
@@ -78,6 +79,11 @@ const (
 	shortCache = "public, max-age=86400"
 )
 
+var (
+	hvLongCache  = []string{longCache}
+	hvShortCache = []string{shortCache}
+)
+
 // siteIcon is the site's own icon as a static file, made when the
 // content names a new picture.
 type siteIcon struct {
@@ -97,7 +103,7 @@ func (i *siteIcon) file(site *content.Site) *staticFile {
 		sum := sha256.Sum256(site.Icon.Data)
 		i.src = site.Icon
 		i.f = &staticFile{
-			rendered: newRendered(site.Icon.Data, http.Header{"Content-Type": {"image/png"}}),
+			Response: feed.File("image/png", site.Icon.Data, nil),
 			version:  hex.EncodeToString(sum[:])[:12],
 		}
 	}
@@ -126,17 +132,17 @@ func (s *server) fileURL(site *content.Site, name string) string {
 func (s *server) staticFile(name string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		f := s.file(s.content.Content().Site, name)
-		cc := shortCache
+		cc := hvShortCache
 		if c.QueryParam("v") == f.version {
-			cc = longCache
+			cc = hvLongCache
 		}
-		return writeRendered(c, f.rendered, cc)
+		return httpx.Write(c, f.Response, httpx.Answer{CacheControl: cc})
 	}
 }
 
 func (s *server) robots(c echo.Context) error {
 	snap := s.content.At(s.now())
 	body := "User-agent: *\nAllow: /\n\nSitemap: " + snap.Site.URL("/sitemap.xml") + "\n# Feeds: " + snap.Site.URL("/feeds") + "\n"
-	r := newRendered([]byte(body), http.Header{"Content-Type": {"text/plain; charset=utf-8"}})
-	return writeRendered(c, r, shortCache)
+	r := feed.File("text/plain; charset=utf-8", []byte(body), nil)
+	return httpx.Write(c, r, httpx.Answer{CacheControl: hvShortCache})
 }

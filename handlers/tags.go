@@ -7,6 +7,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
 // Tags: every tag of a published article has a page, /tags/{slug}
@@ -49,11 +50,11 @@ func (s *server) tag(c echo.Context) error {
 	return s.page(c, "tag", func(snap *content.Snapshot) (any, error) {
 		t := snap.Tag(c.Param("tag"))
 		if t == nil {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		arts, pg, ok := paginate(t.Articles, pageNumber(c), taggedPerPage, t.URLPath())
 		if !ok {
-			return nil, errNotFound
+			return nil, httpx.ErrNotFound
 		}
 		p := tagPage{Page: s.newListPage(snap, "Tagged “"+t.Name+"” — "+snap.Site.Title, "", pg), Tag: t, Articles: arts}
 		p.Description = strconv.Itoa(len(t.Articles)) + " stories of " + snap.Site.Title + " tagged “" + t.Name + "”, newest first."
@@ -97,13 +98,13 @@ func (s *server) tagFeed(f feed.Format) echo.HandlerFunc {
 		}
 		slug := c.Param("tag")
 		if s.content.At(s.now()).Tag(slug) == nil {
-			return errNotFound
+			return httpx.ErrNotFound
 		}
 		spec := feed.TagSpec(slug)
 		r, cc, err := s.subscriptionFeed(spec, f)
 		if err != nil {
 			return err
 		}
-		return s.writeFeed(c, r, cc, spec.Path(f), true)
+		return httpx.Write(c, r, httpx.Answer{CacheControl: cc, Limiter: s.limiter, LimitKey: spec.Path(f)})
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/morningpost/morningpost/content"
@@ -158,8 +157,8 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	opts := export.Options{
 		Handler:   h,
 		Base:      siteURL,
-		Roots:     exportRoots(),
-		Skip:      notExported,
+		Roots:     handlers.ExportRoots(), // the route table says what the export writes
+		Skip:      handlers.NotExported,
 		Fallback:  newestChange(snap),
 		Identity:  true,
 		Renders:   renders,
@@ -206,35 +205,6 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 			snap.Next.UTC().Format(time.RFC3339), snap.Next.Sub(cfg.at).Round(time.Minute))
 	}
 	return nil
-}
-
-// exportRoots are where the crawl starts; everything else is found by
-// following links from them, so URLs added to the site are exported
-// without a change here. A root that answers 404 (the sitemap of a site
-// without one, the sources' feed when it is private) is left out.
-func exportRoots() []string {
-	roots := []string{"/", "/issues", "/feeds", "/feeds.opml", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/icon.png"}
-	for _, spec := range feed.Specs() {
-		for _, f := range feed.Formats {
-			roots = append(roots, spec.Path(f))
-		}
-	}
-	for _, f := range feed.Formats {
-		roots = append(roots, feed.SourcesPath(f))
-	}
-	return roots
-}
-
-// notExported are URLs that are never part of an export even when a
-// page links to them: the editor's desk, the sources' page, health and
-// metrics, which describe a running server.
-func notExported(p string) bool {
-	switch {
-	case p == "/preview" || strings.HasPrefix(p, "/preview/"),
-		p == "/sources", p == "/healthz", p == "/metrics":
-		return true
-	}
-	return false
 }
 
 // newestChange is the time of the newest change of what is public: the

@@ -3,7 +3,6 @@ package export
 import (
 	"bytes"
 	"encoding/gob"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -221,7 +220,7 @@ func (r *Renders) Load(key string) (*feed.Response, string) {
 	}
 	name := fileName(rec.Path, isHTML(rec.ContentType))
 	fr, ok := r.prev.files[name]
-	if !ok || etagOf(fr.Sum) != rec.ETag {
+	if !ok || feed.ETag(fr.Sum) != rec.ETag {
 		return nil, ""
 	}
 	full := filepath.Join(r.dir, filepath.FromSlash(name))
@@ -265,15 +264,12 @@ func (r *Renders) kept(files map[string]fileRecord) []renderRecord {
 	var out []renderRecord
 	for _, rec := range r.now {
 		fr, ok := files[fileName(rec.Path, isHTML(rec.ContentType))]
-		if ok && etagOf(fr.Sum) == rec.ETag {
+		if ok && feed.ETag(fr.Sum) == rec.ETag {
 			out = append(out, rec)
 		}
 	}
 	return out
 }
-
-// etagOf is the ETag feed.IdentityResponse gives bytes of hash sum.
-func etagOf(sum [32]byte) string { return `"` + hex.EncodeToString(sum[:])[:20] + `"` }
 
 // unchanged reports whether a file's stat is that of its record: the
 // export wrote it and nothing has written it since (a writer that keeps

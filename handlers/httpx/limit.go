@@ -1,4 +1,4 @@
-package handlers
+package httpx
 
 import (
 	"container/list"
@@ -18,18 +18,14 @@ import (
 // in full over and over: each (client, feed) pair has a token bucket
 // holding an hour's allowance, refilled evenly over the hour.
 
-// DefaultRateLimit is the number of full feed responses a client may
-// fetch per feed per hour unless configured otherwise.
-const DefaultRateLimit = 60
-
 // maxVisitors bounds the visitor table. When it is full the client seen
 // least recently is forgotten, which at worst gives it a fresh bucket.
 const maxVisitors = 100_000
 
-// visitor identifies a bucket: a client and a feed route.
+// visitor identifies a bucket: a client and what it downloads (a feed).
 type visitor struct {
 	client netip.Addr // IPv6 clients by their /64, which one host can rotate through
-	feed   string     // the feed's path
+	key    string     // what is downloaded: a feed's path
 }
 
 type bucket struct {
@@ -38,11 +34,11 @@ type bucket struct {
 	last   time.Time
 }
 
-// limiter is a token bucket per visitor, with the least recently used
+// Limiter is a token bucket per visitor, with the least recently used
 // visitor forgotten when the table is full. One mutex guards it: the
 // critical section is a map lookup and some arithmetic, taken only for
 // full feed responses (a few per feed per content change per client).
-type limiter struct {
+type Limiter struct {
 	burst float64 // bucket size: an hour's allowance
 	rate  float64 // tokens per second
 	max   int
@@ -53,13 +49,13 @@ type limiter struct {
 	lru     list.List                 // front: most recently used
 }
 
-// newLimiter allows perHour full responses per visitor per hour; nil
+// NewLimiter allows perHour full responses per visitor per hour; nil
 // (no limit) when perHour is not positive.
-func newLimiter(perHour int, now func() time.Time) *limiter {
+func NewLimiter(perHour int, now func() time.Time) *Limiter {
 	if perHour <= 0 {
 		return nil
 	}
-	return &limiter{
+	return &Limiter{
 		burst:   float64(perHour),
 		rate:    float64(perHour) / 3600,
 		max:     maxVisitors,
@@ -68,9 +64,10 @@ func newLimiter(perHour int, now func() time.Time) *limiter {
 	}
 }
 
-// allow takes a token from the visitor's bucket. When the bucket is
+// Allow takes a token from the visitor's bucket. When the bucket is
 // empty it returns false and how long until a token is back.
-func (l *limiter) allow(v visitor) (ok bool, retryAfter time.Duration) {
+func (l *Limiter) Allow(client netip.Addr, key string) (ok bool, retryAfter time.Duration) {
+	v := visitor{client, key}
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -98,27 +95,27 @@ func (l *limiter) allow(v visitor) (ok bool, retryAfter time.Duration) {
 	return false, time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
 }
 
-// len is the number of visitors remembered.
-func (l *limiter) len() int {
+// Len is the number of visitors remembered.
+func (l *Limiter) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.buckets)
 }
 
-// clientAddr is the client of a request as the limiter counts it: the
+// ClientAddr is the client of a request as the limiter counts it: the
 // address echo's IPExtractor gives (the connection's peer unless trusted
 // proxies are configured), with IPv6 addresses cut to their /64.
-func clientAddr(c echo.Context) netip.Addr {
+func ClientAddr(c echo.Context) netip.Addr {
 	a, err := netip.ParseAddr(c.RealIP())
 	if err != nil {
 		return netip.Addr{}
 	}
-	return limitKey(a)
+	return LimitKey(a)
 }
 
-// limitKey is the address the limiter counts a client by: IPv4 as is,
+// LimitKey is the address the limiter counts a client by: IPv4 as is,
 // IPv6 cut to its /64.
-func limitKey(a netip.Addr) netip.Addr {
+func LimitKey(a netip.Addr) netip.Addr {
 	a = a.Unmap()
 	if a.Is6() {
 		p, _ := a.Prefix(64)
@@ -127,12 +124,12 @@ func limitKey(a netip.Addr) netip.Addr {
 	return a
 }
 
-// ipExtractor returns how echo finds the client's address. Without
+// IPExtractor returns how echo finds the client's address. Without
 // trusted proxies it is the connection's peer, and X-Forwarded-For is
 // ignored whoever sends it. With them, X-Forwarded-For is read from the
 // right, through the trusted proxies only: loopback and private
 // addresses are not trusted unless listed.
-func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
+func IPExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	if len(trusted) == 0 {
 		return echo.ExtractIPDirect()
 	}
@@ -147,15 +144,15 @@ func ipExtractor(trusted []netip.Prefix) echo.IPExtractor {
 	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
-// overLimit decides the 429: whether a full download of feed (its path)
-// by client is over the limit, and when the client may try again. Only
-// full downloads of a GET count: a 304 is answered before this is asked,
-// and a HEAD sends no body. The feed handler (writeFeed) and the fast
-// path both ask it.
-func (s *server) overLimit(client netip.Addr, feed string, head bool) (over bool, retryAfter time.Duration) {
-	if s.limiter == nil || head || feed == "" {
+// Over decides the 429: whether a full download of what key names (a
+// feed's path) by client is over the limit, and when the client may try
+// again. Only full downloads of a GET count: a 304 is answered before
+// this is asked, and a HEAD sends no body. Write and the fast path both
+// ask it. A nil Limiter limits nothing; nor does an empty key.
+func (l *Limiter) Over(client netip.Addr, key string, head bool) (over bool, retryAfter time.Duration) {
+	if l == nil || head || key == "" {
 		return false, 0
 	}
-	ok, wait := s.limiter.allow(visitor{client, feed})
+	ok, wait := l.Allow(client, key)
 	return !ok, wait
 }

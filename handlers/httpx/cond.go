@@ -1,4 +1,4 @@
-package handlers
+package httpx
 
 import (
 	"net/http"
@@ -6,20 +6,19 @@ import (
 	"strings"
 	"time"
 
-	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
 
-// notModified reports whether a conditional GET or HEAD may be answered
+// NotModified reports whether a conditional GET or HEAD may be answered
 // with 304. If-None-Match takes precedence: when present, If-Modified-Since
 // is ignored (RFC 9110 §13.2.2).
-func notModified(r *http.Request, etag string, modified time.Time) bool {
-	return notModifiedBy(r.Header["If-None-Match"], r.Header.Get("If-Modified-Since"), etag, modified)
+func NotModified(r *http.Request, etag string, modified time.Time) bool {
+	return NotModifiedBy(r.Header["If-None-Match"], r.Header.Get("If-Modified-Since"), etag, modified)
 }
 
-// notModifiedBy is notModified given the request's If-None-Match values
+// NotModifiedBy is NotModified given the request's If-None-Match values
 // and its (first) If-Modified-Since value, "" when absent.
-func notModifiedBy(inm []string, ims string, etag string, modified time.Time) bool {
+func NotModifiedBy(inm []string, ims string, etag string, modified time.Time) bool {
 	if len(inm) > 0 {
 		for _, list := range inm {
 			if etagListMatch(list, etag) {
@@ -75,43 +74,12 @@ func etagListMatch(list, etag string) bool {
 	}
 }
 
-// freshness is how long a cache may keep a response taken at now
-// (max-age) and then go on serving it while it revalidates
-// (stale-while-revalidate): the site's cache_max_age and
-// stale_while_revalidate, but the two together never past the next
-// scheduled publication, so the new issue shows up in readers on time.
-// capped reports that either is cut short.
-func freshness(snap *content.Snapshot, now time.Time) (maxAge, stale int, capped bool) {
-	d, swr := snap.Site.CacheMaxAge, snap.Site.StaleWhileRevalidate
-	if !snap.Next.IsZero() {
-		left := max(snap.Next.Sub(now), 0)
-		if left < d {
-			d, capped = left, true
-		}
-		if left-d < swr {
-			swr, capped = left-d, true
-		}
-	}
-	return int(d / time.Second), int(swr / time.Second), capped
-}
-
-// cappedCacheControl is the Cache-Control of a feed or page taken at
-// now when freshness cuts it short, else nil: the response's own, the
-// site's default, holds (and a cache hit builds no string).
-func cappedCacheControl(snap *content.Snapshot, now time.Time) []string {
-	maxAge, stale, capped := freshness(snap, now)
-	if !capped {
-		return nil
-	}
-	return []string{feed.CacheControl(snap.Site, maxAge, stale)}
-}
-
-// acceptEncoding picks the encoding of a response from Accept-Encoding:
+// AcceptEncoding picks the encoding of a response from Accept-Encoding:
 // brotli if accepted, else gzip, else identity. A coding is accepted when
 // it is listed (or "*" is) with a q-value above zero.
-func acceptEncoding(header string) encoding {
+func AcceptEncoding(header string) Encoding {
 	if header == "" {
-		return encIdentity
+		return EncIdentity
 	}
 	br, gz, star := -1, -1, -1 // -1 unlisted, 0 refused, 1 accepted
 	for header != "" {
@@ -134,11 +102,11 @@ func acceptEncoding(header string) encoding {
 	}
 	switch {
 	case br == 1 || br == -1 && star == 1:
-		return encBrotli
+		return EncBrotli
 	case gz == 1 || gz == -1 && star == 1:
-		return encGzip
+		return EncGzip
 	}
-	return encIdentity
+	return EncIdentity
 }
 
 // qValue finds q= among the parameters of one Accept-Encoding item.
@@ -158,11 +126,23 @@ func qValue(params string) (float64, bool) {
 	return 1, false
 }
 
-// encoding is a Content-Encoding the feed cache keeps bytes for.
-type encoding int
+// Encoding is a Content-Encoding the feed cache keeps bytes for.
+type Encoding int
 
 const (
-	encIdentity encoding = iota
-	encGzip
-	encBrotli
+	EncIdentity Encoding = iota
+	EncGzip
+	EncBrotli
 )
+
+// BodyFor returns r's bytes for enc, falling back to gzip, then to
+// identity, when the response holds no such form.
+func BodyFor(r *feed.Response, enc Encoding) *feed.Body {
+	switch {
+	case enc == EncBrotli && r.Brotli.Bytes != nil:
+		return &r.Brotli
+	case enc != EncIdentity && r.Gzip.Bytes != nil:
+		return &r.Gzip
+	}
+	return &r.Identity
+}

@@ -1,4 +1,4 @@
-package handlers
+package httpx
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 
 type connKey struct{}
 
-// connContext remembers each connection's raw socket in its requests'
+// ConnContext remembers each connection's raw socket in its requests'
 // context, for corking. Set it as the http.Server's ConnContext.
-func connContext(ctx context.Context, c net.Conn) context.Context {
+func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	if w, ok := c.(interface{ NetConn() net.Conn }); ok { // handed over by the fast path
 		c = w.NetConn()
 	}
@@ -28,14 +28,14 @@ func connContext(ctx context.Context, c net.Conn) context.Context {
 	return ctx
 }
 
-// corkThreshold is the body size from which a response is written in
+// CorkThreshold is the body size from which a response is written in
 // two pieces by net/http, and so worth corking.
-const corkThreshold = 3 << 10
+const CorkThreshold = 3 << 10
 
-// cork holds back partial segments of the connection of ctx until the
+// Cork holds back partial segments of the connection of ctx until the
 // returned function is called; it does nothing when the connection is
 // unknown or the system cannot cork.
-func cork(ctx context.Context) (uncork func()) {
+func Cork(ctx context.Context) (uncork func()) {
 	raw, ok := ctx.Value(connKey{}).(syscall.RawConn)
 	if !ok || !setCork(raw, true) {
 		return func() {}
