@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/morningpost/morningpost/internal/golist"
+	"github.com/morningpost/morningpost/handlers/golden/golist"
 )
 
 // TestFeedLinksNoSQL pins the layering: package feed renders documents
