@@ -27,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
@@ -73,6 +74,9 @@ type Deps struct {
 	// Audience keeps the audience's counts (audience.go); nil: they are
 	// kept in memory only, and lost at exit.
 	Audience *audience.Store
+	// Search is the full-text index behind /search and the search
+	// feeds (search.go); nil: they answer that search is unavailable.
+	Search *search.Index
 	// Store, when set, is reported by /healthz.
 	Store *StoreStatus
 	// Limits are a Server's timeouts and sizes; zero fields take
@@ -109,6 +113,8 @@ type server struct {
 	// routeMiddleware holds the paths registered with middleware of
 	// their own, which the fast path would not run (NewServer checks).
 	routeMiddleware map[string]bool
+
+	search *search.Index // nil: no search on this server (search.go)
 }
 
 // New returns the server with every route registered. It fails when a
@@ -132,6 +138,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
 		store:     d.Store,
+		search:    d.Search,
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,

@@ -55,6 +55,15 @@ func (s *server) routes(e *echo.Echo) {
 		}
 	}
 	get("/feeds.opml", s.opml)
+
+	// Search (search.go): the page, its feeds, and its description for
+	// browsers.
+	get("/search", s.searchPage)
+	for _, f := range feed.Formats {
+		get("/search/feed."+string(f), s.searchFeed(f))
+	}
+	get("/opensearch.xml", s.openSearch)
+
 	// A readable page per feed: /feeds/view/feed.atom, …
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {

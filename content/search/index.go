@@ -143,15 +143,20 @@ type Live interface {
 // Run syncs the index with live at once, then after every reload and at
 // every publication time, until ctx is done. It is meant to run in the
 // background from the start of a server: searches answer ErrWarming
-// until the first sync ends. A failed sync is passed to fail and tried
-// again at the next event.
-func (x *Index) Run(ctx context.Context, live Live, now func() time.Time, fail func(error)) {
+// until the first sync ends. Each sync that did something, or failed,
+// is passed to report (a failed one is tried again at the next event).
+func (x *Index) Run(ctx context.Context, live Live, now func() time.Time, report func(st Stats, took time.Duration, err error)) {
 	events, unsubscribe := live.Subscribe()
 	defer unsubscribe()
 	for {
 		snap := live.At(now())
-		if _, err := x.Sync(ctx, snap); err != nil && ctx.Err() == nil {
-			fail(err)
+		start := time.Now()
+		st, err := x.Sync(ctx, snap)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil || st.Indexed+st.Removed > 0 {
+			report(st, time.Since(start), err)
 		}
 		var publication <-chan time.Time
 		timer := time.NewTimer(0)

@@ -20,7 +20,7 @@ func TestParse(t *testing.T) {
 		{"Café Zürich naïve", "cafe zurich naiv"},
 		{"state-of-the-art", `"state of the art"`},
 		{"models - phones", "model phone"}, // a dash alone is not an operator
-		{`models ""`, "model"},           // nor an empty phrase
+		{`models ""`, "model"},             // nor an empty phrase
 		{"C++ !!", "c"},
 	} {
 		q, err := search.Parse(c.q)
