@@ -679,7 +679,7 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 				Total: 11, Number: 1, Count: 2, From: 1, To: 10, Next: "/search?q=q&page=2", Formats: searchFeedLinks(snap.Site, "q")},
 			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Query: "q", Problem: "p"},
 			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Warming: true},
-			searchPage{Page: srv.newPage(empty, "t", "/search", "")},
+			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Script: "/static/search.js?v=1"},
 		},
 		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}

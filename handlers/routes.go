@@ -63,6 +63,8 @@ func (s *server) routes(e *echo.Echo) {
 		get("/search/feed."+string(f), s.searchFeed(f))
 	}
 	get("/opensearch.xml", s.openSearch)
+	get("/search/index.json", s.searchIndex) // what a static copy searches, with /static/search.js
+	get("/static/search.js", s.staticFile("search.js"))
 
 	// A readable page per feed: /feeds/view/feed.atom, …
 	for _, spec := range feed.Specs() {

@@ -57,6 +57,7 @@ type searchPage struct {
 	Prev    string
 	Next    string
 	Formats []FeedLink // the search's feeds
+	Script  string     // versioned URL of search.js, which searches a static copy of the site
 }
 
 type searchHit struct {
@@ -82,8 +83,16 @@ func (s *server) searchPage(c echo.Context) error {
 	snap := s.content.At(now)
 	site := snap.Site
 	raw := c.QueryParam("q")
+	if s.search == nil {
+		// No index on this server (no store, or a static export): every
+		// search gets the page of the form alone, the same bytes as
+		// /search, whose script searches /search/index.json in the
+		// browser. An export keeps one file for all of them.
+		raw = ""
+	}
 	p := searchPage{Page: s.newPage(snap, "Search — "+site.Title, "/search", ""), Query: raw}
 	p.Description = "Search every article of " + site.Title + "."
+	p.Script = s.static.url("search.js")
 	status := http.StatusOK
 	if strings.TrimSpace(raw) != "" {
 		status = s.fillSearch(c, snap, &p)
@@ -99,11 +108,41 @@ func (s *server) searchPage(c echo.Context) error {
 	if status != http.StatusOK {
 		return writeSearchProblem(c, status, body)
 	}
-	r, err := s.preparePage(hvHTML[0], body, htmlHeader())
+	r, err := s.preparePage(hvHTML[0], body, searchHeader())
 	if err != nil {
 		return err
 	}
 	return s.writePage(c, snap, now, r)
+}
+
+// hvSearchCSP is the search page's policy: a page's, plus its own script
+// and the index that script reads (a static copy of the site searches in
+// the browser).
+var hvSearchCSP = []string{"default-src 'none'; style-src 'self'; img-src 'self' https: data:; script-src 'self'; connect-src 'self'; " +
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
+
+func searchHeader() http.Header {
+	h := htmlHeader()
+	h["Content-Security-Policy"] = hvSearchCSP
+	return h
+}
+
+// searchIndex is /search/index.json, the index a static copy of the site
+// searches with search.js (content/search's StaticIndex).
+func (s *server) searchIndex(c echo.Context) error {
+	now := s.now()
+	snap := s.content.At(now)
+	p, err := s.cachedPage(snap, "search/index.json", func() (*feed.Response, error) {
+		body, err := search.StaticIndex(snap, snap.Site.SectionTitle)
+		if err != nil {
+			return nil, err
+		}
+		return s.preparePage("application/json", body, http.Header{})
+	})
+	if err != nil {
+		return err
+	}
+	return s.writePage(c, snap, now, p)
 }
 
 // fillSearch runs the search the request asks for into p and returns the
@@ -122,10 +161,6 @@ func (s *server) fillSearch(c echo.Context, snap *content.Snapshot, p *searchPag
 	if n == 0 {
 		p.Problem = "There is no such page of results: &page= is a number from 1 to " + strconv.Itoa(search.MaxHits/hitsPerPage) + "."
 		return http.StatusBadRequest
-	}
-	if s.search == nil {
-		p.Problem = "Search is not available on this server."
-		return http.StatusServiceUnavailable
 	}
 	req := c.Request()
 	if over, wait := s.overLimit(clientAddr(c), "/search", req.Method == http.MethodHead); over {
@@ -192,7 +227,7 @@ func searchFeedLinks(site *content.Site, q string) []FeedLink {
 // cached.
 func writeSearchProblem(c echo.Context, status int, body []byte) error {
 	h := c.Response().Header()
-	for k, v := range htmlHeader() {
+	for k, v := range searchHeader() {
 		h[k] = v
 	}
 	h["Content-Type"] = hvHTML

@@ -213,7 +213,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 // without a change here. A root that answers 404 (the sitemap of a site
 // without one, the sources' feed when it is private) is left out.
 func exportRoots() []string {
-	roots := []string{"/", "/issues", "/feeds", "/feeds.opml", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/icon.png"}
+	roots := []string{"/", "/issues", "/feeds", "/feeds.opml", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/icon.png", "/search"}
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
 			roots = append(roots, spec.Path(f))
@@ -227,11 +227,15 @@ func exportRoots() []string {
 
 // notExported are URLs that are never part of an export even when a
 // page links to them: the editor's desk, the sources' page, health and
-// metrics, which describe a running server.
+// metrics, which describe a running server; and searches, which a
+// static copy runs in the browser (/search with /search/index.json), its
+// search feeds needing a server.
 func notExported(p string) bool {
 	switch {
 	case p == "/preview" || strings.HasPrefix(p, "/preview/"),
 		p == "/sources", p == "/healthz", p == "/metrics":
+		return true
+	case strings.HasPrefix(p, "/search?"), strings.HasPrefix(p, "/search/feed."):
 		return true
 	}
 	return false
