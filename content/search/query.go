@@ -2,6 +2,8 @@ package search
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -215,9 +217,28 @@ func Fold(w string) string {
 
 // Stem reduces a folded word to its English stem (Snowball's English
 // stemmer, Porter2): "models" and "modelling" are "model".
+//
+// Stems are remembered, up to maxStems words: the stemmer costs a
+// microsecond a word, which was most of the work of indexing an archive
+// and of every snippet, and prose has a small vocabulary. Past the
+// bound, new words are stemmed every time.
 func Stem(w string) string {
 	if len(w) < 3 {
 		return w
 	}
-	return english.Stem(w, true)
+	if s, ok := stems.Load(w); ok {
+		return s.(string)
+	}
+	s := english.Stem(w, true)
+	if stemCount.Add(1) <= maxStems {
+		stems.Store(w, s)
+	}
+	return s
 }
+
+const maxStems = 1 << 18
+
+var (
+	stems     sync.Map // folded word -> stem; a cache of a pure function
+	stemCount atomic.Int64
+)
