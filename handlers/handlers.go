@@ -114,7 +114,8 @@ type server struct {
 	// their own, which the fast path would not run (NewServer checks).
 	routeMiddleware map[string]bool
 
-	search *search.Index // nil: no search on this server (search.go)
+	search      *search.Index // nil: no search on this server (search.go)
+	searchPages *feed.Cache   // search pages, apart from the render cache
 }
 
 // New returns the server with every route registered. It fails when a
@@ -139,6 +140,9 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		accessLog: d.AccessLog,
 		store:     d.Store,
 		search:    d.Search,
+		// Search pages are kept apart, so that searches never push
+		// feeds and pages out of the render cache.
+		searchPages: feed.NewCache(searchCacheBytes),
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,

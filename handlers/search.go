@@ -36,6 +36,9 @@ import (
 // hitsPerPage is the number of hits on a search page.
 const hitsPerPage = 10
 
+// searchCacheBytes bounds the cache of search pages.
+const searchCacheBytes = 8 << 20
+
 // searchTimeout bounds the work of one search, sync of the index
 // included.
 const searchTimeout = 5 * time.Second
@@ -94,25 +97,65 @@ func (s *server) searchPage(c echo.Context) error {
 	p.Description = "Search every article of " + site.Title + "."
 	p.Script = s.static.url("search.js")
 	status := http.StatusOK
+	var r *feed.Response
 	if strings.TrimSpace(raw) != "" {
-		status = s.fillSearch(c, snap, &p)
+		q, n, st := s.checkSearch(c, snap, &p)
+		status = st
+		if st == http.StatusOK {
+			// The page is made of the snapshot and the request alone (the
+			// index is brought to the snapshot before it is asked), so it
+			// is kept by both, in a cache of its own: searches do not
+			// push feeds out of the render cache.
+			key := snap.Key + "\x00" + raw + "\x00" + strconv.Itoa(n)
+			var err error
+			r, err = s.searchPages.Response(key, "", func() (*feed.Response, error) {
+				if st := s.runSearch(c, snap, q, n, &p); st != http.StatusOK {
+					return nil, &searchStatus{st}
+				}
+				return s.renderSearch(site, p)
+			})
+			var ss *searchStatus
+			switch {
+			case errors.As(err, &ss):
+				// Not kept; a request that waited on another's made none
+				// of p: run it for this one.
+				status = s.runSearch(c, snap, q, n, &p)
+			case err != nil:
+				return err
+			}
+		}
 	}
 	if status == http.StatusTooManyRequests {
 		return nil // answered
 	}
-	body, err := s.tmpl.render("search", p)
-	if err != nil {
-		return err
-	}
-	body = underBase(site, body)
 	if status != http.StatusOK {
-		return writeSearchProblem(c, status, body)
+		body, err := s.tmpl.render("search", p)
+		if err != nil {
+			return err
+		}
+		return writeSearchProblem(c, status, underBase(site, body))
 	}
-	r, err := s.preparePage(hvHTML[0], body, searchHeader())
-	if err != nil {
-		return err
+	if r == nil {
+		var err error
+		if r, err = s.renderSearch(site, p); err != nil {
+			return err
+		}
 	}
 	return s.writePage(c, snap, now, r)
+}
+
+// searchStatus is a search that answers with status, not a page to keep.
+type searchStatus struct{ status int }
+
+func (e *searchStatus) Error() string { return http.StatusText(e.status) }
+
+// renderSearch renders the search page p.
+func (s *server) renderSearch(site *content.Site, p searchPage) (*feed.Response, error) {
+	body, err := s.tmpl.render("search", p)
+	if err != nil {
+		return nil, err
+	}
+	return s.preparePage(hvHTML[0], underBase(site, body), searchHeader())
 }
 
 // hvSearchCSP is the search page's policy: a page's, plus its own script
@@ -145,29 +188,36 @@ func (s *server) searchIndex(c echo.Context) error {
 	return s.writePage(c, snap, now, p)
 }
 
-// fillSearch runs the search the request asks for into p and returns the
-// status of the answer; http.StatusTooManyRequests when it has answered
-// it itself.
-func (s *server) fillSearch(c echo.Context, snap *content.Snapshot, p *searchPage) int {
+// checkSearch reads the query and page the request asks for into p, and
+// counts the search against the client's rate limit: the status of the
+// answer, OK when the search is to be run (runSearch);
+// http.StatusTooManyRequests when it has answered it itself.
+func (s *server) checkSearch(c echo.Context, snap *content.Snapshot, p *searchPage) (*search.Query, int, int) {
 	site := snap.Site
 	p.Title = "“" + content.Line(p.Query) + "” — Search — " + site.Title
 	p.Canonical = site.URL("/search") + "?q=" + feed.QueryValue(p.Query)
 	q, err := search.Parse(p.Query)
 	if err != nil {
 		p.Problem = err.Error()
-		return http.StatusBadRequest
+		return nil, 0, http.StatusBadRequest
 	}
 	n := searchPageNumber(c.QueryParam("page"))
 	if n == 0 {
 		p.Problem = "There is no such page of results: &page= is a number from 1 to " + strconv.Itoa(search.MaxHits/hitsPerPage) + "."
-		return http.StatusBadRequest
+		return nil, 0, http.StatusBadRequest
 	}
-	req := c.Request()
-	if over, wait := s.overLimit(clientAddr(c), "/search", req.Method == http.MethodHead); over {
+	if over, wait := s.overLimit(clientAddr(c), "/search", c.Request().Method == http.MethodHead); over {
 		_ = tooManySearches(c, wait)
-		return http.StatusTooManyRequests
+		return nil, 0, http.StatusTooManyRequests
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), searchTimeout)
+	return q, n, http.StatusOK
+}
+
+// runSearch runs q for page n into p and returns the status of the
+// answer.
+func (s *server) runSearch(c echo.Context, snap *content.Snapshot, q *search.Query, n int, p *searchPage) int {
+	site := snap.Site
+	ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
 	defer cancel()
 	res, err := s.search.Search(ctx, snap, q, search.ByRelevance, (n-1)*hitsPerPage, hitsPerPage, true)
 	if errors.Is(err, search.ErrWarming) {

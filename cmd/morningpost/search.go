@@ -28,7 +28,7 @@ func startSearch(ctx context.Context, idx *search.Index, live *content.Live, now
 				log.Error("search index: not updated; searches use the last index, checked against what is public", "error", err)
 				return
 			}
-			log.Info("search index updated", "indexed", st.Indexed, "removed", st.Removed, "kept", st.Kept, "took", took.Round(time.Millisecond))
+			log.Info("search index up to date", "indexed", st.Indexed, "removed", st.Removed, "kept", st.Kept, "took", took.Round(time.Millisecond))
 		})
 	}()
 	return func() { <-done }

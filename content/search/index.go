@@ -143,11 +143,12 @@ type Live interface {
 // Run syncs the index with live at once, then after every reload and at
 // every publication time, until ctx is done. It is meant to run in the
 // background from the start of a server: searches answer ErrWarming
-// until the first sync ends. Each sync that did something, or failed,
-// is passed to report (a failed one is tried again at the next event).
+// until the first sync ends. The first sync, each later one that did
+// something, and each that failed is passed to report (a failed one is tried again at the next event).
 func (x *Index) Run(ctx context.Context, live Live, now func() time.Time, report func(st Stats, took time.Duration, err error)) {
 	events, unsubscribe := live.Subscribe()
 	defer unsubscribe()
+	reported := false // the first sync is always reported: the index is ready
 	for {
 		snap := live.At(now())
 		start := time.Now()
@@ -155,8 +156,9 @@ func (x *Index) Run(ctx context.Context, live Live, now func() time.Time, report
 		if ctx.Err() != nil {
 			return
 		}
-		if err != nil || st.Indexed+st.Removed > 0 {
+		if err != nil || st.Indexed+st.Removed > 0 || !reported {
 			report(st, time.Since(start), err)
+			reported = err == nil
 		}
 		var publication <-chan time.Time
 		timer := time.NewTimer(0)
