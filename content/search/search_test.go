@@ -286,3 +286,45 @@ func TestSnippetMarksWords(t *testing.T) {
 		t.Errorf("long snippet: %q", s)
 	}
 }
+
+// TestRunFollowsTheContent: Run syncs the index at once (Ready without
+// any search), and again after a reload, by itself.
+func TestRunFollowsTheContent(t *testing.T) {
+	m := fixture(t)
+	live, err := content.NewLive(m, content.LiveOptions{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	db, err := store.Open(t.Context(), store.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	eng := search.NewEngine(db)
+	x := search.New(eng)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		x.Run(ctx, live, func() time.Time { return now }, func(search.Stats, time.Duration, error) {})
+	}()
+	defer func() { cancel(); <-done }()
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within 10s", what)
+			}
+		}
+	}
+	waitUntil("ready", x.Ready)
+	m["issues/2/guest.md"] = &fstest.MapFile{Data: []byte(article("opinion", "A guest", "Guests bring a numbat."))}
+	if err := live.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil("the new article indexed", func() bool {
+		h, err := eng.Hashes(t.Context())
+		return err == nil && len(h) == 4
+	})
+}
