@@ -328,3 +328,26 @@ func TestRunFollowsTheContent(t *testing.T) {
 		return err == nil && len(h) == 4
 	})
 }
+
+// TestHitsCheckedAgainstTheSnapshot: two servers of a fleet share one
+// index; one has moved on to a later moment and indexed the scheduled
+// issue. The other, still at the earlier moment and synced to it, finds
+// the issue in the index, and must neither show nor count it.
+func TestHitsCheckedAgainstTheSnapshot(t *testing.T) {
+	c := load(t, fixture(t))
+	early, later := c.At(now), c.At(time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC))
+	q, _ := search.Parse("quokkafuture")
+	onEngines(t, func(t *testing.T, eng search.Engine) {
+		behind, ahead := search.New(eng), search.New(eng)
+		if _, err := behind.Sync(t.Context(), early); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ahead.Sync(t.Context(), later); err != nil {
+			t.Fatal(err)
+		}
+		res, err := behind.Search(t.Context(), early, q, search.ByRelevance, 0, 10, true)
+		if err != nil || res.Total != 0 || len(res.Hits) != 0 {
+			t.Fatalf("the server behind finds %+v, %v", res, err)
+		}
+	})
+}
