@@ -675,7 +675,7 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 			audiencePage{Page: srv.newPage(empty, "t", "/preview/audience", ""), Today: audience.Day{Date: "2026-12-01"}},
 		},
 		"search": {
-			searchPage{Page: srv.newPage(snap, "t", "/search", ""), Query: "q", Ran: true, Hits: []searchHit{{Hit: search.Hit{Article: a, Snippet: "<mark>s</mark>"}, Section: "Lead"}},
+			searchPage{Page: srv.newPage(snap, "t", "/search", ""), Query: "q", Ran: true, Hits: []searchHit{{Hit: search.Hit{Article: a, Snippet: "<mark>s</mark>"}, Section: "Lead", URL: a.URLPath(), Status: content.StatusDraft}},
 				Total: 11, Number: 1, Count: 2, From: 1, To: 10, Next: "/search?q=q&page=2", Formats: searchFeedLinks(snap.Site, "q")},
 			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Query: "q", Problem: "p"},
 			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Warming: true},

@@ -82,6 +82,7 @@ func (s *server) routes(e *echo.Echo) {
 	get("/preview/events", s.previewEvents, s.requirePreview)
 	get("/preview/audience", s.previewAudience, s.requirePreview)
 	get("/preview/audience.json", s.previewAudienceJSON, s.requirePreview)
+	get("/preview/search", s.previewSearch, s.requirePreview) // search_desk.go: drafts too
 	get("/sources", s.sourcesIndex, s.requirePreview)
 	for _, f := range feed.Formats {
 		get(feed.SourcesPath(f), s.planetFeed(f), s.requireSourcesFeed)

@@ -61,11 +61,14 @@ type searchPage struct {
 	Next    string
 	Formats []FeedLink // the search's feeds
 	Script  string     // versioned URL of search.js, which searches a static copy of the site
+	Action  string     // where the form goes: /search, or the desk's /preview/search
 }
 
 type searchHit struct {
 	search.Hit
-	Section string // its title
+	Section string         // its title
+	URL     string         // of its page
+	Status  content.Status // on the editor's desk: draft or scheduled; "" when public
 }
 
 // searchPageNumber reads &page=: 1 when absent, 0 when it is not a
@@ -96,6 +99,7 @@ func (s *server) searchPage(c echo.Context) error {
 	p := searchPage{Page: s.newPage(snap, "Search — "+site.Title, "/search", ""), Query: raw}
 	p.Description = "Search every article of " + site.Title + "."
 	p.Script = s.static.url("search.js")
+	p.Action = "/search"
 	status := http.StatusOK
 	var r *feed.Response
 	if strings.TrimSpace(raw) != "" {
@@ -234,7 +238,7 @@ func (s *server) runSearch(c echo.Context, snap *content.Snapshot, q *search.Que
 	p.From = (n-1)*hitsPerPage + 1
 	p.To = p.From + len(res.Hits) - 1
 	for _, h := range res.Hits {
-		p.Hits = append(p.Hits, searchHit{Hit: h, Section: site.SectionTitle(h.Article.Section)})
+		p.Hits = append(p.Hits, searchHit{Hit: h, Section: site.SectionTitle(h.Article.Section), URL: h.Article.URLPath()})
 	}
 	base := "/search?q=" + feed.QueryValue(p.Query)
 	if n > 1 {

@@ -45,7 +45,7 @@ func newSearchServer(t *testing.T, fsys fstest.MapFS, now time.Time, rateLimit i
 	}
 	ts := &testServer{t: t, fsys: fsys, live: live, feeds: feed.NewCache(64 << 20), clock: clk}
 	ts.e, err = New(Deps{Content: live, Feeds: ts.feeds, Now: clk.Now, Logger: slog.New(slog.DiscardHandler), Version: "test",
-		Search: idx, RateLimit: rateLimit})
+		Search: idx, RateLimit: rateLimit, PreviewToken: testToken})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,4 +323,25 @@ func w3cSearchSite(t *testing.T, fsys fstest.MapFS, now time.Time) (*testServer,
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return ts, srv.URL
+}
+
+// TestDeskSearchFindsDrafts: behind the token, the desk's search finds
+// the drafts, draft articles and scheduled issues too, linking their
+// preview pages, then the public articles; without the token it is a
+// 404 like every desk page.
+func TestDeskSearchFindsDrafts(t *testing.T) {
+	ts := newSearchServer(t, searchFixture(), testNow, 0, false, nil)
+	ts.get("/preview/search?q=secret", http.StatusNotFound)
+	body := ts.get("/preview/search?q="+url.QueryEscape("secret draft"), http.StatusOK, bearer...).Body.String()
+	contains(t, "drafts", body, draftIssueTitle, draftArticleTitle, `<span class="status status-draft">draft</span>`,
+		`<a href="/preview/issues/86/`, `action="/preview/search"`)
+	body = ts.get("/preview/search?q=tomorrow", http.StatusOK, bearer...).Body.String()
+	contains(t, "scheduled", body, scheduledTitle, `<span class="status status-scheduled">scheduled</span>`)
+	body = ts.get("/preview/search?q=trending", http.StatusOK, bearer...).Body.String()
+	contains(t, "public", body, `<a href="/issues/86/weekend-warriors">`)
+	if rec := ts.get("/preview/search?q=-x", http.StatusBadRequest, bearer...); rec.Header().Get("Cache-Control") != "private, no-store" {
+		t.Errorf("Cache-Control %q", rec.Header().Get("Cache-Control"))
+	}
+	// The readers' search still finds none of them.
+	contains(t, "public search", ts.get("/search?q="+url.QueryEscape("secret draft"), http.StatusOK).Body.String(), "No article has all of these words.")
 }

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -242,3 +243,29 @@ var (
 	stems     sync.Map // folded word -> stem; a cache of a pure function
 	stemCount atomic.Int64
 )
+
+// Match reports whether an article of this title and text (its other
+// searchable text, as Text gives it) matches q, as the index would find
+// it: every term not marked Not is in the title or in the text (a
+// phrase within one of them), and no Not term is. It reads the text
+// itself, for the few articles the index does not hold (the drafts the
+// editor's desk searches).
+func (q *Query) Match(title, text string) bool {
+	fields := [][]string{Words(title), Words(text)}
+	has := func(t Term) bool {
+		for _, f := range fields {
+			for i := 0; i+len(t.Words) <= len(f); i++ {
+				if slices.Equal(f[i:i+len(t.Words)], t.Words) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, t := range q.Terms {
+		if has(t) == t.Not {
+			return false
+		}
+	}
+	return true
+}

@@ -141,6 +141,17 @@ func TestGoldenQueries(t *testing.T) {
 					t.Errorf("%s: %q (order %d) found %v (total %d), want %v", name, g.q, order, got, res.Total, g.want)
 				}
 			}
+			// Query.Match, which the editor's desk runs on drafts, agrees.
+			var matched []string
+			for _, a := range snap.Articles() {
+				if q.Match(a.Title, search.Text(a)) {
+					matched = append(matched, strconv.Itoa(a.Issue.Number)+"/"+a.Key)
+				}
+			}
+			slices.Sort(matched)
+			if !slices.Equal(matched, g.want) {
+				t.Errorf("Match: %q matches %v, want %v", g.q, matched, g.want)
+			}
 		}
 	})
 }
