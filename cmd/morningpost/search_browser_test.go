@@ -3,6 +3,7 @@ package main
 import (
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -104,5 +105,38 @@ func TestBrowserSearchesExport(t *testing.T) {
 	text := run1(t, ctx, "text", chromedp.Evaluate[string](`document.body.innerText`))
 	if !strings.Contains(text, "searching needs JavaScript") {
 		t.Errorf("without JavaScript the page says:\n%s", text)
+	}
+}
+
+// TestExportHoldsSearch: an export holds the search page, its script and
+// index and the OpenSearch description, nginx answers /search from the
+// page's file, and the export says nothing of the search's query
+// variants (the page answers them all in the browser); search feeds,
+// which need a server, are not exported.
+func TestExportHoldsSearch(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "site")
+	code, stdout, stderr := runCmd(t, exportEnv(out), "export", "--at", "2026-04-26T07:00:00Z", out)
+	if code != 0 {
+		t.Fatalf("export: %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stderr, "/search") {
+		t.Errorf("export speaks of search:\n%s", stderr)
+	}
+	for _, f := range []string{"search.html", "search/index.json", "search/index.json.gz", "static/search.js", "opensearch.xml"} {
+		if !fileExists(filepath.Join(out, f)) {
+			t.Errorf("no %s in the export", f)
+		}
+	}
+	for _, f := range []string{"search/feed.atom", "search/feed.rss", "search/feed.json"} {
+		if fileExists(filepath.Join(out, f)) {
+			t.Errorf("%s exported", f)
+		}
+	}
+	conf, err := os.ReadFile(filepath.Join(out, "_nginx.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(conf), `location = "/search" {`) || !strings.Contains(string(conf), "script-src 'self'") {
+		t.Errorf("_nginx.conf does not serve the search page with its policy")
 	}
 }
