@@ -169,7 +169,7 @@ func TestCheckTable(t *testing.T) {
 // and machine routes it never writes.
 func TestExportSet(t *testing.T) {
 	roots := ExportRoots()
-	want := []string{"/", "/issues", "/feeds", "/feeds.opml", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/icon.png"}
+	want := []string{"/", "/issues", "/feeds", "/feeds.opml", "/robots.txt", "/sitemap.xml", "/favicon.ico", "/icon.png", "/search"}
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
 			want = append(want, spec.Path(f))
@@ -186,6 +186,7 @@ func TestExportSet(t *testing.T) {
 		"/sources": true, "/healthz": true, "/metrics": true,
 		"/sources/feed.rss": false, "/": false, "/issues/3": false,
 		"/previewx": false, "/feed.atom": false, "/static/live.js": false,
+		"/search/feed.atom": true, "/search": false, "/search/index.json": false,
 	} {
 		if got := NotExported(p); got != never {
 			t.Errorf("NotExported(%q) = %v, want %v", p, got, never)

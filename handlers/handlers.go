@@ -27,6 +27,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
@@ -74,6 +75,9 @@ type Deps struct {
 	// Audience keeps the audience's counts (audience.go); nil: they are
 	// kept in memory only, and lost at exit.
 	Audience *audience.Store
+	// Search is the full-text index behind /search and the search
+	// feeds (search.go); nil: they answer that search is unavailable.
+	Search *search.Index
 	// Store, when set, is reported by /healthz.
 	Store *StoreStatus
 	// Limits are a Server's timeouts and sizes; zero fields take
@@ -113,6 +117,9 @@ type server struct {
 	store          *StoreStatus // nil: /healthz says nothing of the store
 
 	fast map[string]*fastRoute // the routes the fast path answers, by path (routes.go)
+
+	search      *search.Index // nil: no search on this server (search.go)
+	searchPages *feed.Cache   // search pages, apart from the render cache
 }
 
 // New returns the server with every route registered. It fails when a
@@ -136,6 +143,10 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
 		store:     d.Store,
+		search:    d.Search,
+		// Search pages are kept apart, so that searches never push
+		// feeds and pages out of the render cache.
+		searchPages: feed.NewCache(searchCacheBytes),
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
@@ -672,6 +673,13 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 				ByFeed: []audienceFeed{{Path: "/feed.atom", Share: "50%"}}, Readers: []nameCount{{"newsboat", 3}}, Bots: []nameCount{{"Googlebot", 1}},
 				Charts: []chart{newChart("c", "C", []string{"a", "b"}, []chartPoint{{Date: "2026-12-01", Values: []int64{2, 1}}})}},
 			audiencePage{Page: srv.newPage(empty, "t", "/preview/audience", ""), Today: audience.Day{Date: "2026-12-01"}},
+		},
+		"search": {
+			searchPage{Page: srv.newPage(snap, "t", "/search", ""), Query: "q", Ran: true, Hits: []searchHit{{Hit: search.Hit{Article: a, Snippet: "<mark>s</mark>"}, Section: "Lead", URL: a.URLPath(), Status: content.StatusDraft}},
+				Total: 11, Number: 1, Count: 2, From: 1, To: 10, Next: "/search?q=q&page=2", Formats: searchFeedLinks(snap.Site, "q")},
+			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Query: "q", Problem: "p"},
+			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Warming: true},
+			searchPage{Page: srv.newPage(empty, "t", "/search", ""), Script: "/static/search.js?v=1"},
 		},
 		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}

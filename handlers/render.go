@@ -27,7 +27,7 @@ type templates struct {
 }
 
 // pageNames are the page templates in templates/, each defining "main".
-var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries", "sources", "tag", "tags", "audience"}
+var pageNames = []string{"home", "archive", "issue", "article", "section", "feeds", "notfound", "feedview", "preview", "entries", "sources", "tag", "tags", "audience", "search"}
 
 var funcs = template.FuncMap{
 	// The audience's numbers (chart.go): 12,345; 1.2 MB; 3 Sep 2026.

@@ -92,6 +92,19 @@ func (s *server) routes() []route {
 		}
 	}
 	t = append(t, route{path: "/feeds.opml", kind: kindAsset, h: s.opml, root: true})
+
+	// Search (search.go): the page, its feeds, and its description for
+	// browsers. A static copy searches in the browser: /search with
+	// /search/index.json and /static/search.js.
+	t = append(t, route{path: "/search", kind: kindPage, h: s.searchPage, root: true})
+	for _, f := range feed.Formats {
+		t = append(t, route{path: "/search/feed." + string(f), kind: kindQuery, h: s.searchFeed(f)})
+	}
+	t = append(t,
+		route{path: "/opensearch.xml", kind: kindAsset, h: s.openSearch},
+		route{path: "/search/index.json", kind: kindAsset, h: s.searchIndex},
+		route{path: "/static/search.js", kind: kindAsset, h: s.staticFile("search.js")})
+
 	// A readable page per feed: /feeds/view/feed.atom, …
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
@@ -108,6 +121,7 @@ func (s *server) routes() []route {
 		route{path: "/preview/events", kind: kindPrivate, h: s.previewEvents},
 		route{path: "/preview/audience", kind: kindPrivate, h: s.previewAudience},
 		route{path: "/preview/audience.json", kind: kindPrivate, h: s.previewAudienceJSON},
+		route{path: "/preview/search", kind: kindPrivate, h: s.previewSearch}, // search_desk.go: drafts too
 		route{path: "/sources", kind: kindPrivate, h: s.sourcesIndex})
 	for _, f := range feed.Formats {
 		// Public when the site says so, else the editor's (sources.go).
@@ -153,10 +167,11 @@ const (
 	kindAsset               // a picture, a static file, robots.txt, a sitemap, OPML; exported
 	kindPrivate             // the editor's desk: behind the preview token, never exported
 	kindMachine             // about the running server (health, metrics): public, never exported
+	kindQuery               // answers a query string (the search feeds): public, never exported, since a file cannot hold it
 )
 
 // exported reports whether the export writes routes of kind k.
-func (k kind) exported() bool { return k != kindPrivate && k != kindMachine }
+func (k kind) exported() bool { return k != kindPrivate && k != kindMachine && k != kindQuery }
 
 // route is one line of the table.
 type route struct {

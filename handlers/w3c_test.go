@@ -161,6 +161,15 @@ func TestW3CValidatorStrict(t *testing.T) {
 	pics, root := w3cSite(t, imageFixture(), testNow)
 	w.addSite(t, pics, "pictures", root, -1)
 
+	// Search feeds (search.go): a search of many hits, of a phrase with
+	// characters to escape, and of none.
+	srch, root := w3cSearchSite(t, archiveFixture(t, 200), archiveLast.Add(36*time.Hour))
+	for _, q := range []string{"models", feed.QueryValue(`"open source" -x & <y>`), "okapi"} {
+		for _, f := range []feed.Format{feed.RSS, feed.Atom} {
+			w.add(t, srch, "search", root, "/search/feed."+string(f)+"?q="+q)
+		}
+	}
+
 	// One run of the validator per CPU, the documents shared out by size:
 	// its start-up is a second, and its time grows with a document's size.
 	runs := make([][]string, max(1, min(runtime.NumCPU(), 4)))

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/morningpost/morningpost/content"
@@ -188,6 +189,9 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "  %s (linked from %s)\n", l.To, l.From)
 	}
 	for _, u := range res.Unexportable {
+		if strings.HasPrefix(u, "/search?") {
+			continue // the search page's file answers every query itself, in the browser (search.js)
+		}
 		fmt.Fprintf(stderr, "not exported: %s answers other bytes than the same path without its query, which a file cannot hold\n", u)
 	}
 	if res.Advanced > 0 {

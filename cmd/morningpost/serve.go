@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers"
@@ -210,10 +211,12 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	db, status := st.db, st.status
 	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log) // db nil: nothing to poll
 	pinged := startWebSub(ctx, cfg, live, feeds, leading, metrics, log)
+	searched := startSearch(ctx, st.search, live, cfg.now, log)
 	defer func() {
 		cancel()
 		<-pollerDone
 		pinged()
+		searched()
 	}()
 
 	followContent(ctx, watcher, live, log)
@@ -246,6 +249,7 @@ type serveStore struct {
 	ledger *store.Ledger
 	slugs  *store.Slugs          // every URL of every article
 	status *handlers.StoreStatus // what /healthz reports of it
+	search *search.Index         // the full-text index of /search; nil without the store
 }
 
 // openServeStore opens the store. PostgreSQL that cannot be reached
@@ -266,6 +270,7 @@ func openServeStore(ctx context.Context, cfg serveConfig, log *slog.Logger) (*se
 		ledger: store.NewLedger(db, cfg.now, log),
 		slugs:  store.NewSlugs(db),
 		status: handlers.NewStoreStatus(db.Engine().String()),
+		search: search.New(search.NewEngine(db)),
 	}, nil
 }
 
@@ -317,6 +322,7 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 		MetricsPrivate: cfg.metricsAddr != "",
 		AccessLog:      cfg.accessLog,
 		Audience:       openAudience(st.db),
+		Search:         st.search,
 	})
 }
 

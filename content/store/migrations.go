@@ -16,7 +16,11 @@ import (
 // (times are Unix nanoseconds, 0 for none), INTEGER for small numbers,
 // PRIMARY KEY and UNIQUE constraints, CREATE INDEX IF NOT EXISTS, and
 // ALTER TABLE … ADD COLUMN … NOT NULL DEFAULT …. Statements are
-// separated by semicolons; none may hold one in a string.
+// separated by semicolons; none may hold one in a string. Where the
+// engines cannot share a statement (full-text search: FTS5 on SQLite,
+// tsvector on PostgreSQL), a statement that begins with /*sqlite*/ runs
+// on SQLite only, and one that begins with /*postgresql*/ on PostgreSQL
+// only.
 type Migration struct {
 	Version int
 	Name    string
@@ -116,6 +120,28 @@ UPDATE items SET published = 0 WHERE published > 4102444800000000000;
 UPDATE items SET updated = 0 WHERE updated > 4102444800000000000;
 UPDATE items SET sort_time = CASE WHEN published != 0 THEN published WHEN updated != 0 THEN updated ELSE fetched_at END
 	WHERE sort_time > 4102444800000000000`},
+	// Search (content/search): the public articles, keyed by entry ID,
+	// with the hash of what was indexed (so a reload re-indexes only what
+	// changed) and the publication time (ties in rank go to the newest).
+	// The indexed text is already folded and stemmed by content/search,
+	// so both engines see the same words: FTS5 splits it on spaces, and
+	// PostgreSQL gets a tsvector made by content/search itself.
+	{9, "full-text search of public articles", `
+/*sqlite*/ CREATE TABLE IF NOT EXISTS search_docs (
+	id        INTEGER PRIMARY KEY,
+	entry     TEXT NOT NULL UNIQUE,
+	hash      TEXT NOT NULL,
+	published BIGINT NOT NULL
+);
+/*sqlite*/ CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body,
+	content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0');
+/*postgresql*/ CREATE TABLE IF NOT EXISTS search_docs (
+	entry     TEXT PRIMARY KEY,
+	hash      TEXT NOT NULL,
+	published BIGINT NOT NULL,
+	tsv       tsvector NOT NULL
+);
+/*postgresql*/ CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)`},
 }
 
 // SchemaVersion is the version of the newest migration.
@@ -184,7 +210,19 @@ func (db *DB) migrate(ctx context.Context) error {
 			continue
 		}
 		for _, stmt := range strings.Split(m.SQL, ";") {
-			if strings.TrimSpace(stmt) == "" {
+			stmt = strings.TrimSpace(stmt)
+			if rest, ok := strings.CutPrefix(stmt, "/*sqlite*/"); ok {
+				if db.engine != SQLite {
+					continue
+				}
+				stmt = rest
+			} else if rest, ok := strings.CutPrefix(stmt, "/*postgresql*/"); ok {
+				if db.engine != PostgreSQL {
+					continue
+				}
+				stmt = rest
+			}
+			if stmt == "" {
 				continue
 			}
 			if _, err := tx.ExecContext(ctx, stmt); err != nil {

@@ -15,7 +15,8 @@
 // readers last saw of each entry (revisions: Ledger.Revise, revisions.go),
 // every slug each article has been public under (slugs: Slugs, slugs.go)
 // and the lease that lets one server of a fleet poll the sources (leases:
-// Lease, lease.go).
+// Lease, lease.go). The full-text index of the public articles
+// (search_docs, and search_fts on SQLite) is content/search's.
 package store
 
 import (

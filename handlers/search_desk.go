@@ -1,0 +1,123 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/search"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/httpx"
+)
+
+// previewSearch is /preview/search?q=…, the editor's desk's search,
+// behind the preview token: the drafts, draft articles and scheduled
+// issues that match, read from the files (Query.Match; there are few),
+// first, then the public articles the index finds, as /search ranks
+// them. Drafts link their preview pages. It is never stored, and not
+// rate-limited.
+func (s *server) previewSearch(c echo.Context) error {
+	now := s.now()
+	all := s.content.Content()
+	pub := all.At(now)
+	raw := c.QueryParam("q")
+	p := searchPage{Page: s.newPage(pub, "Search, drafts included — Editor's desk — "+pub.Site.Title, "/preview/search", ""), Query: raw, Action: "/preview/search"}
+	p.Description = "Search every article, drafts and scheduled issues included."
+	p.Preview = &PreviewBar{Note: "Search, drafts and scheduled issues included: readers' searches never find them."}
+	if strings.TrimSpace(raw) == "" {
+		return s.writePreview(c, "search", p)
+	}
+	q, err := search.Parse(raw)
+	n := searchPageNumber(c.QueryParam("page"))
+	switch {
+	case err != nil:
+		p.Problem = err.Error()
+	case n == 0:
+		p.Problem = "There is no such page of results: &page= is a number from 1 to " + strconv.Itoa(search.MaxHits/hitsPerPage) + "."
+	}
+	if p.Problem != "" {
+		return s.writePreviewStatus(c, http.StatusBadRequest, p)
+	}
+	var hits []searchHit
+	for _, iss := range all.Pending(now) {
+		st := all.IssueStatus(iss, now)
+		for _, a := range iss.Articles {
+			ast := all.ArticleStatus(a, now)
+			if st == content.StatusPublished && ast == content.StatusPublished {
+				continue // public: the index has it
+			}
+			if q.Match(a.Title, search.Text(a)) {
+				hits = append(hits, searchHit{Hit: search.Hit{Article: a}, Section: all.Site.SectionTitle(a.Section), URL: "/preview" + a.URLPath(), Status: ast})
+			}
+		}
+	}
+	if s.search != nil {
+		ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
+		defer cancel()
+		res, err := s.search.Search(ctx, pub, q, search.ByRelevance, 0, search.MaxHits, false)
+		switch {
+		case errors.Is(err, search.ErrWarming):
+			p.Preview.Note = "Search is warming up: only drafts and scheduled issues are found for now."
+		case err != nil:
+			return err
+		default:
+			p.More = res.More
+			for _, h := range res.Hits {
+				hits = append(hits, searchHit{Hit: h, Section: pub.Site.SectionTitle(h.Article.Section), URL: h.Article.URLPath()})
+			}
+		}
+	}
+	page, pg, ok := paginate(hits, n, hitsPerPage, "")
+	p.Ran, p.Total, p.Number, p.Count = true, len(hits), n, pg.Count
+	if !ok {
+		p.Ran = false
+		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(len(hits)) + " article" + plural(len(hits)) + "."
+		return s.writePreviewStatus(c, http.StatusNotFound, p)
+	}
+	pos := q.Positive()
+	for i := range page {
+		page[i].Snippet = search.Snippet(search.Text(page[i].Article), pos)
+	}
+	p.Hits = page
+	p.From = (n-1)*hitsPerPage + 1
+	p.To = p.From + len(page) - 1
+	base := "/preview/search?q=" + feed.QueryValue(raw)
+	if n > 1 {
+		p.Prev = base
+		if n > 2 {
+			p.Prev += "&page=" + strconv.Itoa(n-1)
+		}
+	}
+	if n < p.Count {
+		p.Next = base + "&page=" + strconv.Itoa(n+1)
+	}
+	return s.writePreview(c, "search", p)
+}
+
+// writePreviewStatus is writePreview of the search page with status.
+func (s *server) writePreviewStatus(c echo.Context, status int, p searchPage) error {
+	body, err := s.preview.tmpl.render("search", p)
+	if err != nil {
+		return err
+	}
+	body = underBase(s.content.Content().Site, body)
+	h := c.Response().Header()
+	h["Content-Type"] = hvHTML
+	h["Content-Security-Policy"] = hvPreviewCSP
+	h["Referrer-Policy"] = hvReferrer
+	h["X-Content-Type-Options"] = httpx.Nosniff
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Robots-Tag", "noindex, nofollow")
+	h["Vary"] = hvVaryCookie
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	c.Response().WriteHeader(status)
+	if c.Request().Method != http.MethodHead {
+		_, _ = c.Response().Write(body)
+	}
+	return nil
+}
