@@ -15,9 +15,6 @@ type Fediverse struct {
 	// Username is the account's name: @Username@HOST, HOST being
 	// base_url's host (with its port when it has one).
 	Username string
-	// Sections, when set, makes each article section an account of its
-	// own (@opinion@HOST…), mirroring its section feed.
-	Sections bool
 	// AllowPrivateAddresses lets the server fetch actors from, and
 	// deliver to, loopback and private addresses: for tests and private
 	// networks only (actor documents and inboxes come from strangers).
@@ -31,7 +28,6 @@ func (s *Site) Handle(name string) string {
 
 type fediverseFile struct {
 	Username              string `yaml:"username"`
-	Sections              bool   `yaml:"sections"`
 	AllowPrivateAddresses bool   `yaml:"allow_private_addresses"`
 }
 
@@ -54,13 +50,5 @@ func parseFediverse(f *siteFile, s *Site, doc *yaml.Node, p problems) {
 		p.add(line, "activitypub: username %q must be lower-case letters, digits, \"_\", \"-\" or \".\" (at most 30), e.g. news", name)
 		return
 	}
-	if f.ActivityPub.Sections {
-		for _, sec := range Sections {
-			if sec.IsArticle() && string(sec) == name {
-				p.add(line, "activitypub: username %q is also a section's account (sections: true); choose another", name)
-				return
-			}
-		}
-	}
-	s.Fediverse = &Fediverse{Username: name, Sections: f.ActivityPub.Sections, AllowPrivateAddresses: f.ActivityPub.AllowPrivateAddresses}
+	s.Fediverse = &Fediverse{Username: name, AllowPrivateAddresses: f.ActivityPub.AllowPrivateAddresses}
 }

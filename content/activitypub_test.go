@@ -13,12 +13,11 @@ func TestFediverseConfig(t *testing.T) {
 	}{
 		{name: "absent: off", yaml: ""},
 		{name: "username", yaml: "activitypub:\n  username: news\n", want: &Fediverse{Username: "news"}},
-		{name: "every key", yaml: "activitypub:\n  username: news\n  sections: true\n  allow_private_addresses: true\n",
-			want: &Fediverse{Username: "news", Sections: true, AllowPrivateAddresses: true}},
+		{name: "every key", yaml: "activitypub:\n  username: news\n  allow_private_addresses: true\n",
+			want: &Fediverse{Username: "news", AllowPrivateAddresses: true}},
 		{name: "no username", yaml: "activitypub:\n  allow_private_addresses: true\n", problem: "morningpost.yaml:7: activitypub: username is required"},
 		{name: "bad username", yaml: "activitypub:\n  username: News Desk\n", problem: "morningpost.yaml:7: activitypub: username \"News Desk\" must be"},
 		{name: "unknown key", yaml: "activitypub:\n  username: news\n  usernme: x\n", problem: "morningpost.yaml:8: unknown key \"usernme\""},
-		{name: "a section's name", yaml: "activitypub:\n  username: opinion\n  sections: true\n", problem: "morningpost.yaml:7: activitypub: username \"opinion\" is also a section's account"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Load(tree(map[string]string{SiteFile: siteYAML + tc.yaml, "issues/1/issue.md": "---\ndate: 2026-01-01\n---\n"}))

@@ -28,6 +28,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
 )
@@ -78,6 +79,9 @@ type Deps struct {
 	// Limits are a Server's timeouts and sizes; zero fields take
 	// DefaultLimits.
 	Limits Limits
+	// ActivityPub is the site's fediverse account (activitypub.go); nil:
+	// its routes answer 404.
+	ActivityPub *activitypub.Service
 }
 
 // server holds the dependencies and everything prepared once at New.
@@ -106,6 +110,8 @@ type server struct {
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store
 
+	fedi *activitypub.Service // nil: no fediverse account
+
 	// routeMiddleware holds the paths registered with middleware of
 	// their own, which the fast path would not run (NewServer checks).
 	routeMiddleware map[string]bool
@@ -132,6 +138,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		metrics:   d.Metrics,
 		accessLog: d.AccessLog,
 		store:     d.Store,
+		fedi:      d.ActivityPub,
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,

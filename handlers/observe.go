@@ -83,6 +83,9 @@ const maxRequestBody = 4 << 10
 func limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		if isInbox(req) { // activities: up to 1 MB, checked as they are read
+			return next(c)
+		}
 		if req.ContentLength > maxRequestBody || req.ContentLength < 0 {
 			c.Response().Header().Set("Connection", "close")
 			return withStatus(http.StatusRequestEntityTooLarge, errors.New("request body too large"))

@@ -31,7 +31,7 @@ func (s *server) routes(e *echo.Echo) {
 	get("/issues", s.archive)
 	get(pageRoute("/issues"), s.archive) // /issues/page/2, …
 	get("/issues/:number", s.issue)
-	get("/issues/:number/:slug", s.article)
+	get("/issues/:number/:slug", s.negotiated(s.article)) // the page, or its ActivityPub object
 	get("/issues/:number/images/:hash/:name", s.image) // pictures: /issues/88/images/3f2a…/chart.png
 	for _, sec := range content.Sections {
 		get("/sections/"+string(sec), s.section(sec))
@@ -87,6 +87,9 @@ func (s *server) routes(e *echo.Echo) {
 	get("/robots.txt", s.robots)
 	get("/sitemap.xml", s.sitemap)
 	get("/sitemaps/:year", s.sitemap) // /sitemaps/2026.xml, when /sitemap.xml is an index
+
+	// The fediverse account: WebFinger, NodeInfo, the actor, its inbox…
+	s.activityPubRoutes(e)
 }
 
 // archiveRoute is the route of feed spec's archives in format f, with

@@ -17,6 +17,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/handlers"
 )
 
@@ -184,6 +185,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	defer cancel()
 	metrics := handlers.NewMetrics()
 	feeds := st.feedCache()
+	st.fedi = newActivityPub(cfg, st.db, live, metrics, log) // the fediverse account (activitypub.go)
 	h, err := newSite(cfg, live, feeds, st, metrics, log)
 	if err != nil {
 		return err
@@ -210,10 +212,12 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	db, status := st.db, st.status
 	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log) // db nil: nothing to poll
 	pinged := startWebSub(ctx, cfg, live, feeds, leading, metrics, log)
+	federated := startActivityPub(ctx, cfg, st.fedi)
 	defer func() {
 		cancel()
 		<-pollerDone
 		pinged()
+		federated()
 	}()
 
 	followContent(ctx, watcher, live, log)
@@ -246,6 +250,7 @@ type serveStore struct {
 	ledger *store.Ledger
 	slugs  *store.Slugs          // every URL of every article
 	status *handlers.StoreStatus // what /healthz reports of it
+	fedi   *activitypub.Service  // the fediverse account; nil without a store
 }
 
 // openServeStore opens the store. PostgreSQL that cannot be reached
@@ -317,6 +322,7 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 		MetricsPrivate: cfg.metricsAddr != "",
 		AccessLog:      cfg.accessLog,
 		Audience:       openAudience(st.db),
+		ActivityPub:    st.fedi,
 	})
 }
 

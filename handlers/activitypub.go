@@ -1,0 +1,127 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/morningpost/morningpost/feed/activitypub"
+)
+
+// The fediverse account (feed/activitypub): its routes, the content
+// negotiation of article pages, and the hints pages give of the handle.
+// Everything here answers 404, and changes no page, unless
+// morningpost.yaml has activitypub: and the server was given the
+// service (Deps.ActivityPub).
+
+// activityPubRoutes registers the account's URLs.
+func (s *server) activityPubRoutes(e *echo.Echo) {
+	get := func(path string, h echo.HandlerFunc) {
+		e.GET(path, h)
+		e.HEAD(path, h)
+	}
+	plain := func(f func(http.ResponseWriter, *http.Request)) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s.fedi == nil {
+				return errNotFound
+			}
+			f(c.Response(), c.Request())
+			return nil
+		}
+	}
+	named := func(f func(http.ResponseWriter, *http.Request, string)) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s.fedi == nil {
+				return errNotFound
+			}
+			f(c.Response(), c.Request(), c.Param("name"))
+			return nil
+		}
+	}
+	inbox := func(c echo.Context) error {
+		if s.fedi == nil {
+			return errNotFound
+		}
+		s.fedi.Inbox(c.Response(), c.Request(), c.Param("name"), c.RealIP())
+		return nil
+	}
+	get("/.well-known/webfinger", plain(s.fediWebFinger))
+	get("/.well-known/host-meta", plain(s.fediHostMeta))
+	get("/.well-known/nodeinfo", plain(s.fediNodeInfoLinks))
+	get("/nodeinfo/2.1", plain(s.fediNodeInfo))
+	get("/ap/:name", named(s.fediActor))
+	get("/ap/:name/outbox", named(s.fediOutbox))
+	get("/ap/:name/followers", named(s.fediFollowers))
+	get("/ap/:name/following", named(s.fediFollowing))
+	e.POST("/ap/:name/inbox", inbox)
+	e.POST("/ap/inbox", inbox)
+}
+
+func (s *server) fediWebFinger(w http.ResponseWriter, r *http.Request) { s.fedi.WebFinger(w, r) }
+func (s *server) fediHostMeta(w http.ResponseWriter, r *http.Request)  { s.fedi.HostMeta(w, r) }
+func (s *server) fediNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
+	s.fedi.NodeInfoLinks(w, r)
+}
+func (s *server) fediNodeInfo(w http.ResponseWriter, r *http.Request) { s.fedi.NodeInfo(w, r) }
+func (s *server) fediActor(w http.ResponseWriter, r *http.Request, n string) {
+	s.fedi.Actor(w, r, n)
+}
+func (s *server) fediOutbox(w http.ResponseWriter, r *http.Request, n string) {
+	s.fedi.Outbox(w, r, n)
+}
+func (s *server) fediFollowers(w http.ResponseWriter, r *http.Request, n string) {
+	s.fedi.Followers(w, r, n)
+}
+func (s *server) fediFollowing(w http.ResponseWriter, r *http.Request, n string) {
+	s.fedi.Following(w, r, n)
+}
+
+// negotiated answers an article's page URL with its Article object (or
+// the Tombstone of one withdrawn, 410) when the request asks for
+// ActivityStreams and the account is on; with the page otherwise.
+func (s *server) negotiated(page echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if s.fedi == nil || !s.fedi.Enabled() || !activitypub.Wants(r) {
+			return page(c)
+		}
+		snap := s.content.At(s.now())
+		if iss := findIssue(snap, c.Param("number")); iss != nil {
+			if a := iss.Article(c.Param("slug")); a != nil {
+				s.fedi.Article(c.Response(), r, snap.Site, a)
+				return nil
+			}
+		}
+		if s.fedi.Gone(c.Response(), r, r.URL.Path) {
+			return nil
+		}
+		return page(c)
+	}
+}
+
+// isInbox reports whether a request is a POST to the account's inbox,
+// which takes bodies up to activitypub.MaxInboxBody.
+func isInbox(r *http.Request) bool {
+	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/ap/") && strings.HasSuffix(r.URL.Path, "inbox")
+}
+
+// FediverseHandle is the site's handle on the fediverse (@news@HOST),
+// for the pages' hints; "" when the site has no account.
+func (p Page) FediverseHandle() string {
+	if p.Site == nil || p.Site.Fediverse == nil || p.Preview != nil {
+		return ""
+	}
+	return p.Site.Handle(p.Site.Fediverse.Username)
+}
+
+// Register adds collectors (the fediverse account's) to the metrics.
+func (m *Metrics) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
