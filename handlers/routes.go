@@ -32,7 +32,7 @@ func (s *server) routes(e *echo.Echo) {
 	get(pageRoute("/issues"), s.archive) // /issues/page/2, …
 	get("/issues/:number", s.issue)
 	get("/issues/:number/:slug", s.negotiated(s.article)) // the page, or its ActivityPub object
-	get("/issues/:number/images/:hash/:name", s.image) // pictures: /issues/88/images/3f2a…/chart.png
+	get("/issues/:number/images/:hash/:name", s.image)    // pictures: /issues/88/images/3f2a…/chart.png
 	for _, sec := range content.Sections {
 		get("/sections/"+string(sec), s.section(sec))
 		get(pageRoute("/sections/"+string(sec)), s.section(sec))

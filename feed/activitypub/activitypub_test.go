@@ -131,10 +131,10 @@ func TestWants(t *testing.T) {
 	for accept, want := range map[string]bool{
 		"application/activity+json": true,
 		`application/ld+json; profile="https://www.w3.org/ns/activitystreams"`: true,
-		"application/ld+json":             true,
+		"application/ld+json":              true,
 		"text/html, application/xhtml+xml": false,
-		"application/activity+json;q=0":   false,
-		"":                                false,
+		"application/activity+json;q=0":    false,
+		"":                                 false,
 		`application/ld+json; profile="http://example.com/other"`: false,
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
