@@ -31,8 +31,8 @@ func (s *server) routes(e *echo.Echo) {
 	get("/issues", s.archive)
 	get(pageRoute("/issues"), s.archive) // /issues/page/2, …
 	get("/issues/:number", s.issue)
-	get("/issues/:number/:slug", s.negotiated(s.article)) // the page, or its ActivityPub object
-	get("/issues/:number/images/:hash/:name", s.image)    // pictures: /issues/88/images/3f2a…/chart.png
+	get("/issues/:number/:slug", s.negotiated(s.article))
+	get("/issues/:number/images/:hash/:name", s.image) // pictures: /issues/88/images/3f2a…/chart.png
 	for _, sec := range content.Sections {
 		get("/sections/"+string(sec), s.section(sec))
 		get(pageRoute("/sections/"+string(sec)), s.section(sec))
@@ -89,6 +89,7 @@ func (s *server) routes(e *echo.Echo) {
 	get("/sitemaps/:year", s.sitemap) // /sitemaps/2026.xml, when /sitemap.xml is an index
 
 	// The fediverse account: WebFinger, NodeInfo, the actor, its inbox…
+	// (article pages answer their ActivityPub object: s.negotiated).
 	s.activityPubRoutes(e)
 }
 
