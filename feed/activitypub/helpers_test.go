@@ -272,7 +272,7 @@ func types(acts []map[string]any) string {
 	var out []string
 	for _, a := range acts {
 		s, _ := a["type"].(string)
-		if o, ok := a["object"].(map[string]any); ok {
+		if o, ok := a["object"].(map[string]any); ok && s != "Accept" {
 			if n, ok := o["name"].(string); ok {
 				s += ":" + n
 			} else if id, ok := o["id"].(string); ok {
@@ -290,3 +290,5 @@ func readAll(r *http.Request) ([]byte, error) {
 	defer r.Body.Close()
 	return io.ReadAll(r.Body)
 }
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
