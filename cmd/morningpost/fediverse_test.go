@@ -170,7 +170,7 @@ func TestFediversePeer(t *testing.T) {
 }
 
 // startAt is startServer on a given address (the base URL must name it).
-func startAt(t *testing.T, cfg serveConfig) {
+func startAt(t testing.TB, cfg serveConfig) {
 	t.Helper()
 	addr := make(chan string, 1)
 	cfg.ready = func(a string) { addr <- a }
@@ -196,7 +196,7 @@ func startAt(t *testing.T, cfg serveConfig) {
 
 // waitBaseline waits until the account has recorded what was public
 // when it started (the backlog, never sent).
-func waitBaseline(t *testing.T, data string) {
+func waitBaseline(t testing.TB, data string) {
 	t.Helper()
 	db, err := store.Open(t.Context(), store.Options{Dir: data})
 	if err != nil {
