@@ -84,7 +84,14 @@ func (s *server) fediFollowing(w http.ResponseWriter, r *http.Request, n string)
 func (s *server) negotiated(page echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if s.fedi == nil || !s.fedi.Enabled() || !activitypub.Wants(r) {
+		if s.fedi == nil || !s.fedi.Enabled() {
+			return page(c)
+		}
+		if !activitypub.Wants(r) {
+			// The same URL answers the object to others: caches must
+			// keep the two apart.
+			w := c.Response()
+			w.Writer = varyAccept{w.Writer}
 			return page(c)
 		}
 		snap := s.content.At(s.now())
@@ -100,6 +107,22 @@ func (s *server) negotiated(page echo.HandlerFunc) echo.HandlerFunc {
 		return page(c)
 	}
 }
+
+// varyAccept adds Accept to the Vary of the response it writes.
+type varyAccept struct{ http.ResponseWriter }
+
+func (v varyAccept) WriteHeader(code int) {
+	h := v.Header()
+	if vary := h.Get("Vary"); vary == "" {
+		h.Set("Vary", "Accept")
+	} else if !strings.Contains(vary, "Accept,") && !strings.HasSuffix(vary, "Accept") {
+		h.Set("Vary", vary+", Accept")
+	}
+	v.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap gives http.ResponseController the connection's writer.
+func (v varyAccept) Unwrap() http.ResponseWriter { return v.ResponseWriter }
 
 // isInbox reports whether a request is a POST to the account's inbox,
 // which takes bodies up to activitypub.MaxInboxBody.

@@ -48,6 +48,12 @@ func TestArticleNegotiated(t *testing.T) {
 	ts := newFediServer(t, true)
 	const page = "/issues/86/weekend-warriors"
 	html := ts.get(page, http.StatusOK, "Accept", "text/html")
+	if v := html.Header().Get("Vary"); v != "Accept-Encoding, Accept" {
+		t.Errorf("the page's Vary is %q: caches would give its HTML to ActivityPub clients", v)
+	}
+	if v := ts.get(page, http.StatusNotModified, "If-None-Match", html.Header().Get("Etag")).Header().Get("Vary"); v != "Accept-Encoding, Accept" {
+		t.Errorf("the 304's Vary is %q", v)
+	}
 	contains(t, page, html.Body.String(),
 		`<meta name="fediverse:creator" content="@news@post.example">`,
 		`<link rel="alternate" type="application/activity+json" href="https://post.example`+page+`">`,
