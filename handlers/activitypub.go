@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -137,6 +138,26 @@ func (p Page) FediverseHandle() string {
 		return ""
 	}
 	return p.Site.Handle(p.Site.Fediverse.Username)
+}
+
+// fediverseStats are the account's followers for the audience page; nil
+// without an account (or when the store cannot say: logged).
+func (s *server) fediverseStats(ctx context.Context) *activitypub.FollowerStats {
+	if s.fedi == nil || !s.fedi.Enabled() {
+		return nil
+	}
+	st, err := s.fedi.Stats(ctx)
+	if err != nil {
+		s.log.Error("audience: fediverse followers", "error", err)
+		return nil
+	}
+	if len(st.ByDay) > 30 {
+		st.ByDay = st.ByDay[:30]
+	}
+	if len(st.ByHost) > 20 {
+		st.ByHost = st.ByHost[:20]
+	}
+	return &st
 }
 
 // Register adds collectors (the fediverse account's) to the metrics.

@@ -63,33 +63,36 @@ func (s *Service) followerInboxes(ctx context.Context, q querier, account string
 	return out, rows.Err()
 }
 
-// Followers per day and per instance, for the audience page.
+// FollowerStats are the account's followers per day and per instance,
+// for the audience page.
 type FollowerStats struct {
-	Total   int
+	Handle  string // @news@HOST
+	Total   int64
 	ByDay   []Count // the day they followed (UTC), newest first
 	ByHost  []Count // most followers first
-	Pending int     // deliveries waiting in the queue
+	Pending int64   // deliveries waiting in the queue
 }
 
 // Count is a number of followers under a label.
 type Count struct {
 	Label string
-	N     int
+	N     int64
 }
 
 // Stats counts the account's followers by day and by instance.
 func (s *Service) Stats(ctx context.Context) (FollowerStats, error) {
 	var st FollowerStats
-	_, cfg := s.config()
+	site, cfg := s.config()
 	if cfg == nil {
 		return st, nil
 	}
+	st.Handle = site.Handle(cfg.Username)
 	rows, err := s.db.QueryContext(ctx, "SELECT host, since FROM ap_followers WHERE account = ?", cfg.Username)
 	if err != nil {
 		return st, err
 	}
 	defer rows.Close()
-	days, hosts := map[string]int{}, map[string]int{}
+	days, hosts := map[string]int64{}, map[string]int64{}
 	for rows.Next() {
 		var host string
 		var since int64
@@ -109,7 +112,7 @@ func (s *Service) Stats(ctx context.Context) (FollowerStats, error) {
 	return st, nil
 }
 
-func sorted(m map[string]int, less func(a, b Count) bool) []Count {
+func sorted(m map[string]int64, less func(a, b Count) bool) []Count {
 	out := make([]Count, 0, len(m))
 	for k, n := range m {
 		out = append(out, Count{Label: k, N: n})
