@@ -159,11 +159,11 @@ func activity(site *content.Site, name, typ, id string, obj any, published time.
 func createID(page string) string { return page + "#create" }
 
 func updateID(page string, at time.Time) string {
-	return page + "#update-" + strconv.FormatInt(at.Unix(), 10)
+	return page + "#update-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
 func deleteID(page string, at time.Time) string {
-	return page + "#delete-" + strconv.FormatInt(at.Unix(), 10)
+	return page + "#delete-" + strconv.FormatInt(at.UnixNano(), 10)
 }
 
 // outboxArticles are the articles the outbox lists: every public one,
