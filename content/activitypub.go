@@ -15,6 +15,10 @@ type Fediverse struct {
 	// Username is the account's name: @Username@HOST, HOST being
 	// base_url's host (with its port when it has one).
 	Username string
+	// Sections, when set, makes each section of articles an account of
+	// its own (@lead@HOST, @deep-dive@HOST, @opinion@HOST), mirroring
+	// its section feed, for readers who follow only the columns.
+	Sections bool
 	// AllowPrivateAddresses lets the server fetch actors from, and
 	// deliver to, loopback and private addresses: for tests and private
 	// networks only (actor documents and inboxes come from strangers).
@@ -28,6 +32,7 @@ func (s *Site) Handle(name string) string {
 
 type fediverseFile struct {
 	Username              string `yaml:"username"`
+	Sections              bool   `yaml:"sections"`
 	AllowPrivateAddresses bool   `yaml:"allow_private_addresses"`
 }
 
@@ -50,5 +55,13 @@ func parseFediverse(f *siteFile, s *Site, doc *yaml.Node, p problems) {
 		p.add(line, "activitypub: username %q must be lower-case letters, digits, \"_\", \"-\" or \".\" (at most 30), e.g. news", name)
 		return
 	}
-	s.Fediverse = &Fediverse{Username: name, AllowPrivateAddresses: f.ActivityPub.AllowPrivateAddresses}
+	if f.ActivityPub.Sections {
+		for _, sec := range Sections {
+			if sec.IsArticle() && string(sec) == name {
+				p.add(line, "activitypub: username %q is also a section's account (sections: true); choose another", name)
+				return
+			}
+		}
+	}
+	s.Fediverse = &Fediverse{Username: name, Sections: f.ActivityPub.Sections, AllowPrivateAddresses: f.ActivityPub.AllowPrivateAddresses}
 }

@@ -15,6 +15,8 @@ func TestFediverseConfig(t *testing.T) {
 		{name: "username", yaml: "activitypub:\n  username: news\n", want: &Fediverse{Username: "news"}},
 		{name: "every key", yaml: "activitypub:\n  username: news\n  allow_private_addresses: true\n",
 			want: &Fediverse{Username: "news", AllowPrivateAddresses: true}},
+		{name: "sections", yaml: "activitypub:\n  username: news\n  sections: true\n", want: &Fediverse{Username: "news", Sections: true}},
+		{name: "a section's name", yaml: "activitypub:\n  username: opinion\n  sections: true\n", problem: "morningpost.yaml:7: activitypub: username \"opinion\" is also a section's account"},
 		{name: "no username", yaml: "activitypub:\n  allow_private_addresses: true\n", problem: "morningpost.yaml:7: activitypub: username is required"},
 		{name: "bad username", yaml: "activitypub:\n  username: News Desk\n", problem: "morningpost.yaml:7: activitypub: username \"News Desk\" must be"},
 		{name: "unknown key", yaml: "activitypub:\n  username: news\n  usernme: x\n", problem: "morningpost.yaml:8: unknown key \"usernme\""},

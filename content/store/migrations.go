@@ -138,6 +138,7 @@ CREATE TABLE IF NOT EXISTS ap_followers (
 CREATE TABLE IF NOT EXISTS ap_sent (
 	entry     TEXT PRIMARY KEY,
 	path      TEXT NOT NULL,
+	section   TEXT NOT NULL,
 	state     TEXT NOT NULL,
 	published BIGINT NOT NULL,
 	modified  BIGINT NOT NULL
@@ -149,6 +150,7 @@ CREATE TABLE IF NOT EXISTS ap_state (
 );
 CREATE TABLE IF NOT EXISTS ap_activities (
 	id      TEXT PRIMARY KEY,
+	account TEXT NOT NULL,
 	body    TEXT NOT NULL,
 	created BIGINT NOT NULL
 );

@@ -35,7 +35,7 @@ func TestOneDelivererInAFleet(t *testing.T) {
 	for i := range 50 {
 		id := "https://post.example/test#" + strconv.Itoa(i)
 		ids = append(ids, id)
-		if err := svcs[i%3].enqueue(t.Context(), Object{"id": id, "type": "Create"}, []string{p.srv.URL + "/inbox"}); err != nil {
+		if err := svcs[i%3].enqueue(t.Context(), "news", Object{"id": id, "type": "Create"}, []string{p.srv.URL + "/inbox"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -131,8 +132,10 @@ type peer struct {
 	svc    *Service // whose actor signs what the peer receives
 	mu     sync.Mutex
 	got    []map[string]any // activities received, verified
+	gotAt  []time.Time      // when each was received
 	status int              // what the inbox answers (default 202)
-	hold   chan struct{}    // when set, the inbox waits for it before answering
+	stall  bool             // the inbox answers nothing until the sender gives up
+	signer string           // our account whose key signs what the peer gets ("": news)
 }
 
 func newPeer(t *testing.T, svc *Service) *peer {
@@ -154,12 +157,12 @@ func newPeer(t *testing.T, svc *Service) *peer {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		if p.hold != nil {
-			select {
-			case <-p.hold:
-			case <-r.Context().Done():
-				return // not acknowledged: the sender gave up
-			}
+		p.mu.Lock()
+		stall := p.stall
+		p.mu.Unlock()
+		if stall {
+			<-r.Context().Done()
+			return // never acknowledged: the sender gave up
 		}
 		var act map[string]any
 		json.Unmarshal(body, &act)
@@ -167,6 +170,7 @@ func newPeer(t *testing.T, svc *Service) *peer {
 		st := p.status
 		if st/100 == 2 {
 			p.got = append(p.got, act)
+			p.gotAt = append(p.gotAt, time.Now())
 		}
 		p.mu.Unlock()
 		w.WriteHeader(st)
@@ -198,7 +202,14 @@ func (p *peer) verify(r *http.Request, body []byte) error {
 	if err != nil {
 		return err
 	}
-	k, err := p.svc.key(context.Background(), "news")
+	signer := p.signer
+	if signer == "" {
+		signer = "news"
+	}
+	if !strings.HasSuffix(v.KeyId(), "/ap/"+signer+"#main-key") {
+		return fmt.Errorf("signed by %s, want %s's key", v.KeyId(), signer)
+	}
+	k, err := p.svc.key(context.Background(), signer)
 	if err != nil {
 		return err
 	}
@@ -301,3 +312,5 @@ func splitHostPort(raw string) (host, port string, err error) {
 	}
 	return u.Hostname(), u.Port(), nil
 }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -57,12 +57,18 @@ func (s *Service) WebFinger(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := urls{site}
-	name := cfg.Username
-	acct := "acct:" + name + "@" + site.BaseURL.Host
-	if !strings.EqualFold(strings.TrimPrefix(res, "@"), acct) && res != u.actor(name) && !strings.EqualFold("acct:"+strings.TrimPrefix(res, "@"), acct) {
+	name := ""
+	for _, acc := range accounts(cfg) {
+		acct := "acct:" + acc.name + "@" + site.BaseURL.Host
+		if strings.EqualFold(strings.TrimPrefix(res, "@"), acct) || res == u.actor(acc.name) || strings.EqualFold("acct:"+strings.TrimPrefix(res, "@"), acct) {
+			name = acc.name
+		}
+	}
+	if name == "" {
 		notFound(w)
 		return
 	}
+	acct := "acct:" + name + "@" + site.BaseURL.Host
 	writeJSON(w, r, http.StatusOK, jrdType, Object{
 		"subject": acct,
 		"aliases": []string{u.actor(name), site.URL("/")},
@@ -130,49 +136,52 @@ func (s *Service) NodeInfo(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// account is the account a path names, or "" when it names none.
-func (s *Service) account(name string) (*content.Site, string) {
+// account is the account a path names; false when it names none.
+func (s *Service) account(name string) (*content.Site, account, bool) {
 	site, cfg := s.config()
-	if cfg == nil || name != cfg.Username {
-		return site, ""
-	}
-	return site, name
+	acc, ok := accountNamed(cfg, name)
+	return site, acc, ok
 }
 
 // Actor answers the actor document of account name.
 func (s *Service) Actor(w http.ResponseWriter, r *http.Request, name string) {
-	site, name := s.account(name)
-	if name == "" {
+	site, acc, ok := s.account(name)
+	if !ok {
 		notFound(w)
 		return
 	}
-	k, err := s.key(r.Context(), name)
+	k, err := s.key(r.Context(), acc.name)
 	if err != nil {
 		s.log.Error("activitypub: actor", "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Vary", "Accept")
-	writeJSON(w, r, http.StatusOK, ActivityType, s.actorDoc(site, name, k.publicPEM))
+	writeJSON(w, r, http.StatusOK, ActivityType, s.actorDoc(site, acc, k.publicPEM))
 }
 
 // Outbox answers the outbox of account name: an OrderedCollection of
 // Create activities, newest first, paged (?page=1, 2…).
 func (s *Service) Outbox(w http.ResponseWriter, r *http.Request, name string) {
-	site, name := s.account(name)
-	if name == "" {
+	site, acc, ok := s.account(name)
+	if !ok {
 		notFound(w)
 		return
 	}
 	u := urls{site}
-	arts := outboxArticles(s.live.At(s.now()))
+	var arts []*content.Article
+	for _, a := range outboxArticles(s.live.At(s.now())) {
+		if acc.carries(a.Section) {
+			arts = append(arts, a)
+		}
+	}
 	pages := (len(arts) + outboxPage - 1) / outboxPage
 	q := r.URL.Query().Get("page")
 	if q == "" {
-		doc := Object{"@context": contextAS, "id": u.outbox(name), "type": "OrderedCollection", "totalItems": len(arts)}
+		doc := Object{"@context": contextAS, "id": u.outbox(acc.name), "type": "OrderedCollection", "totalItems": len(arts)}
 		if pages > 0 {
-			doc["first"] = u.outbox(name) + "?page=1"
-			doc["last"] = u.outbox(name) + "?page=" + strconv.Itoa(pages)
+			doc["first"] = u.outbox(acc.name) + "?page=1"
+			doc["last"] = u.outbox(acc.name) + "?page=" + strconv.Itoa(pages)
 		}
 		writeJSON(w, r, http.StatusOK, ActivityType, doc)
 		return
@@ -185,51 +194,52 @@ func (s *Service) Outbox(w http.ResponseWriter, r *http.Request, name string) {
 	lo, hi := (n-1)*outboxPage, min(n*outboxPage, len(arts))
 	items := []any{}
 	for _, a := range arts[lo:hi] {
-		item := createOf(site, name, a)
+		item := createOf(site, acc, a)
 		delete(item, "@context")
 		items = append(items, item)
 	}
-	doc := Object{"@context": contextObject, "id": u.outbox(name) + "?page=" + strconv.Itoa(n), "type": "OrderedCollectionPage",
-		"partOf": u.outbox(name), "totalItems": len(arts), "orderedItems": items}
+	doc := Object{"@context": contextObject, "id": u.outbox(acc.name) + "?page=" + strconv.Itoa(n), "type": "OrderedCollectionPage",
+		"partOf": u.outbox(acc.name), "totalItems": len(arts), "orderedItems": items}
 	if n > 1 {
-		doc["prev"] = u.outbox(name) + "?page=" + strconv.Itoa(n-1)
+		doc["prev"] = u.outbox(acc.name) + "?page=" + strconv.Itoa(n-1)
 	}
 	if n < pages {
-		doc["next"] = u.outbox(name) + "?page=" + strconv.Itoa(n+1)
+		doc["next"] = u.outbox(acc.name) + "?page=" + strconv.Itoa(n+1)
 	}
 	writeJSON(w, r, http.StatusOK, ActivityType, doc)
 }
 
-// createOf is the Create of article a, as the outbox and the first
-// delivery show it.
-func createOf(site *content.Site, name string, a *content.Article) Object {
+// createOf is the Create of article a by acc, as the outbox and the
+// first delivery show it.
+func createOf(site *content.Site, acc account, a *content.Article) Object {
 	page := site.URL(a.URLPath())
-	return activity(site, name, "Create", createID(page), articleObject(site, name, a), a.Published())
+	return activity(site, acc.name, "Create", acc.activityID(page, "create", ""), articleObject(site, acc.name, a), a.Published())
 }
 
 // Followers answers the followers collection: how many, not who.
 func (s *Service) Followers(w http.ResponseWriter, r *http.Request, name string) {
-	site, name := s.account(name)
-	if name == "" {
+	site, acc, ok := s.account(name)
+	if !ok {
 		notFound(w)
 		return
 	}
-	n, err := s.followerCount(r.Context(), name)
+	n, err := s.followerCount(r.Context(), acc.name)
 	if err != nil {
 		s.log.Error("activitypub: followers", "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	writeJSON(w, r, http.StatusOK, ActivityType, Object{"@context": contextAS, "id": urls{site}.followers(name), "type": "OrderedCollection", "totalItems": n})
+	writeJSON(w, r, http.StatusOK, ActivityType, Object{"@context": contextAS, "id": urls{site}.followers(acc.name), "type": "OrderedCollection", "totalItems": n})
 }
 
 // Following answers the following collection: the account follows nobody.
 func (s *Service) Following(w http.ResponseWriter, r *http.Request, name string) {
-	site, name := s.account(name)
-	if name == "" {
+	site, acc, ok := s.account(name)
+	if !ok {
 		notFound(w)
 		return
 	}
+	name = acc.name
 	writeJSON(w, r, http.StatusOK, ActivityType, Object{"@context": contextAS, "id": urls{site}.following(name), "type": "OrderedCollection", "totalItems": 0, "orderedItems": []any{}})
 }
 

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/go-fed/httpsig"
+
+	"github.com/morningpost/morningpost/content"
 )
 
 // Inbox answers a POST to the inbox of account name, or to the shared
@@ -23,7 +25,7 @@ import (
 // 401, a body over MaxInboxBody 413, a flood from one client 429.
 func (s *Service) Inbox(w http.ResponseWriter, r *http.Request, name, client string) {
 	_, cfg := s.config()
-	if cfg == nil || (name != "" && name != cfg.Username) {
+	if _, ok := accountNamed(cfg, name); cfg == nil || (name != "" && !ok) {
 		notFound(w)
 		return
 	}
@@ -71,7 +73,7 @@ func (s *Service) Inbox(w http.ResponseWriter, r *http.Request, name, client str
 		return
 	}
 	s.metrics.inbox.WithLabelValues("accepted").Inc()
-	if err := s.handle(r.Context(), cfg.Username, actor, &act); err != nil {
+	if err := s.handle(r.Context(), cfg, actor, &act); err != nil {
 		s.log.Error("activitypub: inbox", "type", act.Type, "actor", actor.ID, "error", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -206,12 +208,22 @@ func checkDigest(header string, body []byte) error {
 }
 
 // handle acts on a verified activity.
-func (s *Service) handle(ctx context.Context, account string, actor *remoteActor, act *inActivity) error {
+func (s *Service) handle(ctx context.Context, cfg *content.Fediverse, actor *remoteActor, act *inActivity) error {
 	site, _ := s.config()
 	u := urls{site}
+	// followed is the account a Follow is of, "" for none.
+	followed := func(f *inActivity) string {
+		for _, acc := range accounts(cfg) {
+			if f.objectID() == u.actor(acc.name) {
+				return acc.name
+			}
+		}
+		return ""
+	}
 	switch act.Type {
 	case "Follow":
-		if act.objectID() != u.actor(account) {
+		account := followed(act)
+		if account == "" {
 			return nil
 		}
 		if err := s.addFollower(ctx, account, actor); err != nil {
@@ -226,10 +238,12 @@ func (s *Service) handle(ctx context.Context, account string, actor *remoteActor
 			"actor":    u.actor(account),
 			"object":   json.RawMessage(mustJSON(act)),
 		}
-		return s.enqueue(ctx, accept, []string{actor.Inbox})
+		return s.enqueue(ctx, account, accept, []string{actor.Inbox})
 	case "Undo":
+		// The Follow undone may be given whole or by its ID alone: then
+		// the actor follows none of the accounts any more.
 		if in := act.inner(); in != nil && in.Type == "Follow" && in.actorID() == actor.ID {
-			return s.removeFollower(ctx, account, actor.ID)
+			return s.removeFollower(ctx, followed(in), actor.ID)
 		}
 	case "Delete":
 		if act.objectID() == actor.ID {

@@ -24,16 +24,17 @@ var (
 type Object map[string]any
 
 // Actor is the account's actor document.
-func (s *Service) actorDoc(site *content.Site, name string, pubPEM string) Object {
+func (s *Service) actorDoc(site *content.Site, acc account, pubPEM string) Object {
 	u := urls{site}
+	name := acc.name
 	a := Object{
 		"@context":                  contextFull,
 		"id":                        u.actor(name),
 		"type":                      "Service",
 		"preferredUsername":         name,
-		"name":                      site.Title,
-		"summary":                   "<p>" + html.EscapeString(firstNonEmpty(site.Description, site.Tagline)) + "</p>",
-		"url":                       site.URL("/"),
+		"name":                      acc.title(site),
+		"summary":                   acc.summary(site),
+		"url":                       acc.home(site),
 		"inbox":                     u.inbox(name),
 		"outbox":                    u.outbox(name),
 		"followers":                 u.followers(name),
@@ -153,18 +154,10 @@ func activity(site *content.Site, name, typ, id string, obj any, published time.
 	}
 }
 
-// createID is the ID of the Create of the article at page: the same
-// each time the outbox shows it. A Create sent again after the article
-// came back from a Delete is another activity, named by when.
-func createID(page string) string { return page + "#create" }
-
-func updateID(page string, at time.Time) string {
-	return page + "#update-" + strconv.FormatInt(at.UnixNano(), 10)
-}
-
-func deleteID(page string, at time.Time) string {
-	return page + "#delete-" + strconv.FormatInt(at.UnixNano(), 10)
-}
+// nanos names an activity by its moment: an Update, a Delete, a Create
+// sent again after a Delete (the first Create's ID is the same each
+// time the outbox shows it).
+func nanos(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
 
 // outboxArticles are the articles the outbox lists: every public one,
 // newest first.

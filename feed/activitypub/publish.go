@@ -30,6 +30,7 @@ const recheck = 30 * time.Second
 
 type sentRow struct {
 	path      string
+	section   string
 	state     string
 	published int64
 	modified  int64
@@ -66,17 +67,30 @@ func (s *Service) Publish(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("activitypub: publish: %w", err)
 	}
-	var inboxes []string
+	accs := accounts(cfg)
+	inboxes := map[string][]string{} // by account
 	if !first {
-		if inboxes, err = s.followerInboxes(ctx, tx, cfg.Username); err != nil {
-			return fmt.Errorf("activitypub: publish: %w", err)
+		for _, acc := range accs {
+			if inboxes[acc.name], err = s.followerInboxes(ctx, tx, acc.name); err != nil {
+				return fmt.Errorf("activitypub: publish: %w", err)
+			}
 		}
 	}
-	name := cfg.Username
-	queued := 0
-	send := func(act Object) error {
-		queued++
-		return s.enqueueTx(ctx, tx, act, inboxes)
+	queued, deliveries := 0, 0
+	// send queues what build makes, for each account that carries
+	// section sec and has followers.
+	send := func(sec content.Section, build func(acc account) Object) error {
+		for _, acc := range accs {
+			if !acc.carries(sec) || len(inboxes[acc.name]) == 0 {
+				continue
+			}
+			queued++
+			deliveries += len(inboxes[acc.name])
+			if err := s.enqueueTx(ctx, tx, acc.name, build(acc), inboxes[acc.name]); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	public := map[string]bool{}
 	for _, a := range snap.Articles() {
@@ -87,33 +101,37 @@ func (s *Service) Publish(ctx context.Context) error {
 		page := site.URL(a.URLPath())
 		switch {
 		case !known:
-			if _, err := tx.ExecContext(ctx, "INSERT INTO ap_sent (entry, path, state, published, modified) VALUES (?, ?, ?, ?, ?)",
-				id, a.URLPath(), statePublic, pub, mod); err != nil {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO ap_sent (entry, path, section, state, published, modified) VALUES (?, ?, ?, ?, ?, ?)",
+				id, a.URLPath(), string(a.Section), statePublic, pub, mod); err != nil {
 				return err
 			}
 			if !first && now.Sub(a.Published()) <= fresh {
-				if err := send(createOf(site, name, a)); err != nil {
+				if err := send(a.Section, func(acc account) Object { return createOf(site, acc, a) }); err != nil {
 					return err
 				}
 			}
 		case row.state == stateDeleted:
 			// Public again: followers were told it was deleted, so it is
 			// created anew, an activity of its own.
-			if _, err := tx.ExecContext(ctx, "UPDATE ap_sent SET path = ?, state = ?, published = ?, modified = ? WHERE entry = ?",
-				a.URLPath(), statePublic, pub, mod, id); err != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE ap_sent SET path = ?, section = ?, state = ?, published = ?, modified = ? WHERE entry = ?",
+				a.URLPath(), string(a.Section), statePublic, pub, mod, id); err != nil {
 				return err
 			}
-			act := createOf(site, name, a)
-			act["id"] = createID(page) + "-" + strconv.FormatInt(now.Unix(), 10)
-			if err := send(act); err != nil {
+			if err := send(a.Section, func(acc account) Object {
+				act := createOf(site, acc, a)
+				act["id"] = acc.activityID(page, "create", nanos(now))
+				return act
+			}); err != nil {
 				return err
 			}
-		case mod > row.modified || row.path != a.URLPath():
-			if _, err := tx.ExecContext(ctx, "UPDATE ap_sent SET path = ?, modified = ? WHERE entry = ?", a.URLPath(), mod, id); err != nil {
+		case mod > row.modified || row.path != a.URLPath() || row.section != string(a.Section):
+			if _, err := tx.ExecContext(ctx, "UPDATE ap_sent SET path = ?, section = ?, modified = ? WHERE entry = ?", a.URLPath(), string(a.Section), mod, id); err != nil {
 				return err
 			}
 			if mod > row.modified {
-				if err := send(activity(site, name, "Update", updateID(page, a.Modified()), articleObject(site, name, a), a.Modified())); err != nil {
+				if err := send(a.Section, func(acc account) Object {
+					return activity(site, acc.name, "Update", acc.activityID(page, "update", nanos(a.Modified())), articleObject(site, acc.name, a), a.Modified())
+				}); err != nil {
 					return err
 				}
 			}
@@ -127,8 +145,9 @@ func (s *Service) Publish(ctx context.Context) error {
 			return err
 		}
 		page := site.URL(row.path)
-		tomb := tombstone(site, row.path, now)
-		if err := send(activity(site, name, "Delete", deleteID(page, now), tomb, now)); err != nil {
+		if err := send(content.Section(row.section), func(acc account) Object {
+			return activity(site, acc.name, "Delete", acc.activityID(page, "delete", nanos(now)), tombstone(site, row.path, now), now)
+		}); err != nil {
 			return err
 		}
 	}
@@ -141,14 +160,14 @@ func (s *Service) Publish(ctx context.Context) error {
 		return fmt.Errorf("activitypub: publish: %w", err)
 	}
 	if queued > 0 {
-		s.log.Info("activitypub: activities queued", "activities", queued, "inboxes", len(inboxes))
+		s.log.Info("activitypub: activities queued", "activities", queued, "deliveries", deliveries)
 		s.poke()
 	}
 	return nil
 }
 
 func loadSent(ctx context.Context, q querier) (map[string]sentRow, error) {
-	rows, err := q.QueryContext(ctx, "SELECT entry, path, state, published, modified FROM ap_sent")
+	rows, err := q.QueryContext(ctx, "SELECT entry, path, section, state, published, modified FROM ap_sent")
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +176,7 @@ func loadSent(ctx context.Context, q querier) (map[string]sentRow, error) {
 	for rows.Next() {
 		var id string
 		var r sentRow
-		if err := rows.Scan(&id, &r.path, &r.state, &r.published, &r.modified); err != nil {
+		if err := rows.Scan(&id, &r.path, &r.section, &r.state, &r.published, &r.modified); err != nil {
 			return nil, err
 		}
 		out[id] = r

@@ -42,14 +42,14 @@ type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// enqueue queues act for inboxes, in a transaction of its own.
-func (s *Service) enqueue(ctx context.Context, act Object, inboxes []string) error {
+// enqueue queues act of account for inboxes, in a transaction of its own.
+func (s *Service) enqueue(ctx context.Context, account string, act Object, inboxes []string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := s.enqueueTx(ctx, tx, act, inboxes); err != nil {
+	if err := s.enqueueTx(ctx, tx, account, act, inboxes); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -59,8 +59,9 @@ func (s *Service) enqueue(ctx context.Context, act Object, inboxes []string) err
 	return nil
 }
 
-// enqueueTx queues act for each of inboxes that is not unreachable.
-func (s *Service) enqueueTx(ctx context.Context, tx querier, act Object, inboxes []string) error {
+// enqueueTx queues act of account (signed with its key) for each of
+// inboxes that is not unreachable.
+func (s *Service) enqueueTx(ctx context.Context, tx querier, account string, act Object, inboxes []string) error {
 	if len(inboxes) == 0 {
 		return nil
 	}
@@ -70,7 +71,7 @@ func (s *Service) enqueueTx(ctx context.Context, tx querier, act Object, inboxes
 	}
 	id, _ := act["id"].(string)
 	now := store.Nanos(s.now())
-	if _, err := tx.ExecContext(ctx, "INSERT INTO ap_activities (id, body, created) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING", id, string(body), now); err != nil {
+	if _, err := tx.ExecContext(ctx, "INSERT INTO ap_activities (id, account, body, created) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING", id, account, string(body), now); err != nil {
 		return fmt.Errorf("queue %s: %w", id, err)
 	}
 	unreachable := map[string]bool{}
@@ -165,7 +166,7 @@ func (s *Service) Flush(ctx context.Context) error {
 // returns how many it started.
 func (s *Service) dispatch(ctx context.Context) (int, error) {
 	d := s.dl()
-	rows, err := s.db.QueryContext(ctx, `SELECT d.activity, d.inbox, d.host, d.attempts, d.first_at, a.body
+	rows, err := s.db.QueryContext(ctx, `SELECT d.activity, d.inbox, d.host, d.attempts, d.first_at, a.account, a.body
 		FROM ap_deliveries d JOIN ap_activities a ON a.id = d.activity
 		WHERE d.next_at <= ? ORDER BY d.next_at LIMIT ?`, store.Nanos(s.now()), batch)
 	if err != nil {
@@ -175,12 +176,12 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 		activity, inbox, host string
 		attempts              int
 		first                 int64
-		body                  string
+		account, body         string
 	}
 	var jobs []job
 	for rows.Next() {
 		var j job
-		if err := rows.Scan(&j.activity, &j.inbox, &j.host, &j.attempts, &j.first, &j.body); err != nil {
+		if err := rows.Scan(&j.activity, &j.inbox, &j.host, &j.attempts, &j.first, &j.account, &j.body); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -224,8 +225,8 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 				return
 			}
 			defer func() { <-d.all }()
-			status, err := s.post(ctx, j.inbox, []byte(j.body))
-			if ctx.Err() != nil {
+			status, err := s.post(ctx, j.inbox, []byte(j.body), j.account)
+			if err != nil && ctx.Err() != nil {
 				return // stopping: the row stays, tried again at the next start
 			}
 			s.settle(j.activity, j.inbox, j.attempts, store.Time(j.first), status, err)
@@ -234,8 +235,9 @@ func (s *Service) dispatch(ctx context.Context) (int, error) {
 	return started, nil
 }
 
-// post sends body, signed, to inbox, and returns the status.
-func (s *Service) post(ctx context.Context, inbox string, body []byte) (int, error) {
+// post sends body, signed with account's key, to inbox, and returns the
+// status.
+func (s *Service) post(ctx context.Context, inbox string, body []byte, account string) (int, error) {
 	site, cfg := s.config()
 	if cfg == nil {
 		return 0, fmt.Errorf("federation is off")
@@ -248,7 +250,10 @@ func (s *Service) post(ctx context.Context, inbox string, body []byte) (int, err
 	}
 	req.Header.Set("Content-Type", ActivityType)
 	req.Header.Set("User-Agent", s.ua)
-	if err := s.sign(ctx, req, body, urls{site}.key(cfg.Username), cfg.Username); err != nil {
+	if _, ok := accountNamed(cfg, account); !ok {
+		return 0, fmt.Errorf("the account %q is no more", account)
+	}
+	if err := s.sign(ctx, req, body, urls{site}.key(account), account); err != nil {
 		return 0, err
 	}
 	resp, err := s.http(cfg).Do(req)
