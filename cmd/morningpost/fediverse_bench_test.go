@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -27,8 +28,8 @@ import (
 // server's shared inbox) and reports the time from the file's save to
 // the last delivery, and how fast /feed.atom is answered while it runs:
 // requests/s of the server and of nginx serving the same bytes (when
-// nginx is installed), in alternating slices of 200 ms, as vs-nginx
-// measures them; the ratio is feed-vs-nginx. Run it once:
+// nginx is installed), in alternating turns (loadWhile); the ratio is
+// feed-vs-nginx. Run it once:
 //
 //	go test -run XXX -bench FediverseDelivery -benchtime 1x ./cmd/morningpost
 func BenchmarkFediverseDelivery(b *testing.B) {
@@ -111,12 +112,16 @@ func BenchmarkFediverseDelivery(b *testing.B) {
 }
 
 // loadWhile asks for the feed (gzip, 16 connections) of the server and
-// of nginx in turns of 200 ms while more says so, and returns each one's
-// requests per second.
+// of nginx in turns while more says so, with wrk as
+// ../shared/bench/vs-nginx does (turns of one second), or without wrk
+// with Go's client (turns of 200 ms; its figures for nginx are not to be
+// trusted: it waits on nginx's delayed ACKs), and returns each one's
+// requests per second, averaged over its turns.
 func loadWhile(srv, ng string, more func() bool) (float64, float64) {
+	wrk, _ := exec.LookPath("wrk")
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32, DisableCompression: true}}
-	var spent [2]time.Duration
-	var count [2]int64
+	var sum [2]float64
+	var turns [2]int
 	for turn := 0; more(); turn = 1 - turn {
 		url := srv
 		if turn == 1 {
@@ -124,6 +129,15 @@ func loadWhile(srv, ng string, more func() bool) (float64, float64) {
 				continue
 			}
 			url = ng
+		}
+		if wrk != "" {
+			out, err := exec.Command(wrk, "-t1", "-c16", "-d1s", "-H", "Accept-Encoding: gzip", url).CombinedOutput()
+			if m := wrkRPS.FindSubmatch(out); err == nil && m != nil {
+				rps, _ := strconv.ParseFloat(string(m[1]), 64)
+				sum[turn] += rps
+				turns[turn]++
+			}
+			continue
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		var n atomic.Int64
@@ -148,17 +162,19 @@ func loadWhile(srv, ng string, more func() bool) (float64, float64) {
 		}
 		wg.Wait()
 		cancel()
-		spent[turn] += time.Since(t0)
-		count[turn] += n.Load()
+		sum[turn] += float64(n.Load()) / time.Since(t0).Seconds()
+		turns[turn]++
 	}
-	rps := func(i int) float64 {
-		if spent[i] == 0 {
+	avg := func(i int) float64 {
+		if turns[i] == 0 {
 			return 0
 		}
-		return float64(count[i]) / spent[i].Seconds()
+		return sum[i] / float64(turns[i])
 	}
-	return rps(0), rps(1)
+	return avg(0), avg(1)
 }
+
+var wrkRPS = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
 
 // startFeedNginx serves the bytes of feedURL (and their gzip) with nginx on
 // a free port, as ../shared/bench/vs-nginx does; "" without nginx.
