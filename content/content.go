@@ -99,6 +99,8 @@ type Site struct {
 	sectionTitles map[Section]string
 	// Icon is the site's own icon (icon:), or nil for the built-in one.
 	Icon *SiteIcon
+	// Fediverse is the site's fediverse account (activitypub:), or nil.
+	Fediverse *Fediverse
 
 	// Version is a hash of morningpost.yaml: it changes whenever the
 	// file does. With the issues' versions it names everything a feed

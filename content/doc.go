@@ -60,6 +60,13 @@ The site. Unknown keys are errors, so a typo never goes unnoticed.
 	sources_public: false                                serve /sources/feed.* without the preview token
 	websub_hubs:                                         WebSub hubs told of every change of a subscription feed
 	  - https://pubsubhubbub.appspot.com/                (optional; absolute http(s) URLs)
+	activitypub:                                         the newsletter as a fediverse account (optional; off without it)
+	  username: news                                     required; the handle is @news@HOST (base_url's host):
+	                                                     lower-case letters, digits, "_", "-", "."
+	  sections: false                                    true: each section of articles is an account too
+	                                                     (@lead@HOST, @deep-dive@HOST, @opinion@HOST)
+	  allow_private_addresses: false                     let fetches and deliveries reach loopback and private
+	                                                     addresses: for tests and private networks only
 	icon: icon.png                                       optional; a square PNG (at least 64×64, 512×512 best, at
 	                                                     most 1 MB) in the content folder: the site's icon in
 	                                                     browsers and feed readers, and the pages' og:image when

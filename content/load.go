@@ -237,6 +237,8 @@ type siteFile struct {
 	// Icon is a square PNG of the content folder: the site's icon
 	// (favicon, feed icon, default og:image).
 	Icon string `yaml:"icon"`
+	// ActivityPub makes the site a fediverse account (activitypub.go).
+	ActivityPub *fediverseFile `yaml:"activitypub"`
 }
 
 type sourceFile struct {
@@ -349,6 +351,7 @@ func parseSite(b []byte, fsys fs.FS, list *Problems) *Site {
 		s.WebSubHubs = append(s.WebSubHubs, u)
 	}
 	parseBranding(&f, s, fsys, doc, p)
+	parseFediverse(&f, s, doc, p)
 	s.CacheMaxAge = duration(f.CacheMaxAge, 5*time.Minute, doc, p, "cache_max_age")
 	s.StaleWhileRevalidate = duration(f.StaleWhileRevalidate, time.Hour, doc, p, "stale_while_revalidate")
 	s.StaleIfError = duration(f.StaleIfError, 24*time.Hour, doc, p, "stale_if_error")

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/handlers/audience"
 	"github.com/morningpost/morningpost/handlers/httpx"
 )
@@ -56,6 +57,9 @@ type audiencePage struct {
 	Share   string         // today's 304s as a share of requests
 	Charts  []chart
 	Days    int // days charted
+	// Fediverse are the fediverse account's followers (activitypub.go);
+	// nil without an account.
+	Fediverse *activitypub.FollowerStats
 }
 
 type audienceFeed struct {
@@ -106,6 +110,7 @@ func (s *server) previewAudience(c echo.Context) error {
 	})
 	p.Readers = sortedCounts(p.Today.Readers)
 	p.Bots = sortedCounts(p.Today.Bots)
+	p.Fediverse = s.fediverseStats(c.Request().Context())
 
 	subs := make([]chartPoint, len(days))
 	reqs := make([]chartPoint, len(days))

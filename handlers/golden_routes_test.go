@@ -38,6 +38,12 @@ var goldenVolatile = map[string]string{
 	"/preview/audience.json": "counts of the requests served so far",
 }
 
+// goldenPosts are the routes that take POST, which the golden does not
+// send: the fediverse inboxes, whose every answer depends on a signed
+// request from another server (feed/activitypub's tests, and
+// handlers/activitypub_test.go).
+var goldenPosts = map[string]bool{"/ap/inbox": true, "/ap/:name/inbox": true}
+
 // goldenExpansions gives, for the parameters of a route (their names
 // joined by commas), the values to expand it with over the fixture c.
 // A route whose parameters are not listed fails TestGoldenRoutes.
@@ -87,6 +93,7 @@ func goldenExpansions(c *content.Content) map[string][][]string {
 		"tag,page":         {{firstTag, "2"}},
 		"year,month":       months,
 		"year":             years,
+		"name":             {{"news"}, {"nobody"}},
 	}
 }
 
@@ -101,6 +108,10 @@ func goldenURLs(e *echo.Echo, c *content.Content) (urls, routes, problems []stri
 			gets[r.Path] = true
 		case http.MethodHead:
 			heads[r.Path] = true
+		case http.MethodPost:
+			if !goldenPosts[r.Path] {
+				problems = append(problems, fmt.Sprintf("route %s %s: the golden sends GET and HEAD only; add its method to TestGoldenRoutes", r.Method, r.Path))
+			}
 		default:
 			problems = append(problems, fmt.Sprintf("route %s %s: the golden sends GET and HEAD only; add its method to TestGoldenRoutes", r.Method, r.Path))
 		}

@@ -29,6 +29,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
 	"github.com/morningpost/morningpost/handlers/httpx"
@@ -83,6 +84,9 @@ type Deps struct {
 	// Limits are a Server's timeouts and sizes; zero fields take
 	// DefaultLimits.
 	Limits Limits
+	// ActivityPub is the site's fediverse account (activitypub.go); nil:
+	// its routes answer 404.
+	ActivityPub *activitypub.Service
 }
 
 // DefaultRateLimit is the number of full feed responses a client may
@@ -120,6 +124,8 @@ type server struct {
 
 	search      *search.Index // nil: no search on this server (search.go)
 	searchPages *feed.Cache   // search pages, apart from the render cache
+
+	fedi *activitypub.Service // nil: no fediverse account (activitypub.go)
 }
 
 // New returns the server with every route registered. It fails when a
@@ -147,6 +153,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		// Search pages are kept apart, so that searches never push
 		// feeds and pages out of the render cache.
 		searchPages: feed.NewCache(searchCacheBytes),
+		fedi:        d.ActivityPub,
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,

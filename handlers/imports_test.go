@@ -13,7 +13,7 @@ import (
 // audience know nothing of the site's handlers; handlers (the route
 // table, the public site, the editor's desk, the fast path) sits on top.
 var importRules = map[string][]string{
-	"handlers":               {"content", "content/search", "feed", "feed/upstream", "handlers/audience", "handlers/httpx"},
+	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx"},
 	"handlers/httpx":         {"feed"},
 	"handlers/export":        {"content", "feed"},
 	"handlers/audience":      {"content/store"},

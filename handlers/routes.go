@@ -64,8 +64,8 @@ func (s *server) routes() []route {
 		{path: "/issues", kind: kindPage, h: s.archive, root: true},
 		{path: pageRoute("/issues"), kind: kindPage, h: s.archive}, // /issues/page/2, …
 		{path: "/issues/:number", kind: kindPage, h: s.issue},
-		{path: "/issues/:number/:slug", kind: kindPage, h: s.article},
-		{path: "/issues/:number/images/:hash/:name", kind: kindAsset, h: s.image}, // pictures: /issues/88/images/3f2a…/chart.png
+		{path: "/issues/:number/:slug", kind: kindPage, h: s.negotiated(s.article)}, // or its ActivityPub object (activitypub.go)
+		{path: "/issues/:number/images/:hash/:name", kind: kindAsset, h: s.image},   // pictures: /issues/88/images/3f2a…/chart.png
 	}
 	for _, sec := range content.Sections {
 		t = append(t,
@@ -140,6 +140,21 @@ func (s *server) routes() []route {
 		route{path: "/robots.txt", kind: kindAsset, h: s.robots, root: true},
 		route{path: "/sitemap.xml", kind: kindAsset, h: s.sitemap, root: true},
 		route{path: "/sitemaps/:year", kind: kindAsset, h: s.sitemap}) // /sitemaps/2026.xml, when /sitemap.xml is an index
+
+	// The fediverse account (activitypub.go, feed/activitypub): 404
+	// without activitypub: in morningpost.yaml. Article pages answer
+	// their ActivityPub object (s.negotiated, above).
+	t = append(t,
+		route{path: "/.well-known/webfinger", kind: kindMachine, h: s.fediPlain(s.fediWebFinger)},
+		route{path: "/.well-known/host-meta", kind: kindMachine, h: s.fediPlain(s.fediHostMeta)},
+		route{path: "/.well-known/nodeinfo", kind: kindMachine, h: s.fediPlain(s.fediNodeInfoLinks)},
+		route{path: "/nodeinfo/2.1", kind: kindMachine, h: s.fediPlain(s.fediNodeInfo)},
+		route{path: "/ap/:name", kind: kindMachine, h: s.fediNamed(s.fediActor)},
+		route{path: "/ap/:name/outbox", kind: kindMachine, h: s.fediNamed(s.fediOutbox)},
+		route{path: "/ap/:name/followers", kind: kindMachine, h: s.fediNamed(s.fediFollowers)},
+		route{path: "/ap/:name/following", kind: kindMachine, h: s.fediNamed(s.fediFollowing)},
+		route{path: "/ap/:name/inbox", kind: kindMachine, h: s.fediInbox, methods: post},
+		route{path: "/ap/inbox", kind: kindMachine, h: s.fediInbox, methods: post}) // the shared inbox
 	return t
 }
 
@@ -150,7 +165,7 @@ func (s *server) routes() []route {
 func (s *server) middleware() []middleware {
 	return []middleware{
 		{s.observe, "answer calls s.record: metrics, access log and audience"},
-		{httpx.LimitBody, "parseFastRequest hands over any request with a body"},
+		{httpx.LimitBody(isInbox), "parseFastRequest hands over any request with a body"},
 		{httpx.RecoverPanic, "getFeed recovers a panic and hands the request over"},
 		{s.previewLogin, "it acts on ?token= only, and the fast path answers no query"},
 	}
@@ -203,7 +218,10 @@ func (s *server) subscription(spec feed.Spec, f feed.Format) route {
 	return route{path: p, kind: kindFeed, h: s.feed(spec, f), root: true, fast: &fastRoute{path: p, spec: spec, format: f}}
 }
 
-var getHead = []string{http.MethodGet, http.MethodHead}
+var (
+	getHead = []string{http.MethodGet, http.MethodHead}
+	post    = []string{http.MethodPost}
+)
 
 // register adds the table's routes to e, each behind its guard.
 func (s *server) register(e *echo.Echo, table []route) {

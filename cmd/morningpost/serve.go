@@ -18,6 +18,7 @@ import (
 	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/handlers"
 )
 
@@ -185,6 +186,7 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	defer cancel()
 	metrics := handlers.NewMetrics()
 	feeds := st.feedCache()
+	st.fedi = newActivityPub(cfg, st.db, live, metrics, log) // the fediverse account (activitypub.go)
 	h, err := newSite(cfg, live, feeds, st, metrics, log)
 	if err != nil {
 		return err
@@ -212,11 +214,13 @@ func runServer(ctx context.Context, cfg serveConfig, stderr io.Writer) error {
 	pollerDone, leading := startSources(ctx, cfg, db, live, fsys, h, metrics, status, log) // db nil: nothing to poll
 	pinged := startWebSub(ctx, cfg, live, feeds, leading, metrics, log)
 	searched := startSearch(ctx, st.search, live, cfg.now, log)
+	federated := startActivityPub(ctx, cfg, st.fedi)
 	defer func() {
 		cancel()
 		<-pollerDone
 		pinged()
 		searched()
+		federated()
 	}()
 
 	followContent(ctx, watcher, live, log)
@@ -250,6 +254,7 @@ type serveStore struct {
 	slugs  *store.Slugs          // every URL of every article
 	status *handlers.StoreStatus // what /healthz reports of it
 	search *search.Index         // the full-text index of /search; nil without the store
+	fedi   *activitypub.Service  // the fediverse account; nil without a store
 }
 
 // openServeStore opens the store. PostgreSQL that cannot be reached
@@ -323,6 +328,7 @@ func newSite(cfg serveConfig, live *content.Live, feeds *feed.Cache, st *serveSt
 		AccessLog:      cfg.accessLog,
 		Audience:       openAudience(st.db),
 		Search:         st.search,
+		ActivityPub:    st.fedi,
 	})
 }
 

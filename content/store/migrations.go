@@ -142,6 +142,60 @@ UPDATE items SET sort_time = CASE WHEN published != 0 THEN published WHEN update
 	tsv       tsvector NOT NULL
 );
 /*postgresql*/ CREATE INDEX IF NOT EXISTS search_docs_tsv ON search_docs USING GIN (tsv)`},
+	// The fediverse account (feed/activitypub): its key pair, shared by
+	// a fleet and kept across restarts; its followers; what each article
+	// was last sent as; and the queue of deliveries to other servers.
+	{10, "the fediverse account: keys, followers, sent articles, delivery queue", `
+CREATE TABLE IF NOT EXISTS ap_keys (
+	account     TEXT PRIMARY KEY,
+	private_pem TEXT NOT NULL,
+	public_pem  TEXT NOT NULL,
+	created     BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ap_followers (
+	account      TEXT NOT NULL,
+	actor        TEXT NOT NULL,
+	inbox        TEXT NOT NULL,
+	shared_inbox TEXT NOT NULL DEFAULT '',
+	host         TEXT NOT NULL,
+	since        BIGINT NOT NULL,
+	PRIMARY KEY (account, actor)
+);
+CREATE TABLE IF NOT EXISTS ap_sent (
+	entry     TEXT PRIMARY KEY,
+	path      TEXT NOT NULL,
+	section   TEXT NOT NULL,
+	state     TEXT NOT NULL,
+	published BIGINT NOT NULL,
+	modified  BIGINT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ap_sent_by_path ON ap_sent (path);
+CREATE TABLE IF NOT EXISTS ap_state (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ap_activities (
+	id      TEXT PRIMARY KEY,
+	account TEXT NOT NULL,
+	body    TEXT NOT NULL,
+	created BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ap_deliveries (
+	activity   TEXT NOT NULL,
+	inbox      TEXT NOT NULL,
+	host       TEXT NOT NULL,
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	first_at   BIGINT NOT NULL,
+	next_at    BIGINT NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	PRIMARY KEY (activity, inbox)
+);
+CREATE INDEX IF NOT EXISTS ap_deliveries_due ON ap_deliveries (next_at);
+CREATE TABLE IF NOT EXISTS ap_inboxes (
+	inbox         TEXT PRIMARY KEY,
+	failing_since BIGINT NOT NULL DEFAULT 0,
+	unreachable   INTEGER NOT NULL DEFAULT 0
+)`},
 }
 
 // SchemaVersion is the version of the newest migration.

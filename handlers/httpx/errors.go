@@ -81,10 +81,21 @@ func RecoverPanic(next echo.HandlerFunc) echo.HandlerFunc {
 // the connection closed, so nobody can make the server read megabytes.
 const maxRequestBody = 4 << 10
 
-// LimitBody is the middleware that refuses a body over maxRequestBody.
-func LimitBody(next echo.HandlerFunc) echo.HandlerFunc {
+// LimitBody is the middleware that refuses a body over maxRequestBody,
+// except for the requests own reports as reading and bounding their
+// bodies themselves (the fediverse inboxes, up to 1 MB).
+func LimitBody(own func(*http.Request) bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return limitBody(next, own)
+	}
+}
+
+func limitBody(next echo.HandlerFunc, own func(*http.Request) bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
+		if own != nil && own(req) {
+			return next(c)
+		}
 		if req.ContentLength > maxRequestBody || req.ContentLength < 0 {
 			c.Response().Header().Set("Connection", "close")
 			return WithStatus(http.StatusRequestEntityTooLarge, errors.New("request body too large"))
