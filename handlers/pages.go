@@ -211,10 +211,11 @@ func (s *server) archive(c echo.Context) error {
 }
 
 // newListPage is newPage for page pg of a list: its title says which
-// page it is, after the first.
+// page it is, for a numbered page (which never says how many there are,
+// so that it does not change when a page is added).
 func (s *server) newListPage(snap *content.Snapshot, title string, section content.Section, pg pager) Page {
-	if pg.Number > 1 {
-		title = "Page " + strconv.Itoa(pg.Number) + " of " + strconv.Itoa(pg.Count) + " — " + title
+	if pg.Number > 0 {
+		title = "Page " + strconv.Itoa(pg.Number) + " — " + title
 	}
 	p := s.newPage(snap, title, pagePath(pg.First, pg.Number), section)
 	p.Pager = pg

@@ -57,6 +57,10 @@ func (s *server) tag(c echo.Context) error {
 		}
 		p := tagPage{Page: s.newListPage(snap, "Tagged “"+t.Name+"” — "+snap.Site.Title, "", pg), Tag: t, Articles: arts}
 		p.Description = strconv.Itoa(len(t.Articles)) + " stories of " + snap.Site.Title + " tagged “" + t.Name + "”, newest first."
+		if pg.Number > 0 {
+			// Not the count: a numbered page stays as it is when more come.
+			p.Description = "Stories of " + snap.Site.Title + " tagged “" + t.Name + "”, page " + strconv.Itoa(pg.Number) + " from the oldest."
+		}
 		p.Formats = tagFeedLinks(snap.Site, t)
 		p.Feeds = append(p.Feeds, p.Formats...) // autodiscovery
 		return p, nil
