@@ -222,7 +222,40 @@ func (s *server) newListPage(snap *content.Snapshot, title string, section conte
 	return p
 }
 
-func (s *server) issue(c echo.Context) error { return s.page(c, "issue", s.fillIssue(c)) }
+func (s *server) issue(c echo.Context) error {
+	return s.pageIn(c, "issue", s.issueScope(c), s.fillIssue(c))
+}
+
+// issueScope is the key of what an issue's page shows: the issue and the
+// issues beside it (see pageIn).
+func (s *server) issueScope(c echo.Context) func(*content.Snapshot) string {
+	return func(snap *content.Snapshot) string {
+		iss := findIssue(snap, c.Param("number"))
+		for i, other := range snap.Issues {
+			if other == iss {
+				var newer, older *content.Issue
+				if i > 0 {
+					newer = snap.Issues[i-1]
+				}
+				if i+1 < len(snap.Issues) {
+					older = snap.Issues[i+1]
+				}
+				return feed.PageKey(snap, iss, newer, older)
+			}
+		}
+		return ""
+	}
+}
+
+// articleScope is the key of what an article's page shows: its issue.
+func (s *server) articleScope(c echo.Context) func(*content.Snapshot) string {
+	return func(snap *content.Snapshot) string {
+		if iss := findIssue(snap, c.Param("number")); iss != nil {
+			return feed.PageKey(snap, iss)
+		}
+		return ""
+	}
+}
 
 // fillIssue fills the issue page the request names from a snapshot: the
 // public one, or the editors' preview, which shows the same page.
@@ -256,7 +289,7 @@ func (s *server) article(c echo.Context) error {
 	if to := s.movedArticle(c); to != "" {
 		return s.movedPermanently(c, to)
 	}
-	return s.page(c, "article", s.fillArticle(c))
+	return s.pageIn(c, "article", s.articleScope(c), s.fillArticle(c))
 }
 
 // movedArticle is where the article the request names under a slug it

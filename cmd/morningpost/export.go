@@ -152,7 +152,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	}
 	// Documents the last export rendered under the same keys are read
 	// back from its files, not rendered again.
-	namespace := exportNamespace(siteURL, site.WebSubHubs, snap)
+	namespace := exportNamespace(siteURL, site.WebSubHubs)
 	renders := export.NewRenders(cfg.out, namespace)
 	feeds.UseRenders(renders)
 	opts := export.Options{

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// addIssue adds issue n to the archive in dir, dated date: issue n-1's
+// files with a sentence more in each article (a copy word for word is
+// refused).
+func addIssue(t *testing.T, dir string, n int, date time.Time) {
+	t.Helper()
+	from := filepath.Join(dir, "issues", strconv.Itoa(n-1))
+	to := filepath.Join(dir, "issues", strconv.Itoa(n))
+	if err := os.CopyFS(to, os.DirFS(from)); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		p := filepath.Join(to, e.Name())
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name() == "issue.md" {
+			old := "date: " + date.AddDate(0, 0, -1).Format(time.DateOnly)
+			if !bytes.Contains(b, []byte(old)) {
+				t.Fatalf("%s has no %q", p, old)
+			}
+			b = bytes.Replace(b, []byte(old), []byte("date: "+date.Format(time.DateOnly)), 1)
+		} else {
+			b = append(b, "\nPublished as issue "+strconv.Itoa(n)+".\n"...)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// siteFiles are the bytes of every document file of an export (not the
+// export's own files).
+func siteFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	m := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if strings.HasPrefix(e.Name(), ".morningpost") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		m[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The export after a day's issue, into the folder of the day before,
+// holds the same bytes as a fresh export of the same content: the pages
+// it reads back from its last files instead of rendering them (an
+// article's page, keyed by its issue) are those it would render. And it
+// writes a few files, not the archive's list pages again.
+func TestExportAfterNewIssueAsFresh(t *testing.T) {
+	day := time.Date(2026, 6, 3, 0, 0, 0, 0, time.UTC)
+	dir := filepath.Join(t.TempDir(), "post")
+	const n = 40
+	if err := writeArchive(dir, n, day); err != nil { // issue 40 on 2 June
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	before, _, _, _, _ := exportOK(t, "--content", dir, "--at", day.Add(12*time.Hour).Format(time.RFC3339), out)
+
+	addIssue(t, dir, n+1, day)
+	at := day.Add(12 * time.Hour).Format(time.RFC3339)
+	files, wrote, _, removed, _ := exportOK(t, "--content", dir, "--at", at, out)
+	if files <= before || removed != 0 {
+		t.Fatalf("after a new issue: %d files (were %d), removed %d", files, before, removed)
+	}
+	fresh := filepath.Join(t.TempDir(), "fresh")
+	exportOK(t, "--content", dir, "--at", at, fresh)
+
+	got, want := siteFiles(t, out), siteFiles(t, fresh)
+	for name, b := range want {
+		if g, ok := got[name]; !ok {
+			t.Errorf("%s: missing from the export after the new issue", name)
+		} else if !bytes.Equal(g, b) {
+			t.Errorf("%s: differs from a fresh export's", name)
+		}
+	}
+	for name := range got {
+		if _, ok := want[name]; !ok {
+			t.Errorf("%s: not in a fresh export", name)
+		}
+	}
+	// The new issue's pages, its neighbour's, the lists' own pages (the
+	// archive, the sections, the new issue's tags), their feeds and this
+	// month's archives, each with its .gz and .br: some 120 documents
+	// whatever the length of the archive (360 files at 40 and at 1,000
+	// issues), not every list page of it.
+	if wrote > 450 {
+		t.Errorf("after a new issue: wrote %d of %d files", wrote, files)
+	}
+	t.Logf("after a new issue: wrote %d of %d files", wrote, files)
+
+}
