@@ -14,7 +14,7 @@ import (
 // addIssue adds issue n to the archive in dir, dated date: issue n-1's
 // files with a sentence more in each article (a copy word for word is
 // refused).
-func addIssue(t *testing.T, dir string, n int, date time.Time) {
+func addIssue(t testing.TB, dir string, n int, date time.Time) {
 	t.Helper()
 	from := filepath.Join(dir, "issues", strconv.Itoa(n-1))
 	to := filepath.Join(dir, "issues", strconv.Itoa(n))
@@ -116,4 +116,56 @@ func TestExportAfterNewIssueAsFresh(t *testing.T) {
 	}
 	t.Logf("after a new issue: wrote %d of %d files", wrote, files)
 
+}
+
+func TestFeedArchive(t *testing.T) {
+	for p, want := range map[string]bool{
+		"/archive/2026/04/feed.atom":                    true,
+		"/issues/archive/2026/04/feed.rss":              true,
+		"/sections/deep-dive/archive/2026/12/feed.json": true,
+		"/feed.atom":                  false,
+		"/issues/feed.json":           false,
+		"/archive/2026/04/feed.html":  false,
+		"/archive/2026/04/other.atom": false,
+		"/archive/26/04/feed.atom":    false,
+		"/tags/archive/feed.atom":     false,
+		"/issues/87/archive/2026/04":  false,
+	} {
+		if got := feedArchive(p); got != want {
+			t.Errorf("feedArchive(%q) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+// Feed archives get a .gz and no .br; every other compressible
+// document gets both; an unchanged export again writes nothing.
+func TestExportArchivesGzipOnly(t *testing.T) {
+	dir := sampleFolder(t)
+	out := filepath.Join(t.TempDir(), "site")
+	at := "2026-04-26T12:00:00Z"
+	exportOK(t, "--content", dir, "--at", at, out)
+	archives := 0
+	for name := range siteFiles(t, out) {
+		base, isBr := strings.CutSuffix(name, ".br")
+		switch {
+		case isBr && feedArchive("/"+base):
+			t.Errorf("%s: an archive with a .br", name)
+		case !isBr && feedArchive("/"+name):
+			archives++
+			if _, err := os.Stat(filepath.Join(out, name+".gz")); err != nil {
+				t.Errorf("%s: no .gz: %v", name, err)
+			}
+		}
+	}
+	for _, f := range []string{"feed.atom.br", "issues/87.html.br", "index.html.br"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if archives == 0 {
+		t.Fatal("no archive exported")
+	}
+	if files, wrote, kept, _, _ := exportOK(t, "--content", dir, "--at", at, out); wrote != 0 || kept != files {
+		t.Errorf("unchanged export again: wrote %d, kept %d of %d", wrote, kept, files)
+	}
 }
