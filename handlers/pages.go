@@ -199,7 +199,10 @@ func (s *server) home(c echo.Context) error {
 }
 
 func (s *server) archive(c echo.Context) error {
-	return s.page(c, "archive", func(snap *content.Snapshot) (any, error) {
+	scope := func(snap *content.Snapshot) string {
+		return listScope(snap, snap.Issues, pageNumber(c), issuesPerPage, func(iss *content.Issue) *content.Issue { return iss }, "")
+	}
+	return s.pageIn(c, "archive", scope, func(snap *content.Snapshot) (any, error) {
 		issues, pg, ok := paginate(snap.Issues, pageNumber(c), issuesPerPage, "/issues")
 		if !ok {
 			return nil, errNotFound
@@ -337,7 +340,13 @@ func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error
 func (s *server) section(sec content.Section) echo.HandlerFunc {
 	base := "/sections/" + string(sec)
 	return func(c echo.Context) error {
-		return s.page(c, "section", func(snap *content.Snapshot) (any, error) {
+		scope := func(snap *content.Snapshot) string {
+			if sec.IsArticle() {
+				return listScope(snap, sectionArticles(snap, sec), pageNumber(c), storiesPerPage, articleIssue, "")
+			}
+			return listScope(snap, sectionLists(snap, sec), pageNumber(c), listsPerPage, func(l issueList) *content.Issue { return l.Issue }, "")
+		}
+		return s.pageIn(c, "section", scope, func(snap *content.Snapshot) (any, error) {
 			p := sectionPage{Section: sec}
 			var pg pager
 			ok := false
@@ -355,6 +364,8 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 		})
 	}
 }
+
+func articleIssue(a *content.Article) *content.Issue { return a.Issue }
 
 // sectionArticles are the articles of section sec, newest first.
 func sectionArticles(snap *content.Snapshot, sec content.Section) []*content.Article {

@@ -4,6 +4,9 @@ import (
 	"strconv"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/feed"
 )
 
 // List pages (the archive, each section, each tag) are split into
@@ -113,4 +116,29 @@ func paginate[T any](items []T, n, per int, base string) (page []T, p pager, ok 
 	}
 	hi := len(items) - (n-1)*per
 	return items[hi-per : hi], p, true
+}
+
+// listScope is the key of what numbered page n of a list shows (see
+// pageIn): the issues its items are of (issueOf), whether it is the
+// newest numbered page (which links the list's own page as the newer
+// one), and extra (what else the page prints of the list, such as a
+// tag's name). A numbered page is full and keeps its items, so its key
+// stays the same while newer issues come out. The list's own page (n 0)
+// and pages that do not exist get "", the whole snapshot.
+func listScope[T any](snap *content.Snapshot, items []T, n, per int, issueOf func(T) *content.Issue, extra string) string {
+	page, pg, ok := paginate(items, n, per, "")
+	if n <= 0 || !ok {
+		return ""
+	}
+	var issues []*content.Issue
+	for _, it := range page {
+		if iss := issueOf(it); len(issues) == 0 || issues[len(issues)-1] != iss {
+			issues = append(issues, iss)
+		}
+	}
+	newest := "older"
+	if pg.Prev == "" {
+		newest = "newest"
+	}
+	return feed.PageKey(snap, issues...) + "\x00" + newest + "\x00" + extra
 }

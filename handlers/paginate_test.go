@@ -67,7 +67,9 @@ func TestPaginateNumbersFromTheOldest(t *testing.T) {
 // lists' own pages and at most the newest numbered page of each list,
 // never an older numbered page, however long the archive.
 func TestPublishingChangesFewListPages(t *testing.T) {
-	ts := newTestServer(t, archiveFixture(t, 120))
+	// 101 issues: the day's issue adds a numbered page to the archive
+	// and the sections, and changes the one before.
+	ts := newTestServer(t, archiveFixture(t, 101))
 	// The day before archiveLast's issue is out, then the day after.
 	ts.clock.Set(archiveLast.AddDate(0, 0, -1).Add(12 * time.Hour))
 	isNumbered := func(p string) bool { return strings.Contains(p, "/page/") }
@@ -121,4 +123,36 @@ func next(n string) string {
 		b[i] = '0'
 	}
 	return "1" + string(b)
+}
+
+// A page kept in the cache by the issues it shows (issue, article and
+// numbered list pages, see pageIn) is, after a publication, the page a
+// server that never saw the day before renders.
+func TestScopedPagesAsFreshAfterPublishing(t *testing.T) {
+	// 101 issues: the day's issue is the 101st, which adds a numbered
+	// page to the archive (50 a page) and the sections (10 a page).
+	fsys := archiveFixture(t, 101)
+	warm := newTestServer(t, fsys)
+	isPage := func(p string) bool { return !strings.Contains(p, ".") && !strings.HasPrefix(p, "/feeds/view") }
+	warm.clock.Set(archiveLast.AddDate(0, 0, -1).Add(12 * time.Hour))
+	warm.crawl([]string{"/"}, isPage, func(string, string, *http.Response, []byte) {})
+
+	at := archiveLast.Add(36 * time.Hour)
+	warm.clock.Set(at)
+	fresh := newTestServer(t, fsys)
+	fresh.clock.Set(at)
+	kinds := map[string]int{}
+	warm.crawl([]string{"/"}, isPage, func(path, _ string, res *http.Response, body []byte) {
+		want := fresh.get(path, res.StatusCode)
+		if !bytes.Equal(body, want.Body.Bytes()) {
+			t.Errorf("%s: the warm server's page differs from a fresh server's", path)
+		}
+		if _, _, ok := strings.Cut(path, "/page/"); ok {
+			kinds[strings.SplitN(path, "/", 3)[1]]++
+		}
+	})
+	if kinds["issues"] == 0 || kinds["sections"] == 0 {
+		t.Errorf("numbered pages compared: %v; want some of the archive and the sections", kinds)
+	}
+	t.Logf("numbered pages compared: %v", kinds)
 }

@@ -46,7 +46,13 @@ func (s *server) tag(c echo.Context) error {
 	if r := s.canonicalTag(c); r != "" {
 		return s.movedPermanently(c, r)
 	}
-	return s.page(c, "tag", func(snap *content.Snapshot) (any, error) {
+	scope := func(snap *content.Snapshot) string {
+		if t := snap.Tag(c.Param("tag")); t != nil {
+			return listScope(snap, t.Articles, pageNumber(c), taggedPerPage, articleIssue, t.Slug+"\x00"+t.Name)
+		}
+		return ""
+	}
+	return s.pageIn(c, "tag", scope, func(snap *content.Snapshot) (any, error) {
 		t := snap.Tag(c.Param("tag"))
 		if t == nil {
 			return nil, errNotFound
