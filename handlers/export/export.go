@@ -343,9 +343,9 @@ func (x *exporter) fetch(target string) fetched {
 		f.err = fmt.Errorf("export: GET %s: %s bytes to a client that asked for identity", target, enc)
 		return f
 	}
-	f.sum = sum(body)
-	f.links = x.linksOf(target, h.Get("Content-Type"), body, f.sum)
 	p, query, _ := strings.Cut(target, "?")
+	f.sum = x.sumOf(p, query, h, body)
+	f.links = x.linksOf(target, h.Get("Content-Type"), body, f.sum)
 	if query != "" {
 		f.variant = &variant{query: query, header: configHeaders(h)}
 		return f
@@ -389,6 +389,21 @@ func (x *exporter) fetch(target string) fetched {
 	d.modified, f.err = x.out.putDocument(d.file, body, f.sum, both, reuse, gzipOnly, d.modified, x.opts.Fallback)
 	f.doc = d
 	return f
+}
+
+// sumOf is the SHA-256 of body, the document at path p (with query)
+// that answered with header h: the last export's record of its file
+// when the body is of the same length and its ETag is that of the
+// record's hash (a document read back from its file, or rendered the
+// same), else hashed.
+func (x *exporter) sumOf(p, query string, h http.Header, body []byte) [32]byte {
+	if query == "" && x.prev != nil {
+		rec, ok := x.prev.files[fileName(p, isHTML(h.Get("Content-Type")))]
+		if ok && rec.Size == int64(len(body)) && h.Get("Etag") == etagOf(rec.Sum) {
+			return rec.Sum
+		}
+	}
+	return sum(body)
 }
 
 // linksOf are the links of the document at target, of bytes body and
