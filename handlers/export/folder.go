@@ -50,6 +50,8 @@ type folder struct {
 	wrote, kept atomic.Int64 // files written (or given a new time) and kept
 	advanced    atomic.Int64 // documents whose time was moved past their Last-Modified
 
+	dirs sync.Map // folders made (or found) by this export: mkdirAll
+
 	jmu     sync.Mutex
 	journal *os.File // journalName, opened at the first write
 
@@ -482,11 +484,11 @@ func (f *folder) stage(name string, b []byte, sum [32]byte, t time.Time, fi fs.F
 		return op, nil
 	}
 	full := f.full(name)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	if err := f.mkdirAll(filepath.Dir(full)); err != nil {
 		return nil, fmt.Errorf("export: %s: %w", name, err)
 	}
 	tmpDir := filepath.Join(f.root, tmpDirName)
-	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+	if err := f.mkdirAll(tmpDir); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	// No fsync: the rename is what makes the write atomic for a server
@@ -512,6 +514,20 @@ func (f *folder) stage(name string, b []byte, sum [32]byte, t time.Time, fi fs.F
 	}
 	op.tmp = tmp.Name()
 	return op, nil
+}
+
+// mkdirAll is os.MkdirAll, once per folder and export: a site's files
+// share a few thousand folders, and asking again for each file was a
+// stat (or a mkdir) per file.
+func (f *folder) mkdirAll(dir string) error {
+	if _, ok := f.dirs.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f.dirs.Store(dir, true)
+	return nil
 }
 
 // discard removes the temporary files of staged files not committed.
