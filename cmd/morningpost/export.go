@@ -110,7 +110,9 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		log.Warn("store unavailable: entries are dated by their files alone", "error", err)
 		db = nil
 	}
-	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs}
+	// Bodies are rendered when a document that is not read back from
+	// the last export's files asks for them.
+	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs, Lazy: true}
 	// The export asks for each document once: a cache holding more than
 	// the documents being exported at the moment only keeps the heap at
 	// its soft limit, where the collector runs without end.
