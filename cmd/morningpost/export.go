@@ -48,7 +48,7 @@ type exportConfig struct {
 }
 
 func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	limitMemory(getenv)
+	limitExportMemory(getenv)
 	fs := flags("export", "[--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR", stderr)
 	var cfg exportConfig
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")

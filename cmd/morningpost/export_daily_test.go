@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,5 +168,28 @@ func TestExportArchivesGzipOnly(t *testing.T) {
 	}
 	if files, wrote, kept, _, _ := exportOK(t, "--content", dir, "--at", at, out); wrote != 0 || kept != files {
 		t.Errorf("unchanged export again: wrote %d, kept %d of %d", wrote, kept, files)
+	}
+}
+
+// The export runs under its own soft memory limit, above serve's (the
+// collector would otherwise take a third of its CPU), unless GOMEMLIMIT
+// chose one.
+func TestExportMemoryLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(old) })
+	out := filepath.Join(t.TempDir(), "site")
+	exportOK(t, "--at", "2026-04-26T12:00:00Z", out)
+	if got := debug.SetMemoryLimit(-1); got != exportMemoryLimit || exportMemoryLimit <= memoryLimit || exportMemoryLimit >= 500<<20 {
+		t.Errorf("memory limit %d during export, want %d (above serve's %d, under 500 MB)", got, exportMemoryLimit, memoryLimit)
+	}
+	debug.SetMemoryLimit(123 << 20)
+	limitExportMemory(func(k string) string {
+		if k == "GOMEMLIMIT" {
+			return "123MiB"
+		}
+		return ""
+	})
+	if got := debug.SetMemoryLimit(-1); got != 123<<20 {
+		t.Errorf("with GOMEMLIMIT set, the limit became %d", got)
 	}
 }
