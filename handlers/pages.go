@@ -367,25 +367,37 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 
 func articleIssue(a *content.Article) *content.Issue { return a.Issue }
 
-// sectionArticles are the articles of section sec, newest first.
+// sectionArticles are the articles of section sec, newest first: made
+// once per snapshot (every page of a section asks for them), never to
+// be changed by the caller.
 func sectionArticles(snap *content.Snapshot, sec content.Section) []*content.Article {
-	var all []*content.Article
-	for _, iss := range snap.Issues {
-		all = append(all, iss.InSection(sec)...)
-	}
-	return all
+	return snap.Derived(sectionArticlesOf{sec}, func() any {
+		var all []*content.Article
+		for _, iss := range snap.Issues {
+			all = append(all, iss.InSection(sec)...)
+		}
+		return all
+	}).([]*content.Article)
 }
 
-// sectionLists are the issues' lists of section sec, newest first.
+// sectionLists are the issues' lists of section sec, newest first, made
+// once per snapshot like sectionArticles.
 func sectionLists(snap *content.Snapshot, sec content.Section) []issueList {
-	var all []issueList
-	for _, iss := range snap.Issues {
-		if l := iss.List(sec); l != nil {
-			all = append(all, issueList{Issue: iss, List: l})
+	return snap.Derived(sectionListsOf{sec}, func() any {
+		var all []issueList
+		for _, iss := range snap.Issues {
+			if l := iss.List(sec); l != nil {
+				all = append(all, issueList{Issue: iss, List: l})
+			}
 		}
-	}
-	return all
+		return all
+	}).([]issueList)
 }
+
+type (
+	sectionArticlesOf struct{ content.Section }
+	sectionListsOf    struct{ content.Section }
+)
 
 func (s *server) feedList(c echo.Context) error {
 	return s.page(c, "feeds", func(snap *content.Snapshot) (any, error) {
