@@ -36,6 +36,7 @@ type Live struct {
 	// stopPrerender stops the rendering of the bodies of the content
 	// served last (Content.Prerender); l.mu is held, but at start.
 	stopPrerender context.CancelFunc
+	lazy          bool // LiveOptions.Lazy
 }
 
 // Event tells subscribers that a reload happened.
@@ -63,12 +64,16 @@ type LiveOptions struct {
 	// WebSubHubs, when not nil, replaces the websub_hubs of
 	// morningpost.yaml (MORNINGPOST_WEBSUB_HUBS); check them with HubURL.
 	WebSubHubs []string
+	// Lazy, when set, renders an article's body when a page or feed first
+	// asks for it, never in the background: a static export, which reads
+	// most documents back from its last files, needs few of them.
+	Lazy bool
 }
 
 // NewLive loads fsys. It fails when the first load fails: there is no
 // last good content to fall back on yet.
 func NewLive(fsys fs.FS, opts LiveOptions) (*Live, error) {
-	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, now: opts.Now, subs: map[chan Event]struct{}{}}
+	l := &Live{fsys: fsys, baseURL: opts.BaseURL, log: opts.Logger, now: opts.Now, lazy: opts.Lazy, subs: map[chan Event]struct{}{}}
 	if l.log == nil {
 		l.log = slog.New(slog.DiscardHandler)
 	}
@@ -96,6 +101,9 @@ func (l *Live) serve(c *Content) {
 	l.cur.Store(c)
 	if l.stopPrerender != nil {
 		l.stopPrerender() // what it had not rendered, c renders if it still holds it
+	}
+	if l.lazy {
+		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	l.stopPrerender = cancel

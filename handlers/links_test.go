@@ -159,12 +159,14 @@ func TestEveryIssueReachable(t *testing.T) {
 			t.Errorf("%s is not reachable from /", p)
 		}
 	}
-	for _, want := range []string{"/issues/page/2", "/sections/lead/page/7", "/sections/opinion/page/13", "/sections/tools/page/4"} {
+	// Numbered from the oldest, full pages only: 61 issues are /issues
+	// and /issues/page/1, 61 lead stories /sections/lead and pages 1 to 6.
+	for _, want := range []string{"/issues/page/1", "/sections/lead/page/1", "/sections/lead/page/6", "/sections/opinion/page/12", "/sections/tools/page/3"} {
 		if !seen[want] {
 			t.Errorf("list page %s not reached", want)
 		}
 	}
-	for _, missing := range []string{"/issues/page/1", "/issues/page/3", "/issues/page/02", "/sections/lead/page/8", "/sections/lead/page/x"} {
+	for _, missing := range []string{"/issues/page/0", "/issues/page/2", "/issues/page/01", "/sections/lead/page/7", "/sections/lead/page/x"} {
 		ts.get(missing, http.StatusNotFound)
 	}
 	t.Logf("%d list pages", lists)
@@ -175,13 +177,15 @@ func TestListPagesLinked(t *testing.T) {
 	ts := newTestServer(t, archiveFixture(t, 60))
 	ts.clock.Set(archiveLast.AddDate(0, 0, 1))
 	site := ts.live.Content().Site
+	// 61 lead stories: /sections/lead holds the newest ten, pages 6 to 1
+	// the older ones, ten each from the oldest.
 	d := parseHTML(t, ts.get("/sections/lead/page/2", http.StatusOK).Body.Bytes())
-	for rel, want := range map[string]string{"prev": site.URL("/sections/lead"), "next": site.URL("/sections/lead/page/3")} {
+	for rel, want := range map[string]string{"prev": site.URL("/sections/lead/page/3"), "next": site.URL("/sections/lead/page/1")} {
 		if ls := d.all("link", "rel", rel); len(ls) != 1 || attr(ls[0], "href") != want {
 			t.Errorf("<link rel=%s>: %d, want %s", rel, len(ls), want)
 		}
 	}
-	if as := d.all("a", "rel", "next"); len(as) != 1 || attr(as[0], "href") != "/sections/lead/page/3" {
+	if as := d.all("a", "rel", "next"); len(as) != 1 || attr(as[0], "href") != "/sections/lead/page/1" {
 		t.Errorf("<a rel=next>: %v", as)
 	}
 	if cs := d.all("link", "rel", "canonical"); len(cs) != 1 || attr(cs[0], "href") != site.URL("/sections/lead/page/2") {
@@ -190,13 +194,17 @@ func TestListPagesLinked(t *testing.T) {
 	if got := len(d.all("article")); got != storiesPerPage {
 		t.Errorf("page 2 holds %d stories, want %d", got, storiesPerPage)
 	}
-	last := parseHTML(t, ts.get("/sections/lead/page/7", http.StatusOK).Body.Bytes())
-	if len(last.all("link", "rel", "next")) != 0 || len(last.all("link", "rel", "prev")) != 1 {
-		t.Error("the last page links a next page, or no previous one")
+	oldest := parseHTML(t, ts.get("/sections/lead/page/1", http.StatusOK).Body.Bytes())
+	if len(oldest.all("link", "rel", "next")) != 0 || len(oldest.all("link", "rel", "prev")) != 1 {
+		t.Error("the oldest page links a next page, or no previous one")
+	}
+	top := parseHTML(t, ts.get("/sections/lead/page/6", http.StatusOK).Body.Bytes())
+	if ls := top.all("link", "rel", "prev"); len(ls) != 1 || attr(ls[0], "href") != site.URL("/sections/lead") {
+		t.Error("the newest numbered page does not link the list's own page as the newer one")
 	}
 	first := parseHTML(t, ts.get("/sections/lead", http.StatusOK).Body.Bytes())
-	if len(first.all("link", "rel", "prev")) != 0 || len(first.all("link", "rel", "next")) != 1 {
-		t.Error("the first page links a previous page, or no next one")
+	if ls := first.all("link", "rel", "next"); len(first.all("link", "rel", "prev")) != 0 || len(ls) != 1 || attr(ls[0], "href") != site.URL("/sections/lead/page/6") {
+		t.Error("the list's own page links a previous page, or not the newest numbered one as the next")
 	}
 	body := ts.get("/", http.StatusOK).Body.String()
 	contains(t, "/", body, `<a href="/issues">Every issue, all 61 of them, in the archive`)

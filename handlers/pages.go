@@ -200,7 +200,10 @@ func (s *server) home(c echo.Context) error {
 }
 
 func (s *server) archive(c echo.Context) error {
-	return s.page(c, "archive", func(snap *content.Snapshot) (any, error) {
+	scope := func(snap *content.Snapshot) string {
+		return listScope(snap, snap.Issues, pageNumber(c), issuesPerPage, func(iss *content.Issue) *content.Issue { return iss }, "")
+	}
+	return s.pageIn(c, "archive", scope, func(snap *content.Snapshot) (any, error) {
 		issues, pg, ok := paginate(snap.Issues, pageNumber(c), issuesPerPage, "/issues")
 		if !ok {
 			return nil, httpx.ErrNotFound
@@ -212,17 +215,51 @@ func (s *server) archive(c echo.Context) error {
 }
 
 // newListPage is newPage for page pg of a list: its title says which
-// page it is, after the first.
+// page it is, for a numbered page (which never says how many there are,
+// so that it does not change when a page is added).
 func (s *server) newListPage(snap *content.Snapshot, title string, section content.Section, pg pager) Page {
-	if pg.Number > 1 {
-		title = "Page " + strconv.Itoa(pg.Number) + " of " + strconv.Itoa(pg.Count) + " — " + title
+	if pg.Number > 0 {
+		title = "Page " + strconv.Itoa(pg.Number) + " — " + title
 	}
 	p := s.newPage(snap, title, pagePath(pg.First, pg.Number), section)
 	p.Pager = pg
 	return p
 }
 
-func (s *server) issue(c echo.Context) error { return s.page(c, "issue", s.fillIssue(c)) }
+func (s *server) issue(c echo.Context) error {
+	return s.pageIn(c, "issue", s.issueScope(c), s.fillIssue(c))
+}
+
+// issueScope is the key of what an issue's page shows: the issue and the
+// issues beside it (see pageIn).
+func (s *server) issueScope(c echo.Context) func(*content.Snapshot) string {
+	return func(snap *content.Snapshot) string {
+		iss := findIssue(snap, c.Param("number"))
+		for i, other := range snap.Issues {
+			if other == iss {
+				var newer, older *content.Issue
+				if i > 0 {
+					newer = snap.Issues[i-1]
+				}
+				if i+1 < len(snap.Issues) {
+					older = snap.Issues[i+1]
+				}
+				return feed.PageKey(snap, iss, newer, older)
+			}
+		}
+		return ""
+	}
+}
+
+// articleScope is the key of what an article's page shows: its issue.
+func (s *server) articleScope(c echo.Context) func(*content.Snapshot) string {
+	return func(snap *content.Snapshot) string {
+		if iss := findIssue(snap, c.Param("number")); iss != nil {
+			return feed.PageKey(snap, iss)
+		}
+		return ""
+	}
+}
 
 // fillIssue fills the issue page the request names from a snapshot: the
 // public one, or the editors' preview, which shows the same page.
@@ -256,7 +293,7 @@ func (s *server) article(c echo.Context) error {
 	if to := s.movedArticle(c); to != "" {
 		return s.movedPermanently(c, to)
 	}
-	return s.page(c, "article", s.fillArticle(c))
+	return s.pageIn(c, "article", s.articleScope(c), s.fillArticle(c))
 }
 
 // movedArticle is where the article the request names under a slug it
@@ -304,7 +341,13 @@ func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error
 func (s *server) section(sec content.Section) echo.HandlerFunc {
 	base := "/sections/" + string(sec)
 	return func(c echo.Context) error {
-		return s.page(c, "section", func(snap *content.Snapshot) (any, error) {
+		scope := func(snap *content.Snapshot) string {
+			if sec.IsArticle() {
+				return listScope(snap, sectionArticles(snap, sec), pageNumber(c), storiesPerPage, articleIssue, "")
+			}
+			return listScope(snap, sectionLists(snap, sec), pageNumber(c), listsPerPage, func(l issueList) *content.Issue { return l.Issue }, "")
+		}
+		return s.pageIn(c, "section", scope, func(snap *content.Snapshot) (any, error) {
 			p := sectionPage{Section: sec}
 			var pg pager
 			ok := false
@@ -323,25 +366,39 @@ func (s *server) section(sec content.Section) echo.HandlerFunc {
 	}
 }
 
-// sectionArticles are the articles of section sec, newest first.
+func articleIssue(a *content.Article) *content.Issue { return a.Issue }
+
+// sectionArticles are the articles of section sec, newest first: made
+// once per snapshot (every page of a section asks for them), never to
+// be changed by the caller.
 func sectionArticles(snap *content.Snapshot, sec content.Section) []*content.Article {
-	var all []*content.Article
-	for _, iss := range snap.Issues {
-		all = append(all, iss.InSection(sec)...)
-	}
-	return all
+	return snap.Derived(sectionArticlesOf{sec}, func() any {
+		var all []*content.Article
+		for _, iss := range snap.Issues {
+			all = append(all, iss.InSection(sec)...)
+		}
+		return all
+	}).([]*content.Article)
 }
 
-// sectionLists are the issues' lists of section sec, newest first.
+// sectionLists are the issues' lists of section sec, newest first, made
+// once per snapshot like sectionArticles.
 func sectionLists(snap *content.Snapshot, sec content.Section) []issueList {
-	var all []issueList
-	for _, iss := range snap.Issues {
-		if l := iss.List(sec); l != nil {
-			all = append(all, issueList{Issue: iss, List: l})
+	return snap.Derived(sectionListsOf{sec}, func() any {
+		var all []issueList
+		for _, iss := range snap.Issues {
+			if l := iss.List(sec); l != nil {
+				all = append(all, issueList{Issue: iss, List: l})
+			}
 		}
-	}
-	return all
+		return all
+	}).([]issueList)
 }
+
+type (
+	sectionArticlesOf struct{ content.Section }
+	sectionListsOf    struct{ content.Section }
+)
 
 func (s *server) feedList(c echo.Context) error {
 	return s.page(c, "feeds", func(snap *content.Snapshot) (any, error) {

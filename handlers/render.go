@@ -132,7 +132,13 @@ func htmlHeader() http.Header {
 // change; the page's previous version leaves the cache when the new one
 // is made.
 func (s *server) cachedPage(snap *content.Snapshot, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
-	return s.feeds.Response("page\x00"+snap.Key+"\x00"+key, "page\x00"+key, build)
+	return s.cachedPageIn(snap.Key, key, build)
+}
+
+// cachedPageIn is cachedPage for a page whose bytes depend on what scope
+// names of the content (see pageIn).
+func (s *server) cachedPageIn(scope, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
+	return s.feeds.Response("page\x00"+scope+"\x00"+key, "page\x00"+key, build)
 }
 
 // preparePage compresses a page (or OPML, or a sitemap) as feeds are and
@@ -158,14 +164,29 @@ func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time
 // compressed for clients that accept it. fill returns httpx.ErrNotFound when
 // the URL names nothing public.
 func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
+	return s.pageIn(c, name, nil, fill)
+}
+
+// pageIn is page for a page whose bytes depend on no more of the content
+// than scope names (feed.PageKey of the issues it shows); nil or "" for a
+// page that may show anything of the snapshot (feed.SnapshotKey). The
+// page is rendered again only when that changes.
+func (s *server) pageIn(c echo.Context, name string, scope func(snap *content.Snapshot) string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()
 	snap := s.content.At(now)
 	if s.editor(c.Request()) {
 		return s.previewModePage(c, name, snap, fill)
 	}
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
-	p, err := s.cachedPage(snap, key, func() (*feed.Response, error) {
-		body, err := s.pageBody(snap, key, c.Request().URL.Path, func() ([]byte, error) {
+	sk := ""
+	if scope != nil {
+		sk = scope(snap)
+	}
+	if sk == "" {
+		sk = feed.SnapshotKey(snap)
+	}
+	p, err := s.cachedPageIn(sk, key, func() (*feed.Response, error) {
+		body, err := s.pageBody(sk, key, c.Request().URL.Path, func() ([]byte, error) {
 			data, err := fill(snap)
 			if err != nil {
 				return nil, err

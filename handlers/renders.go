@@ -1,20 +1,20 @@
 package handlers
 
 import (
-	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 )
 
 // pageBody is the body of the page at path, named by route key: read
 // back from the feed cache's Renders (feed.Cache.UseRenders) when it
 // holds the page, else made by render and told to it. A page is keyed,
-// as in the page cache, by the snapshot and its route.
-func (s *server) pageBody(snap *content.Snapshot, key, path string, render func() ([]byte, error)) ([]byte, error) {
+// as in the page cache, by scope (what it shows of the content, see
+// pageIn) and its route.
+func (s *server) pageBody(scope, key, path string, render func() ([]byte, error)) ([]byte, error) {
 	rs := s.feeds.Renders()
 	if rs == nil {
 		return render()
 	}
-	k := "page\x00" + snap.Key + "\x00" + key
+	k := "page\x00" + scope + "\x00" + key
 	if r, _ := rs.Load(k); r != nil && r.ContentType == hvHTML[0] {
 		return r.Identity.Bytes, nil
 	}

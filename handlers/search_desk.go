@@ -72,8 +72,15 @@ func (s *server) previewSearch(c echo.Context) error {
 			}
 		}
 	}
-	page, pg, ok := paginate(hits, n, hitsPerPage, "")
-	p.Ran, p.Total, p.Number, p.Count = true, len(hits), n, pg.Count
+	// Pages of hits count from the best: page n holds hits
+	// (n-1)*hitsPerPage+1 to n*hitsPerPage; page 1 always exists.
+	count := max((len(hits)+hitsPerPage-1)/hitsPerPage, 1)
+	ok := n >= 1 && n <= count
+	var page []searchHit
+	if ok {
+		page = hits[(n-1)*hitsPerPage : min(n*hitsPerPage, len(hits))]
+	}
+	p.Ran, p.Total, p.Number, p.Count = true, len(hits), n, count
 	if !ok {
 		p.Ran = false
 		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(len(hits)) + " article" + plural(len(hits)) + "."

@@ -102,9 +102,10 @@ func sitemapEntries(snap *content.Snapshot) []sitemapEntry {
 
 // appendListPages appends the pages of the list at base whose items,
 // newest first, last changed at mods, per to a page, as paginate splits
-// them. A page changed when its newest-changed item did.
+// them: the list's own page, then its numbered pages from the newest. A
+// page changed when its newest-changed item did.
 func appendListPages(out []sitemapEntry, base string, mods []time.Time, per int) []sitemapEntry {
-	for n := 1; ; n++ {
+	for n := 0; ; {
 		page, pg, _ := paginate(mods, n, per, base)
 		var m time.Time
 		for _, t := range page {
@@ -113,6 +114,11 @@ func appendListPages(out []sitemapEntry, base string, mods []time.Time, per int)
 		out = append(out, sitemapEntry{pagePath(base, n), m})
 		if pg.Next == "" {
 			return out
+		}
+		if n == 0 {
+			n = numberedPages(len(mods), per)
+		} else {
+			n--
 		}
 	}
 }

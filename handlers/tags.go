@@ -47,7 +47,13 @@ func (s *server) tag(c echo.Context) error {
 	if r := s.canonicalTag(c); r != "" {
 		return s.movedPermanently(c, r)
 	}
-	return s.page(c, "tag", func(snap *content.Snapshot) (any, error) {
+	scope := func(snap *content.Snapshot) string {
+		if t := snap.Tag(c.Param("tag")); t != nil {
+			return listScope(snap, t.Articles, pageNumber(c), taggedPerPage, articleIssue, t.Slug+"\x00"+t.Name)
+		}
+		return ""
+	}
+	return s.pageIn(c, "tag", scope, func(snap *content.Snapshot) (any, error) {
 		t := snap.Tag(c.Param("tag"))
 		if t == nil {
 			return nil, httpx.ErrNotFound
@@ -58,6 +64,10 @@ func (s *server) tag(c echo.Context) error {
 		}
 		p := tagPage{Page: s.newListPage(snap, "Tagged “"+t.Name+"” — "+snap.Site.Title, "", pg), Tag: t, Articles: arts}
 		p.Description = strconv.Itoa(len(t.Articles)) + " stories of " + snap.Site.Title + " tagged “" + t.Name + "”, newest first."
+		if pg.Number > 0 {
+			// Not the count: a numbered page stays as it is when more come.
+			p.Description = "Stories of " + snap.Site.Title + " tagged “" + t.Name + "”, page " + strconv.Itoa(pg.Number) + " from the oldest."
+		}
 		p.Formats = tagFeedLinks(snap.Site, t)
 		p.Feeds = append(p.Feeds, p.Formats...) // autodiscovery
 		return p, nil

@@ -40,7 +40,7 @@ func TestTagPagesAndFeeds(t *testing.T) {
 	if r := ts.get("/tags/OPEN-SOURCE/feed.atom", http.StatusMovedPermanently); r.Header().Get("Location") != "/tags/open-source/feed.atom" {
 		t.Errorf("Location %q", r.Header().Get("Location"))
 	}
-	for _, p := range []string{"/tags/nothing", "/tags/nothing/feed.rss", "/tags/open-source/page/2", "/tags/open-source/page/1"} {
+	for _, p := range []string{"/tags/nothing", "/tags/nothing/feed.rss", "/tags/open-source/page/2", "/tags/open-source/page/1", "/tags/open-source/page/0"} {
 		ts.get(p, http.StatusNotFound)
 	}
 	// The feeds: each format parses, holds the tagged article, and is
@@ -81,17 +81,18 @@ func TestTagPagesPaginated(t *testing.T) {
 	if got := len(d.all("h2", "class", "headline")); got != taggedPerPage {
 		t.Errorf("first page: %d stories, want %d", got, taggedPerPage)
 	}
-	if ls := d.all("link", "rel", "next"); len(ls) != 1 || attr(ls[0], "href") != site.URL("/tags/open-source/page/2") {
-		t.Error("tag page 1 links no page 2")
+	if ls := d.all("link", "rel", "next"); len(ls) != 1 || attr(ls[0], "href") != site.URL("/tags/open-source/page/1") {
+		t.Error("the tag's page links no page 1")
 	}
-	body := ts.get("/tags/open-source/page/2", http.StatusOK).Body.String()
-	// 31 stories: issue 86's and 30 more, newest first; page 2 holds the oldest six.
-	contains(t, "page 2", body, ">Story 1</a>", ">Story 6</a>")
-	if strings.Contains(body, ">Story 7</a>") {
-		t.Error("page 2 holds a story of page 1")
+	body := ts.get("/tags/open-source/page/1", http.StatusOK).Body.String()
+	// 31 stories: issue 86's and 30 more; the tag's own page holds the
+	// newest 25, page 1 the oldest 25, whatever comes after.
+	contains(t, "page 1", body, ">Story 1</a>", ">Story 25</a>")
+	if strings.Contains(body, ">Story 26</a>") {
+		t.Error("page 1 holds more than the oldest 25")
 	}
-	ts.get("/tags/open-source/page/3", http.StatusNotFound)
-	if r := ts.get("/tags/Open-Source/page/2", http.StatusMovedPermanently); r.Header().Get("Location") != "/tags/open-source/page/2" {
+	ts.get("/tags/open-source/page/2", http.StatusNotFound)
+	if r := ts.get("/tags/Open-Source/page/1", http.StatusMovedPermanently); r.Header().Get("Location") != "/tags/open-source/page/1" {
 		t.Errorf("Location %q", r.Header().Get("Location"))
 	}
 	// The feed is capped like /feed.*.

@@ -45,7 +45,7 @@ type exportConfig struct {
 }
 
 func exportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	limitMemory(getenv)
+	limitExportMemory(getenv)
 	fs := flags("export", "[--content DIR] [--base-url URL] [--data DIR] [--database-url URL] [--at RFC3339] OUTDIR", stderr)
 	var cfg exportConfig
 	fs.StringVar(&cfg.content, "content", getenv("MORNINGPOST_CONTENT"), "content `folder` (default: the embedded sample; env MORNINGPOST_CONTENT)")
@@ -107,7 +107,9 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		log.Warn("store unavailable: entries are dated by their files alone", "error", err)
 		db = nil
 	}
-	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs}
+	// Bodies are rendered when a document that is not read back from
+	// the last export's files asks for them.
+	liveOpts := content.LiveOptions{WebSubHubs: cfg.hubs, Lazy: true}
 	// The export asks for each document once: a cache holding more than
 	// the documents being exported at the moment only keeps the heap at
 	// its soft limit, where the collector runs without end.
@@ -152,7 +154,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 	}
 	// Documents the last export rendered under the same keys are read
 	// back from its files, not rendered again.
-	namespace := exportNamespace(siteURL, site.WebSubHubs, snap)
+	namespace := exportNamespace(siteURL, site.WebSubHubs)
 	renders := export.NewRenders(cfg.out, namespace)
 	feeds.UseRenders(renders)
 	opts := export.Options{
@@ -165,6 +167,7 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		Renders:   renders,
 		Namespace: namespace,
 		Moved:     snap.Moved(),
+		GzipOnly:  handlers.GzipOnly,
 	}
 	if cfg.progress {
 		opts.Progress = func(p export.Progress) {

@@ -6,20 +6,19 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
-
-	"github.com/morningpost/morningpost/content"
 )
 
 // exportNamespace names what an export's documents depend on besides
-// the render keys of the feed cache (which name the issues' files and
-// the site's configuration): this very program, whose templates and
-// code make the bytes; the base URL and hubs the feeds name; and the
-// dates the record gives each issue and article, which pages show. The
-// export reuses the last one's renders and links only under the same
-// name. It is "" (nothing reused) when the program cannot be read.
-func exportNamespace(base *url.URL, hubs []string, snap *content.Snapshot) string {
+// the render keys of the feed cache (which name the issues' files, the
+// dates the record gives them and the site's configuration): this very
+// program, whose templates and code make the bytes, and the base URL and
+// hubs the feeds name. The export reuses the last one's renders and
+// links only under the same name, so the name must not change with the
+// content: a day's new issue keeps it, and only the documents that show
+// the new issue are rendered again. It is "" (nothing reused) when the
+// program cannot be read.
+func exportNamespace(base *url.URL, hubs []string) string {
 	exe, err := os.Executable()
 	if err != nil {
 		return ""
@@ -33,17 +32,6 @@ func exportNamespace(base *url.URL, hubs []string, snap *content.Snapshot) strin
 	if _, err := io.Copy(h, f); err != nil {
 		return ""
 	}
-	b := []byte(base.String() + "\x00" + strings.Join(hubs, " ") + "\x00")
-	for _, iss := range snap.Issues {
-		b = strconv.AppendInt(b, int64(iss.Number), 10)
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, iss.Anchor().UnixNano(), 10)
-		for _, a := range iss.Articles {
-			b = append(b, ' ')
-			b = strconv.AppendInt(b, a.Published().UnixNano(), 10)
-		}
-		b = append(b, '\n')
-	}
-	h.Write(b)
+	h.Write([]byte(base.String() + "\x00" + strings.Join(hubs, " ") + "\x00"))
 	return hex.EncodeToString(h.Sum(nil))
 }

@@ -31,7 +31,7 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	nfHeader := configHeaders(nf.Result().Header)
 	body := nf.Body.Bytes()
 	both := func() ([]byte, []byte, error) { return compressBoth(body) }
-	if _, err := x.out.putDocument(notFoundName, body, sum(body), both, true, time.Time{}, x.opts.Fallback); err != nil {
+	if _, err := x.out.putDocument(notFoundName, body, sum(body), both, true, false, time.Time{}, x.opts.Fallback); err != nil {
 		return err
 	}
 

@@ -50,6 +50,8 @@ type folder struct {
 	wrote, kept atomic.Int64 // files written (or given a new time) and kept
 	advanced    atomic.Int64 // documents whose time was moved past their Last-Modified
 
+	dirs sync.Map // folders made (or found) by this export: mkdirAll
+
 	jmu     sync.Mutex
 	journal *os.File // journalName, opened at the first write
 
@@ -254,13 +256,14 @@ func (f *folder) wroteSoFar() int { return int(f.wrote.Load()) }
 // document's Last-Modified; zero when it has none). It returns that
 // time. With reuse, unchanged siblings of an unchanged body are kept
 // without compressing it again, since the same bytes compress to the
-// same bytes.
+// same bytes. With gzipOnly, compress gives no brotli and there is no
+// .br sibling.
 //
 // What changed is written out first, then renamed into place: the
 // siblings, then the file (commit). A server that serves a document
 // only when its file is there (try_files in _nginx.conf) sees a new
 // document with its compressed forms, never without.
-func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress func() (gz, br []byte, err error), reuse bool, modified, fallback time.Time) (time.Time, error) {
+func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress func() (gz, br []byte, err error), reuse, gzipOnly bool, modified, fallback time.Time) (time.Time, error) {
 	if !validName(name) || ownFile(name) {
 		return time.Time{}, fmt.Errorf("export: no file can be named %q", name)
 	}
@@ -273,9 +276,11 @@ func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress fu
 		}
 		return t, f.commit(op)
 	}
-	if gzRec, brRec, ok := f.siblings(name, fi, sum); ok && reuse {
-		if err := f.keep(name+".br", brRec, t); err != nil {
-			return t, err
+	if gzRec, brRec, ok := f.siblings(name, fi, sum, !gzipOnly); ok && reuse {
+		if brRec.Name != "" {
+			if err := f.keep(name+".br", brRec, t); err != nil {
+				return t, err
+			}
 		}
 		if err := f.keep(name+".gz", gzRec, t); err != nil {
 			return t, err
@@ -295,6 +300,9 @@ func (f *folder) putDocument(name string, body []byte, sum [32]byte, compress fu
 		name string
 		b    []byte
 	}{{name + ".br", br}, {name + ".gz", gz}} {
+		if c.b == nil {
+			continue // gzip only (Options.GzipOnly)
+		}
 		sum := sha256.Sum256(c.b)
 		fi, same := f.current(c.name, c.b, sum)
 		op, err := f.stage(c.name, c.b, sum, t, fi, same)
@@ -384,18 +392,24 @@ func (f *folder) holds(name string, fi fs.FileInfo, body []byte, sum [32]byte) b
 
 // siblings returns the records of the .gz and .br files of name, of
 // stat fi (nil when missing), when the last export left them beside a
-// file of hash sum, and all three are as it left them.
-func (f *folder) siblings(name string, fi fs.FileInfo, sum [32]byte) (gz, br fileRecord, ok bool) {
+// file of hash sum, and all are as it left them. br is the zero record
+// when wantBr is false (a document given gzip only), and then there
+// must be no .br of the last export's.
+func (f *folder) siblings(name string, fi fs.FileInfo, sum [32]byte, wantBr bool) (gz, br fileRecord, ok bool) {
 	if !f.previous[name] || fi == nil {
 		return gz, br, false
 	}
 	rec, ok1 := f.prev.files[name]
 	gz, ok2 := f.prev.files[name+".gz"]
 	br, ok3 := f.prev.files[name+".br"]
-	if !ok1 || !ok2 || !ok3 || rec.Sum != sum || !unchanged(fi, rec) {
+	if !ok1 || !ok2 || ok3 != wantBr || rec.Sum != sum || !unchanged(fi, rec) {
 		return gz, br, false
 	}
-	for _, r := range []fileRecord{gz, br} {
+	check := []fileRecord{gz, br}
+	if !wantBr {
+		check = check[:1]
+	}
+	for _, r := range check {
 		fi, err := os.Stat(f.full(r.Name))
 		if err != nil || !unchanged(fi, r) {
 			return gz, br, false
@@ -407,7 +421,7 @@ func (f *folder) siblings(name string, fi fs.FileInfo, sum [32]byte) (gz, br fil
 // putFile writes one file that is not a document (the servers'
 // configuration), timed like a document without Last-Modified.
 func (f *folder) putFile(name string, b []byte, fallback time.Time) error {
-	_, err := f.putDocument(name, b, sha256.Sum256(b), nil, false, time.Time{}, fallback)
+	_, err := f.putDocument(name, b, sha256.Sum256(b), nil, false, false, time.Time{}, fallback)
 	return err
 }
 
@@ -470,11 +484,11 @@ func (f *folder) stage(name string, b []byte, sum [32]byte, t time.Time, fi fs.F
 		return op, nil
 	}
 	full := f.full(name)
-	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+	if err := f.mkdirAll(filepath.Dir(full)); err != nil {
 		return nil, fmt.Errorf("export: %s: %w", name, err)
 	}
 	tmpDir := filepath.Join(f.root, tmpDirName)
-	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
+	if err := f.mkdirAll(tmpDir); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
 	// No fsync: the rename is what makes the write atomic for a server
@@ -500,6 +514,20 @@ func (f *folder) stage(name string, b []byte, sum [32]byte, t time.Time, fi fs.F
 	}
 	op.tmp = tmp.Name()
 	return op, nil
+}
+
+// mkdirAll is os.MkdirAll, once per folder and export: a site's files
+// share a few thousand folders, and asking again for each file was a
+// stat (or a mkdir) per file.
+func (f *folder) mkdirAll(dir string) error {
+	if _, ok := f.dirs.Load(dir); ok {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f.dirs.Store(dir, true)
+	return nil
 }
 
 // discard removes the temporary files of staged files not committed.
