@@ -382,7 +382,7 @@ func (s *server) openSearch(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	p, err := s.cachedPage(snap, "opensearch", func() (*feed.Response, error) {
-		body, err := openSearchXML(snap.Site)
+		body, err := openSearchXML(snap.Site, s.search != nil)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +420,11 @@ type osDescription struct {
 
 // openSearchXML is the site's OpenSearch description. ShortName is at
 // most 16 characters and Description 1024, as the specification says.
-func openSearchXML(site *content.Site) ([]byte, error) {
+//
+// withFeeds: the search feeds are described too; not when this server
+// has no index (a static export's, whose copy searches in the browser
+// and cannot answer a search feed).
+func openSearchXML(site *content.Site, withFeeds bool) ([]byte, error) {
 	short := []rune(content.Line(site.Title))
 	if len(short) > 16 {
 		short = short[:16]
@@ -432,13 +436,14 @@ func openSearchXML(site *content.Site) ([]byte, error) {
 		InputEncoding: "UTF-8",
 		Language:      content.Line(site.Language),
 		Image:         osImage{Height: 64, Width: 64, Type: "image/png", URL: site.URL("/icon.png")},
-		URLs: []osURL{
-			{Type: "text/html", Method: "get", Template: tpl("/search")},
-			{Type: "application/atom+xml", Template: tpl("/search/feed.atom")},
-			{Type: "application/rss+xml", Template: tpl("/search/feed.rss")},
-			{Type: "application/opensearchdescription+xml", Rel: "self", Template: site.URL("/opensearch.xml")},
-		},
+		URLs:          []osURL{{Type: "text/html", Method: "get", Template: tpl("/search")}},
 	}
+	if withFeeds {
+		d.URLs = append(d.URLs,
+			osURL{Type: "application/atom+xml", Template: tpl("/search/feed.atom")},
+			osURL{Type: "application/rss+xml", Template: tpl("/search/feed.rss")})
+	}
+	d.URLs = append(d.URLs, osURL{Type: "application/opensearchdescription+xml", Rel: "self", Template: site.URL("/opensearch.xml")})
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	enc := xml.NewEncoder(&b)

@@ -132,6 +132,15 @@ func TestExportHoldsSearch(t *testing.T) {
 			t.Errorf("%s exported", f)
 		}
 	}
+	// Browsers are offered only what the copy answers: the page, not the
+	// search feeds, which a static host answers 404.
+	osd, err := os.ReadFile(filepath.Join(out, "opensearch.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(osd), "/search?q={searchTerms}") || strings.Contains(string(osd), "/search/feed.") {
+		t.Errorf("the export's opensearch.xml:\n%s", osd)
+	}
 	conf, err := os.ReadFile(filepath.Join(out, "_nginx.conf"))
 	if err != nil {
 		t.Fatal(err)
