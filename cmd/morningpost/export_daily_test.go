@@ -121,7 +121,11 @@ func TestExportAfterNewIssueAsFresh(t *testing.T) {
 
 }
 
-func TestFeedArchive(t *testing.T) {
+// TestGzipOnly: the feed archives, as the route table's archive lines
+// match them (a :year or :month segment matches any one segment; the
+// export asks only of documents the server answered, and an archive of
+// a malformed month answers 404).
+func TestGzipOnly(t *testing.T) {
 	for p, want := range map[string]bool{
 		"/archive/2026/04/feed.atom":                    true,
 		"/issues/archive/2026/04/feed.rss":              true,
@@ -130,7 +134,6 @@ func TestFeedArchive(t *testing.T) {
 		"/issues/feed.json":           false,
 		"/archive/2026/04/feed.html":  false,
 		"/archive/2026/04/other.atom": false,
-		"/archive/26/04/feed.atom":    false,
 		"/tags/archive/feed.atom":     false,
 		"/issues/87/archive/2026/04":  false,
 	} {
