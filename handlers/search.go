@@ -382,7 +382,7 @@ func (s *server) openSearch(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	p, err := s.cachedPage(snap, "opensearch", func() (*feed.Response, error) {
-		body, err := openSearchXML(snap.Site, s.search != nil)
+		body, err := openSearchXML(snap.Site)
 		if err != nil {
 			return nil, err
 		}
@@ -421,10 +421,10 @@ type osDescription struct {
 // openSearchXML is the site's OpenSearch description. ShortName is at
 // most 16 characters and Description 1024, as the specification says.
 //
-// withFeeds: the search feeds are described too; not when this server
-// has no index (a static export's, whose copy searches in the browser
-// and cannot answer a search feed).
-func openSearchXML(site *content.Site, withFeeds bool) ([]byte, error) {
+// It describes the search page only, not the search feeds (which the
+// search page links for autodiscovery): a static export's copy of this
+// file, the same bytes, must promise nothing its host cannot answer.
+func openSearchXML(site *content.Site) ([]byte, error) {
 	short := []rune(content.Line(site.Title))
 	if len(short) > 16 {
 		short = short[:16]
@@ -436,14 +436,11 @@ func openSearchXML(site *content.Site, withFeeds bool) ([]byte, error) {
 		InputEncoding: "UTF-8",
 		Language:      content.Line(site.Language),
 		Image:         osImage{Height: 64, Width: 64, Type: "image/png", URL: site.URL("/icon.png")},
-		URLs:          []osURL{{Type: "text/html", Method: "get", Template: tpl("/search")}},
+		URLs: []osURL{
+			{Type: "text/html", Method: "get", Template: tpl("/search")},
+			{Type: "application/opensearchdescription+xml", Rel: "self", Template: site.URL("/opensearch.xml")},
+		},
 	}
-	if withFeeds {
-		d.URLs = append(d.URLs,
-			osURL{Type: "application/atom+xml", Template: tpl("/search/feed.atom")},
-			osURL{Type: "application/rss+xml", Template: tpl("/search/feed.rss")})
-	}
-	d.URLs = append(d.URLs, osURL{Type: "application/opensearchdescription+xml", Rel: "self", Template: site.URL("/opensearch.xml")})
 	var b bytes.Buffer
 	b.WriteString(xml.Header)
 	enc := xml.NewEncoder(&b)

@@ -279,10 +279,11 @@ func TestOpenSearch(t *testing.T) {
 	for _, u := range d.URLs {
 		templates = append(templates, u.Type+" "+u.Template)
 	}
-	for _, want := range []string{"text/html https://post.example/search?q={searchTerms}", "application/atom+xml https://post.example/search/feed.atom?q={searchTerms}"} {
-		if !slices.Contains(templates, want) {
-			t.Errorf("no Url %q in %v", want, templates)
-		}
+	// The search page, and not the search feeds: an export's copy of
+	// this file is the same bytes, and its host cannot answer them.
+	want := []string{"text/html https://post.example/search?q={searchTerms}", "application/opensearchdescription+xml https://post.example/opensearch.xml"}
+	if !slices.Equal(templates, want) {
+		t.Errorf("Urls %v, want %v", templates, want)
 	}
 	ts.get("/opensearch.xml", http.StatusNotModified, "If-None-Match", rec.Header().Get("Etag"))
 	// Every page links it and has the search box.
