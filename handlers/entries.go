@@ -130,7 +130,7 @@ func (s *server) previewEntries(c echo.Context) error {
 	p := entriesPage{Page: s.newPage(snap, "What readers will see — Issue #"+strconv.Itoa(iss.Number), iss.URLPath(), ""), Shown: iss, Entries: views}
 	st := all.IssueStatus(orig, now)
 	p.Preview = &PreviewBar{Status: st, Note: whenText(st, all.PublishAt(orig), now, orig.Path),
-		Links: []PreviewLink{{"Issue preview", "/preview" + iss.URLPath()}}}
+		Links: []PreviewLink{{Text: "Issue preview", Href: "/preview" + iss.URLPath()}}}
 	return s.writePreview(c, "entries", p)
 }
 

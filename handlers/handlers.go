@@ -33,6 +33,7 @@ import (
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // Deps is what the handlers need from the rest of the program.
@@ -174,10 +175,10 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if s.tmpl, err = parseTemplates(nil); err != nil {
+	if s.tmpl, err = page.Parse(nil); err != nil {
 		return nil, nil, err
 	}
-	if s.static, err = loadStatic(); err != nil {
+	if s.static, err = page.LoadStatic(); err != nil {
 		return nil, nil, err
 	}
 	if s.preview, err = s.newPreviewDesk(d.PreviewToken, d.Done); err != nil {

@@ -13,8 +13,9 @@ import (
 // audience know nothing of the site's handlers; handlers (the route
 // table, the public site, the editor's desk, the fast path) sits on top.
 var importRules = map[string][]string{
-	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx"},
+	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx", "handlers/page"},
 	"handlers/httpx":         {"feed"},
+	"handlers/page":          {"content", "content/search", "feed"},
 	"handlers/export":        {"content", "feed"},
 	"handlers/audience":      {"content/store"},
 	"handlers/golden":        {},

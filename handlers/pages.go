@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"html/template"
 	"strconv"
 	"strings"
 
@@ -10,69 +9,25 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
-// Page is what the layout needs on every page.
-type Page struct {
-	Site        *content.Site
-	Title       string // <title> and og:title
-	Description string // meta description and og:description
-	Canonical   string // absolute URL of the page
-	OGType      string // "website" or "article"
-	Image       string // absolute URL of og:image: the icon, or the article's picture
-	// ImageWidth, ImageHeight and ImageAlt describe og:image when it is
-	// an article's picture; zero for the icon.
-	ImageWidth, ImageHeight int
-	ImageAlt                string
-	Feeds                   []FeedLink
-	CSS                     string // fingerprinted URL of the style sheet
-	Icon                    string // fingerprinted URL of the icon
-	Generator               string
-	// Issue is the issue the masthead's edition line and dateline are
-	// about; nil on pages that are not about one issue.
-	Issue *content.Issue
-	// Nameplate says the masthead's title is the page's one h1 (front
-	// page and issue pages); elsewhere the page's own title is.
-	Nameplate bool
-	Sections  []content.Section // the masthead's navigation
-	// Preview is the banner of an editor's preview page; nil on public
-	// pages (which show a plain banner when seen in preview mode).
-	Preview *PreviewBar
-	// Pager places a list page among its pages (rel="prev", "next");
-	// zero on pages that are not lists.
-	Pager pager
-}
-
-// TypeAttr is the link's type attribute, written out literally: html/template
-// would escape the "+" of application/rss+xml as &#43;, which is correct HTML
-// but defeats the feed autodiscovery of tools that match the raw text. The
-// media type comes from feed.Format, never from content.
-func (l FeedLink) TypeAttr() template.HTMLAttr {
-	return template.HTMLAttr(`type="` + template.HTMLEscapeString(l.Type) + `"`)
-}
-
-// FeedLink is one autodiscovery link.
-type FeedLink struct {
-	Type   string // media type, e.g. application/atom+xml
-	Title  string
-	Href   string // absolute URL
-	Format string // RSS, Atom, JSON Feed
-	View   string // path of the feed's readable page
-}
-
-// story is one article as the "story" template prints it.
-type story struct {
-	Article *content.Article
-	Level   int  // heading level of the title: 1, 2 or 3
-	Link    bool // the title links to the article's own page
-	ID      string
-}
-
-// listView is a tools or reading list as the "list" template prints it.
-type listView struct {
-	List *content.List
-	ID   string // anchor of the list, unique in the page
-}
+// The layout's Page and the pages the desk shows too are handlers/page's.
+type (
+	Page        = page.Page
+	FeedLink    = page.FeedLink
+	PreviewBar  = page.PreviewBar
+	PreviewLink = page.PreviewLink
+	pager       = page.Pager
+	story       = page.Story
+	listView    = page.ListView
+	liveState   = page.LiveState
+	issuePage   = page.Issue
+	articlePage = page.Article
+	searchPage  = page.Search
+	searchHit   = page.SearchHit
+	templates   = page.Templates
+)
 
 // homePage is /: the latest issue, whole, the few before it, and a link
 // to the archive.
@@ -87,22 +42,6 @@ type homePage struct {
 type archivePage struct {
 	Page
 	Issues []*content.Issue // this page's
-}
-
-// issuePage is /issues/{number}: the whole issue.
-type issuePage struct {
-	Page
-	Shown *content.Issue
-	Prev  *content.Issue // the issue before, or nil
-	Next  *content.Issue // the issue after, or nil
-}
-
-// articlePage is /issues/{number}/{slug}: one article and the rest of its issue.
-type articlePage struct {
-	Page
-	Article *content.Article
-	Others  []*content.Article // the issue's other articles, in print order
-	Lists   []*content.List    // the issue's tools and reading lists
 }
 
 // sectionPage is /sections/{section}: one section across every issue.
@@ -154,7 +93,7 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 		Canonical:   site.URL(path),
 		OGType:      "website",
 		Image:       site.URL("/icon.png"),
-		CSS:         s.static.url("site.css"),
+		CSS:         s.static.URL("site.css"),
 		Icon:        s.fileURL(site, "icon.png"),
 		Generator:   "morningpost",
 		Sections:    content.Sections,
@@ -170,16 +109,9 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 	return p
 }
 
-// setImage makes an article's picture, if it has one, the page's og:image.
-func (p *Page) setImage(site *content.Site, a *content.Article) {
-	if img := a.Image; img != nil {
-		p.Image, p.ImageWidth, p.ImageHeight, p.ImageAlt = site.URL(img.URLPath()), img.Width, img.Height, a.ImageAlt
-	}
-}
-
 func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
 	t, _, _ := strings.Cut(f.ContentType(), ";")
-	return FeedLink{Type: t, Title: spec.Title(site) + " (" + formatName(f) + ")", Href: site.URL(spec.Path(f)), Format: formatName(f), View: feedViewPath(spec, f)}
+	return FeedLink{Type: t, Title: spec.Title(site) + " (" + page.FormatName(f) + ")", Href: site.URL(spec.Path(f)), Format: page.FormatName(f), View: feedViewPath(spec, f)}
 }
 
 func (s *server) home(c echo.Context) error {
@@ -273,7 +205,7 @@ func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) 
 		p.Issue, p.Nameplate = iss, true
 		if l := iss.Lead(); l != nil {
 			p.Description = l.Title + ". " + l.Summary()
-			p.setImage(snap.Site, l)
+			p.SetImage(snap.Site, l)
 		}
 		for i, other := range snap.Issues {
 			if other == iss {
@@ -323,7 +255,7 @@ func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error
 		}
 		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
 		p.Issue, p.OGType, p.Description = iss, "article", a.Summary()
-		p.setImage(snap.Site, a)
+		p.SetImage(snap.Site, a)
 		for _, o := range iss.Articles {
 			if o != a {
 				p.Others = append(p.Others, o)

@@ -22,6 +22,7 @@ import (
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // doc is a parsed page with helpers to find elements.
@@ -561,7 +562,7 @@ func TestStatic(t *testing.T) {
 		t.Errorf("unversioned CSS Cache-Control %q", css.Header().Get("Cache-Control"))
 	}
 	ts.get("/static/site.css", http.StatusNotModified, "If-None-Match", css.Header().Get("Etag"))
-	versioned := mustStatic(t).url("site.css")
+	versioned := mustStatic(t).URL("site.css")
 	if cc := ts.get(versioned, http.StatusOK).Header().Get("Cache-Control"); cc != longCache {
 		t.Errorf("%s Cache-Control %q", versioned, cc)
 	}
@@ -624,7 +625,7 @@ func TestPanicRecovered(t *testing.T) {
 func TestTemplatesRenderEveryPage(t *testing.T) {
 	ts := newTestServer(t, fixture())
 	srv := &server{static: mustStatic(t), version: "v"}
-	tmpl, err := parseTemplates(nil)
+	tmpl, err := page.Parse(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -683,12 +684,12 @@ func TestTemplatesRenderEveryPage(t *testing.T) {
 		},
 		"entries": {entriesPage{Page: srv.newPage(snap, "t", "/issues/86", ""), Shown: iss, Entries: []entryView{{Title: "t", Warnings: []string{"w"}}}}},
 	}
-	for _, name := range pageNames {
+	for _, name := range page.Names {
 		if len(pages[name]) == 0 {
 			t.Errorf("page %q has no render test", name)
 		}
 		for i, data := range pages[name] {
-			b, err := tmpl.render(name, data)
+			b, err := tmpl.Render(name, data)
 			if err != nil {
 				t.Errorf("%s #%d: %v", name, i, err)
 				continue
@@ -705,7 +706,7 @@ func TestNewFailsWithoutDeps(t *testing.T) {
 }
 
 func mustStatic(t *testing.T) *staticFiles {
-	s, err := loadStatic()
+	s, err := page.LoadStatic()
 	if err != nil {
 		t.Fatal(err)
 	}

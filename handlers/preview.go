@@ -11,6 +11,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // The editor's desk: private previews of drafts and scheduled issues, what
@@ -41,26 +42,16 @@ func (s *server) newPreviewDesk(token string, done <-chan struct{}) (*previewDes
 	if err != nil {
 		return nil, err
 	}
-	tmpl, err := parseTemplates(template.FuncMap{"liveReload": s.liveState, "draftPath": s.draftPath})
+	tmpl, err := page.Parse(template.FuncMap{"liveReload": s.liveState, "draftPath": s.draftPath})
 	if err != nil {
 		return nil, err
 	}
 	return &previewDesk{auth: auth, done: done, tmpl: tmpl, reader: readerPolicy()}, nil
 }
 
-// liveState is what a preview response's layout needs for the live
-// reload: the script, the content version the page was rendered from (the
-// script reloads when the served version differs) and the content's
-// problems of the moment, shown instead of a reload.
-type liveState struct {
-	Script   string
-	Version  string
-	Problems content.Problems
-}
-
 func (s *server) liveState() *liveState {
 	return &liveState{
-		Script:   s.static.url("live.js"),
+		Script:   s.static.URL("live.js"),
 		Version:  s.content.Content().Version,
 		Problems: s.content.Problems(),
 	}
@@ -80,36 +71,21 @@ func (s *server) draftPath(a *content.Article) string {
 	return ""
 }
 
-// PreviewBar is the banner of an editor's preview page.
-type PreviewBar struct {
-	Status content.Status
-	Note   string // when it goes out
-	Links  []PreviewLink
-	// Held lists the draft articles of an issue that goes out (or is
-	// out) without them.
-	Held []PreviewLink
-}
-
-// PreviewLink is a link in the preview banner.
-type PreviewLink struct {
-	Text, Href string
-}
-
 // hvPreviewCSP lets preview responses run the live reload script and open
 // its event stream, both from this origin only. Public responses keep
-// hvCSP, with no script at all.
+// page.HVCSP, with no script at all.
 var hvPreviewCSP = []string{"default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
 	"script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
 
 // writePreview renders a page of the preview set and writes it. It is never
 // stored: it changes with every edit and must not outlive the cookie.
 func (s *server) writePreview(c echo.Context, name string, data any) error {
-	body, err := s.preview.tmpl.render(name, data)
+	body, err := s.preview.tmpl.Render(name, data)
 	if err != nil {
 		return err
 	}
-	body = underBase(s.content.Content().Site, body)
-	return writePrivate(c, hvHTML, body)
+	body = page.UnderBase(s.content.Content().Site, body)
+	return writePrivate(c, page.HVHTML, body)
 }
 
 // writePrivate writes an editor's response: never stored, never indexed.
@@ -117,7 +93,7 @@ func writePrivate(c echo.Context, contentType []string, body []byte) error {
 	h := c.Response().Header()
 	h["Content-Type"] = contentType
 	h["Content-Security-Policy"] = hvPreviewCSP
-	h["Referrer-Policy"] = hvReferrer
+	h["Referrer-Policy"] = page.HVReferrer
 	h["X-Content-Type-Options"] = httpx.Nosniff
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
@@ -264,14 +240,14 @@ func (s *server) previewBar(now time.Time, n int, slug string) *PreviewBar {
 	if slug == "" && !iss.Draft {
 		for _, a := range iss.Articles {
 			if a.Draft {
-				b.Held = append(b.Held, PreviewLink{a.Title, a.Path})
+				b.Held = append(b.Held, PreviewLink{Text: a.Title, Href: a.Path})
 			}
 		}
 	}
 	if slug != "" {
-		b.Links = append(b.Links, PreviewLink{"Whole issue", "/preview" + iss.URLPath()})
+		b.Links = append(b.Links, PreviewLink{Text: "Whole issue", Href: "/preview" + iss.URLPath()})
 	}
-	b.Links = append(b.Links, PreviewLink{"What readers will see", "/preview/entries/" + strconv.Itoa(n)})
+	b.Links = append(b.Links, PreviewLink{Text: "What readers will see", Href: "/preview/entries/" + strconv.Itoa(n)})
 	return b
 }
 

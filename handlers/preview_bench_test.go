@@ -11,6 +11,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // previewArchive is the sample plus n-1 generated issues, the newest a draft.
@@ -41,7 +42,7 @@ func previewArchive(b *testing.B, n int) (*server, int) {
 }
 
 func mustStaticB(b *testing.B) *staticFiles {
-	s, err := loadStatic()
+	s, err := page.LoadStatic()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // previewSearch is /preview/search?q=…, the editor's desk's search,
@@ -33,7 +34,7 @@ func (s *server) previewSearch(c echo.Context) error {
 		return s.writePreview(c, "search", p)
 	}
 	q, err := search.Parse(raw)
-	n := searchPageNumber(c.QueryParam("page"))
+	n := page.SearchPageNumber(c.QueryParam("page"))
 	switch {
 	case err != nil:
 		p.Problem = err.Error()
@@ -108,15 +109,15 @@ func (s *server) previewSearch(c echo.Context) error {
 
 // writePreviewStatus is writePreview of the search page with status.
 func (s *server) writePreviewStatus(c echo.Context, status int, p searchPage) error {
-	body, err := s.preview.tmpl.render("search", p)
+	body, err := s.preview.tmpl.Render("search", p)
 	if err != nil {
 		return err
 	}
-	body = underBase(s.content.Content().Site, body)
+	body = page.UnderBase(s.content.Content().Site, body)
 	h := c.Response().Header()
-	h["Content-Type"] = hvHTML
+	h["Content-Type"] = page.HVHTML
 	h["Content-Security-Policy"] = hvPreviewCSP
-	h["Referrer-Policy"] = hvReferrer
+	h["Referrer-Policy"] = page.HVReferrer
 	h["X-Content-Type-Options"] = httpx.Nosniff
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")

@@ -9,6 +9,7 @@ import (
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // The editors' view of the upstream sources: /sources lists each source's
@@ -63,7 +64,7 @@ func (s *server) sourcesIndex(c echo.Context) error {
 		return err
 	}
 	for _, f := range feed.Formats {
-		p.Planet = append(p.Planet, FeedLink{Type: f.ContentType(), Title: "Sources (" + formatName(f) + ")", Href: snap.Site.URL(feed.SourcesPath(f)), Format: formatName(f)})
+		p.Planet = append(p.Planet, FeedLink{Type: f.ContentType(), Title: "Sources (" + page.FormatName(f) + ")", Href: snap.Site.URL(feed.SourcesPath(f)), Format: page.FormatName(f)})
 	}
 	return s.writePreview(c, "sources", p)
 }
