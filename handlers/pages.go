@@ -374,16 +374,8 @@ func feedAbout(spec feed.Spec) string {
 	return ""
 }
 
-// findIssue returns the public issue a URL's number names. Only the
-// canonical spelling counts: "087", "+87" or "87abc" name nothing, so
-// there is one URL per issue and no redirect to loop on.
+// findIssue returns the public issue a URL's number names
+// (page.FindIssue, which the desk's pages use too).
 func findIssue(snap *content.Snapshot, number string) *content.Issue {
-	if number == "" || number[0] < '1' || number[0] > '9' || len(number) > 9 {
-		return nil
-	}
-	n, err := strconv.Atoi(number)
-	if err != nil {
-		return nil
-	}
-	return snap.Issue(n)
+	return page.FindIssue(snap, number)
 }

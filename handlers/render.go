@@ -41,7 +41,7 @@ func (s *server) cachedPageIn(scope, key string, build func() (*feed.Response, e
 // preparePage compresses a page (or OPML, or a sitemap) as feeds are and
 // prepares its headers: contentType, and header besides. It varies by
 // encoding only, not by Cookie, even when an editor with the preview
-// cookie is answered otherwise (previewModePage): that answer is
+// cookie is answered otherwise (desk.PreviewModePage): that answer is
 // private, no-store, so no cache keeps it, and it shows only what is
 // public. A shared cache may answer an editor with the public page (no
 // live reload); it never answers a reader with an editor's. Why this is
@@ -72,7 +72,7 @@ func (s *server) pageIn(c echo.Context, name string, scope func(snap *content.Sn
 	now := s.now()
 	snap := s.content.At(now)
 	if s.editor(c.Request()) {
-		return s.previewModePage(c, name, snap, fill)
+		return s.desk.PreviewModePage(c, name, snap, fill)
 	}
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
 	sk := ""

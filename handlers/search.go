@@ -215,7 +215,7 @@ func (s *server) runSearch(c echo.Context, snap *content.Snapshot, q *search.Que
 	p.Formats = searchFeedLinks(site, p.Query)
 	p.Feeds = p.Formats // autodiscovery: a reader can subscribe to the search
 	if n > p.Count {
-		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(res.Total) + " article" + plural(res.Total) + "."
+		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(res.Total) + " article" + page.Plural(res.Total) + "."
 		p.Ran = false
 		return http.StatusNotFound
 	}

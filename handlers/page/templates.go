@@ -185,3 +185,25 @@ func ByteSize(n int64) string {
 	}
 	return ""
 }
+
+// Plural is "s" unless n is 1: "1 article", "2 articles".
+func Plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// FindIssue returns the issue of snap a URL's number names. Only the
+// canonical spelling counts: "087", "+87" or "87abc" name nothing, so
+// there is one URL per issue and no redirect to loop on.
+func FindIssue(snap *content.Snapshot, number string) *content.Issue {
+	if number == "" || number[0] < '1' || number[0] > '9' || len(number) > 9 {
+		return nil
+	}
+	n, err := strconv.Atoi(number)
+	if err != nil {
+		return nil
+	}
+	return snap.Issue(n)
+}

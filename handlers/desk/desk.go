@@ -1,0 +1,109 @@
+// Package desk is the editor's desk: private previews of drafts and
+// scheduled issues, what feed readers will receive (entries), the live
+// reload's event stream, the audience's page and JSON with their
+// charts, the upstream sources' page and the search that finds drafts
+// too. Every route of it is a private line of the route table
+// (handlers/routes.go) and runs behind one token check, Desk.Require;
+// Desk.Editor is the one check of an editor everywhere else.
+//
+// It shows what handlers/page holds (templates, page types, static
+// files) and answers with handlers/httpx; what it needs of the public
+// site (the layout's Page of a snapshot, the issue and article pages'
+// fill) is given to New as functions, so the desk never imports the
+// public site, and the public site reaches the desk only through the
+// route table and Desk's exported methods.
+//
+// Preview pages are built from content.Preview, never from the public
+// snapshot, and the public code paths never see that snapshot. Nothing
+// here is cached by browsers or proxies (private, no-store).
+package desk
+
+import (
+	"context"
+	"html/template"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/microcosm-cc/bluemonday"
+
+	"github.com/morningpost/morningpost/content"
+	"github.com/morningpost/morningpost/content/search"
+	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
+	"github.com/morningpost/morningpost/feed/upstream"
+	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/page"
+)
+
+// Fill is what a page of the public site shows for a snapshot: the
+// filled page type, or httpx.ErrNotFound.
+type Fill func(snap *content.Snapshot) (any, error)
+
+// Deps is what the desk needs: the content and caches it shares with
+// the public site, and what it shows of the public site's pages.
+type Deps struct {
+	Token   string // the preview token; "" switches the desk off (New returns nil)
+	Content *content.Live
+	Feeds   *feed.Cache // the render cache, for the entries' views
+	Now     func() time.Time
+	Static  *page.Static
+	// Done, when closed, ends the event streams.
+	Done   <-chan struct{}
+	Search *search.Index // nil: the desk's search finds drafts only
+	// NewPage is the layout's fields of the page at path (the public
+	// site's, which knows the site's icon).
+	NewPage func(snap *content.Snapshot, title, path string, section content.Section) page.Page
+	// FillIssue and FillArticle fill the public issue and article pages
+	// of the request; the desk shows them over the preview snapshot.
+	FillIssue, FillArticle func(c echo.Context) Fill
+	// Sources is the upstream store of the moment; nil: /sources is 404.
+	Sources func() *upstream.Store
+	// Audience is the audience's counter.
+	Audience func() *audience.Counter
+	// Fediverse are the account's followers; nil without an account.
+	Fediverse func(context.Context) *activitypub.FollowerStats
+}
+
+// Desk answers the desk's routes. A nil *Desk (no token) is a desk
+// that is off: Require answers 404, Editor is false, Login passes.
+type Desk struct {
+	content     *content.Live
+	feeds       *feed.Cache
+	now         func() time.Time
+	static      *page.Static
+	done        <-chan struct{}
+	search      *search.Index
+	newPage     func(snap *content.Snapshot, title, path string, section content.Section) page.Page
+	fillIssue   func(c echo.Context) Fill
+	fillArticle func(c echo.Context) Fill
+	sources     func() *upstream.Store
+	audience    func() *audience.Counter
+	fediverse   func(context.Context) *activitypub.FollowerStats
+
+	auth *previewAuth
+	// tmpl is the page set whose layout carries the live reload script.
+	tmpl *page.Templates
+	// reader is the sanitiser a feed reader applies to entry HTML.
+	reader *bluemonday.Policy
+}
+
+// New returns the desk, or nil when d.Token is empty.
+func New(d Deps) (*Desk, error) {
+	if d.Token == "" {
+		return nil, nil
+	}
+	auth, err := newPreviewAuth(d.Token)
+	if err != nil {
+		return nil, err
+	}
+	k := &Desk{
+		content: d.Content, feeds: d.Feeds, now: d.Now, static: d.Static, done: d.Done, search: d.Search,
+		newPage: d.NewPage, fillIssue: d.FillIssue, fillArticle: d.FillArticle,
+		sources: d.Sources, audience: d.Audience, fediverse: d.Fediverse,
+		auth: auth, reader: readerPolicy(),
+	}
+	if k.tmpl, err = page.Parse(template.FuncMap{"liveReload": k.liveState, "draftPath": k.draftPath}); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
