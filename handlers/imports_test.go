@@ -19,7 +19,7 @@ var importRules = map[string][]string{
 	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/desk", "handlers/httpx", "handlers/page"},
 	"handlers/desk":          {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx", "handlers/page"},
 	"handlers/httpx":         {"feed"},
-	"handlers/page":          {"content", "content/search", "feed"},
+	"handlers/page":          {"content", "content/search", "feed", "handlers/httpx"},
 	"handlers/export":        {"content", "feed"},
 	"handlers/audience":      {"content/store"},
 	"handlers/golden":        {},

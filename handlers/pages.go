@@ -195,29 +195,10 @@ func (s *server) articleScope(c echo.Context) func(*content.Snapshot) string {
 
 // fillIssue fills the issue page the request names from a snapshot: the
 // public one, or the editors' preview, which shows the same page.
+// fillIssue fills the issue page the request names (page.FillIssue).
 func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) {
 	return func(snap *content.Snapshot) (any, error) {
-		iss := findIssue(snap, c.Param("number"))
-		if iss == nil {
-			return nil, httpx.ErrNotFound
-		}
-		p := issuePage{Page: s.newPage(snap, iss.Title(), iss.URLPath(), ""), Shown: iss}
-		p.Issue, p.Nameplate = iss, true
-		if l := iss.Lead(); l != nil {
-			p.Description = l.Title + ". " + l.Summary()
-			p.SetImage(snap.Site, l)
-		}
-		for i, other := range snap.Issues {
-			if other == iss {
-				if i > 0 {
-					p.Next = snap.Issues[i-1]
-				}
-				if i+1 < len(snap.Issues) {
-					p.Prev = snap.Issues[i+1]
-				}
-			}
-		}
-		return p, nil
+		return page.FillIssue(snap, c.Param("number"), s.newPage)
 	}
 }
 
@@ -243,30 +224,10 @@ func (s *server) movedArticle(c echo.Context) string {
 }
 
 // fillArticle fills the article page the request names, like fillIssue.
+// fillArticle fills the article page the request names (page.FillArticle).
 func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error) {
 	return func(snap *content.Snapshot) (any, error) {
-		iss := findIssue(snap, c.Param("number"))
-		if iss == nil {
-			return nil, httpx.ErrNotFound
-		}
-		a := iss.Article(c.Param("slug"))
-		if a == nil {
-			return nil, httpx.ErrNotFound
-		}
-		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
-		p.Issue, p.OGType, p.Description = iss, "article", a.Summary()
-		p.SetImage(snap.Site, a)
-		for _, o := range iss.Articles {
-			if o != a {
-				p.Others = append(p.Others, o)
-			}
-		}
-		for _, l := range []*content.List{iss.Tools, iss.Reading} {
-			if l != nil {
-				p.Lists = append(p.Lists, l)
-			}
-		}
-		return p, nil
+		return page.FillArticle(snap, c.Param("number"), c.Param("slug"), s.newPage)
 	}
 }
 

@@ -363,19 +363,17 @@ func tagFeedRoute(f feed.Format) string { return "/tags/:tag/feed." + string(f) 
 // preview token, with what it shows of the public site.
 func (s *server) newDesk(d Deps) (*desk.Desk, error) {
 	return desk.New(desk.Deps{
-		Token:       d.PreviewToken,
-		Content:     s.content,
-		Feeds:       s.feeds,
-		Now:         s.now,
-		Static:      s.static,
-		Done:        d.Done,
-		Search:      s.search,
-		NewPage:     s.newPage,
-		FillIssue:   func(c echo.Context) desk.Fill { return s.fillIssue(c) },
-		FillArticle: func(c echo.Context) desk.Fill { return s.fillArticle(c) },
-		Sources:     s.sources.Load,
-		Audience:    func() *audience.Counter { return s.audience },
-		Fediverse:   s.fediverseStats,
+		Token:     d.PreviewToken,
+		Content:   s.content,
+		Feeds:     s.feeds,
+		Now:       s.now,
+		Static:    s.static,
+		Done:      d.Done,
+		Search:    s.search,
+		NewPage:   s.newPage,
+		Sources:   s.sources.Load,
+		Audience:  func() *audience.Counter { return s.audience },
+		Fediverse: s.fediverseStats,
 	})
 }
 

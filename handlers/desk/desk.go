@@ -8,8 +8,8 @@
 //
 // It shows what handlers/page holds (templates, page types, static
 // files) and answers with handlers/httpx; what it needs of the public
-// site (the layout's Page of a snapshot, the issue and article pages'
-// fill) is given to New as functions, so the desk never imports the
+// site (the layout's Page of a snapshot, which knows the site's icon)
+// is given to New as a function, so the desk never imports the
 // public site, and the public site reaches the desk only through the
 // route table and Desk's exported methods.
 //
@@ -23,7 +23,6 @@ import (
 	"html/template"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/morningpost/morningpost/content"
@@ -34,10 +33,6 @@ import (
 	"github.com/morningpost/morningpost/handlers/audience"
 	"github.com/morningpost/morningpost/handlers/page"
 )
-
-// Fill is what a page of the public site shows for a snapshot: the
-// filled page type, or httpx.ErrNotFound.
-type Fill func(snap *content.Snapshot) (any, error)
 
 // Deps is what the desk needs: the content and caches it shares with
 // the public site, and what it shows of the public site's pages.
@@ -51,11 +46,10 @@ type Deps struct {
 	Done   <-chan struct{}
 	Search *search.Index // nil: the desk's search finds drafts only
 	// NewPage is the layout's fields of the page at path (the public
-	// site's, which knows the site's icon).
-	NewPage func(snap *content.Snapshot, title, path string, section content.Section) page.Page
-	// FillIssue and FillArticle fill the public issue and article pages
-	// of the request; the desk shows them over the preview snapshot.
-	FillIssue, FillArticle func(c echo.Context) Fill
+	// site's, which knows the site's icon); the desk's previews of an
+	// issue and an article are filled as the public ones
+	// (page.FillIssue, page.FillArticle).
+	NewPage page.NewPage
 	// Sources is the upstream store of the moment; nil: /sources is 404.
 	Sources func() *upstream.Store
 	// Audience is the audience's counter.
@@ -67,18 +61,16 @@ type Deps struct {
 // Desk answers the desk's routes. A nil *Desk (no token) is a desk
 // that is off: Require answers 404, Editor is false, Login passes.
 type Desk struct {
-	content     *content.Live
-	feeds       *feed.Cache
-	now         func() time.Time
-	static      *page.Static
-	done        <-chan struct{}
-	search      *search.Index
-	newPage     func(snap *content.Snapshot, title, path string, section content.Section) page.Page
-	fillIssue   func(c echo.Context) Fill
-	fillArticle func(c echo.Context) Fill
-	sources     func() *upstream.Store
-	audience    func() *audience.Counter
-	fediverse   func(context.Context) *activitypub.FollowerStats
+	content   *content.Live
+	feeds     *feed.Cache
+	now       func() time.Time
+	static    *page.Static
+	done      <-chan struct{}
+	search    *search.Index
+	newPage   page.NewPage
+	sources   func() *upstream.Store
+	audience  func() *audience.Counter
+	fediverse func(context.Context) *activitypub.FollowerStats
 
 	auth *previewAuth
 	// tmpl is the page set whose layout carries the live reload script.
@@ -98,7 +90,7 @@ func New(d Deps) (*Desk, error) {
 	}
 	k := &Desk{
 		content: d.Content, feeds: d.Feeds, now: d.Now, static: d.Static, done: d.Done, search: d.Search,
-		newPage: d.NewPage, fillIssue: d.FillIssue, fillArticle: d.FillArticle,
+		newPage: d.NewPage,
 		sources: d.Sources, audience: d.Audience, fediverse: d.Fediverse,
 		auth: auth, reader: readerPolicy(),
 	}

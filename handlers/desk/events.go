@@ -12,7 +12,7 @@ import (
 
 // /preview/events is the live reload's server-sent event stream. Each
 // event is the content's state after a reload: the version served and the
-// problems of the files on disk. The page's script (static/live.js)
+// problems of the files on disk. The page's script (handlers/page/static/live.js)
 // reloads when the version differs from the one it was rendered from, and
 // shows the problems instead of reloading while there are any.
 

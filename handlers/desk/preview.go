@@ -217,22 +217,24 @@ func (d *Desk) previewBar(now time.Time, n int, slug string) *page.PreviewBar {
 	return b
 }
 
+// Issue is /preview/issues/{number}: the issue's public page over the
+// preview snapshot, with its banner.
 func (d *Desk) Issue(c echo.Context) error {
-	data, err := d.fillIssue(c)(d.content.Content().Preview())
+	p, err := page.FillIssue(d.content.Content().Preview(), c.Param("number"), d.newPage)
 	if err != nil {
 		return err
 	}
-	p := data.(page.Issue)
 	p.Preview = d.previewBar(d.now(), p.Shown.Number, "")
 	return d.writePreview(c, "issue", p)
 }
 
+// Article is /preview/issues/{number}/{slug}: the article's public
+// page over the preview snapshot, with its banner.
 func (d *Desk) Article(c echo.Context) error {
-	data, err := d.fillArticle(c)(d.content.Content().Preview())
+	p, err := page.FillArticle(d.content.Content().Preview(), c.Param("number"), c.Param("slug"), d.newPage)
 	if err != nil {
 		return err
 	}
-	p := data.(page.Article)
 	p.Preview = d.previewBar(d.now(), p.Article.Issue.Number, p.Article.Slug)
 	return d.writePreview(c, "article", p)
 }

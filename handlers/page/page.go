@@ -1,8 +1,10 @@
 // Package page is what the public site (handlers) and the editor's desk
 // (handlers/desk) both show: the page templates and their functions,
-// the layout's Page and the page types both fill, the static files, and
-// the rewriting of links under a site's base path. It knows nothing of
-// routes or requests, and imports neither side.
+// the layout's Page and the page types both fill, the issue and article
+// pages' fill (FillIssue, FillArticle: the public pages and the desk's
+// previews of them), the static files, and the rewriting of links under
+// a site's base path. It knows nothing of routes or requests, and
+// imports neither side.
 package page
 
 import (
