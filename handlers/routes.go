@@ -60,8 +60,9 @@ import (
 //     (feed/activitypub/publish.go), which queues each activity in the
 //     store for its followers' inboxes (queue.go); cmd/morningpost's
 //     startActivityPub runs it. The /ap/ lines below only answer.
-//   - A search is the line /search: s.searchPage (search.go) asks
-//     content/search's Index.Search.
+//   - A search is answered by content/search's Index.Search
+//     (content/search/index.go), which the line /search's s.searchPage
+//     asks through runSearch (search.go), and the desk's search too.
 //
 // The export derives its URL set from a table made with a server of no
 // dependencies (exportSet): a route's handler may use the server only
