@@ -125,15 +125,6 @@ func isInbox(r *http.Request) bool {
 	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/ap/") && strings.HasSuffix(r.URL.Path, "inbox")
 }
 
-// FediverseHandle is the site's handle on the fediverse (@news@HOST),
-// for the pages' hints; "" when the site has no account.
-func (p Page) FediverseHandle() string {
-	if p.Site == nil || p.Site.Fediverse == nil || p.Preview != nil {
-		return ""
-	}
-	return p.Site.Handle(p.Site.Fediverse.Username)
-}
-
 // fediverseStats are the account's followers for the audience page; nil
 // without an account (or when the store cannot say: logged).
 func (s *server) fediverseStats(ctx context.Context) *activitypub.FollowerStats {

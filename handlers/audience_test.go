@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/morningpost/morningpost/handlers/desk"
 )
 
 const audienceToken = "audience-test-token"
@@ -141,8 +143,8 @@ func TestAudienceJSONShape(t *testing.T) {
 		t.Fatalf("top level %v", v)
 	}
 	days := v["days"].([]any)
-	if len(days) != audienceDays {
-		t.Fatalf("%d days, want %d: %v", len(days), audienceDays, days)
+	if len(days) != desk.AudienceDays {
+		t.Fatalf("%d days, want %d: %v", len(days), desk.AudienceDays, days)
 	}
 	date := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	prev := ""

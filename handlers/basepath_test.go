@@ -76,14 +76,6 @@ func TestSiteUnderSubPath(t *testing.T) {
 	}
 }
 
-// A site at the root of its host: pages are byte for byte what they were.
-func TestRootSitePagesUnchanged(t *testing.T) {
-	page := []byte(`<a href="/issues/86">x</a><img src="/static/a.png">`)
-	if got := underBase(nil, page); &got[0] != &page[0] {
-		t.Error("a site at the root is rewritten")
-	}
-}
-
 // morningpost.yaml names the icon and renames a section: pages, feeds
 // and /icon.png follow; the built-in icon and names stay the default.
 func TestBrandingFromTheSite(t *testing.T) {

@@ -139,14 +139,14 @@ func TestCheckTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	guarded := s.subscription(feed.Specs()[0], feed.Atom)
-	guarded.guard = s.requirePreview
+	guarded.guard = s.desk.Require
 	for name, c := range map[string]struct {
 		r    route
 		want string
 	}{
 		"twice":         {good[0], "listed twice"},
 		"fast guarded":  {guarded, "fast path"},
-		"private root":  {route{path: "/desk", kind: kindPrivate, h: s.previewIndex, root: true}, "export root"},
+		"private root":  {route{path: "/desk", kind: kindPrivate, h: s.desk.Index, root: true}, "export root"},
 		"root w/ param": {route{path: "/x/:n", kind: kindPage, h: s.issue, root: true}, "export root"},
 	} {
 		table := slices.Clone(good)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // A readable page for each feed, so that a person who follows a feed link
@@ -46,17 +47,17 @@ func (s *server) feedView(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			site := snap.Site
 			title := spec.Title(site)
 			p := feedViewPage{
-				Page:      s.newPage(snap, title+" ("+formatName(f)+") — feed", feedViewPath(spec, f), spec.Section),
+				Page:      s.newPage(snap, title+" ("+page.FormatName(f)+") — feed", feedViewPath(spec, f), spec.Section),
 				FeedTitle: title,
 				FeedURL:   site.URL(spec.Path(f)),
-				Format:    formatName(f),
+				Format:    page.FormatName(f),
 				About:     feedAbout(spec),
 			}
-			p.Description = "What the " + formatName(f) + " feed " + title + " holds, and how to subscribe to it."
+			p.Description = "What the " + page.FormatName(f) + " feed " + title + " holds, and how to subscribe to it."
 			for _, o := range feed.Formats {
 				if o != f {
 					p.Others = append(p.Others, feedLink(site, spec, o))
-					p.Views = append(p.Views, FeedLink{Format: formatName(o), Href: feedViewPath(spec, o)})
+					p.Views = append(p.Views, FeedLink{Format: page.FormatName(o), Href: feedViewPath(spec, o)})
 				}
 			}
 			root := strings.TrimSuffix(site.URL("/"), "/")

@@ -1,6 +1,6 @@
 //go:build ignore
 
-// geniconpng draws static/icon.png, the 512×512 feed icon: a masthead-style
+// geniconpng draws page/static/icon.png, the 512×512 feed icon: a masthead-style
 // "AI" monogram in paper white on a near-black square, between double rules.
 // Run it with go generate after changing the drawing; the PNG is committed.
 package main
@@ -70,7 +70,7 @@ func main() {
 			img.SetRGBA(x, y, color.RGBA{mix(ink.R, paper.R), mix(ink.G, paper.G), mix(ink.B, paper.B), 0xff})
 		}
 	}
-	out, err := os.Create("static/icon.png")
+	out, err := os.Create("page/static/icon.png")
 	if err != nil {
 		log.Fatal(err)
 	}

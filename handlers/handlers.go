@@ -32,7 +32,9 @@ import (
 	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/desk"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // Deps is what the handlers need from the rest of the program.
@@ -107,7 +109,7 @@ type server struct {
 	static *staticFiles
 	icon   siteIcon // the site's own icon (icon:), made ready once per picture
 
-	preview *previewDesk // nil when no preview token is configured
+	desk *desk.Desk // the editor's desk (routes.go); nil when no preview token is configured
 
 	metricsPrivate bool
 	limiter        *httpx.Limiter // nil when abuse control is off
@@ -174,13 +176,13 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if s.tmpl, err = parseTemplates(nil); err != nil {
+	if s.tmpl, err = page.Parse(nil); err != nil {
 		return nil, nil, err
 	}
-	if s.static, err = loadStatic(); err != nil {
+	if s.static, err = page.LoadStatic(); err != nil {
 		return nil, nil, err
 	}
-	if s.preview, err = s.newPreviewDesk(d.PreviewToken, d.Done); err != nil {
+	if s.desk, err = s.newDesk(d); err != nil {
 		return nil, nil, err
 	}
 

@@ -81,7 +81,7 @@ func (s *server) healthz(c echo.Context) error {
 	}
 	hd := c.Response().Header()
 	var doc any = h
-	if s.preview != nil {
+	if s.desk != nil {
 		hd["Vary"] = hvVaryCookieAuthorization
 		if s.editor(c.Request()) {
 			eh := editorHealth{health: h, PublicVersion: snap.Version, Snapshot: snap.Key, Errors: []healthError{}}

@@ -9,12 +9,17 @@ import (
 
 // importRules are the import graph of handlers/, as `go list` finds it:
 // for each package, the packages of this module it may import. The
-// shared HTTP package imports no part of the site; the export and the
-// audience know nothing of the site's handlers; handlers (the route
-// table, the public site, the editor's desk, the fast path) sits on top.
+// shared HTTP package (httpx) and the shared page package (page) import
+// no part of the site and neither side; the editor's desk (desk) imports
+// the shared packages and never the public site (handlers); the export
+// and the audience know nothing of the site's handlers; handlers (the
+// route table, the public site, the fast path) sits on top and mounts
+// the desk's lines.
 var importRules = map[string][]string{
-	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx"},
+	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/desk", "handlers/httpx", "handlers/page"},
+	"handlers/desk":          {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx", "handlers/page"},
 	"handlers/httpx":         {"feed"},
+	"handlers/page":          {"content", "content/search", "feed", "handlers/httpx"},
 	"handlers/export":        {"content", "feed"},
 	"handlers/audience":      {"content/store"},
 	"handlers/golden":        {},

@@ -86,7 +86,7 @@ func (s *server) metricsHandler(c echo.Context) error {
 		w = headWriter{w}
 	}
 	h := s.metrics.public
-	if s.preview != nil {
+	if s.desk != nil {
 		w.Header()["Vary"] = hvVaryCookieAuthorization
 		if s.editor(c.Request()) {
 			h = s.metrics.handler

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"html/template"
 	"strconv"
 	"strings"
 
@@ -10,69 +9,25 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
-// Page is what the layout needs on every page.
-type Page struct {
-	Site        *content.Site
-	Title       string // <title> and og:title
-	Description string // meta description and og:description
-	Canonical   string // absolute URL of the page
-	OGType      string // "website" or "article"
-	Image       string // absolute URL of og:image: the icon, or the article's picture
-	// ImageWidth, ImageHeight and ImageAlt describe og:image when it is
-	// an article's picture; zero for the icon.
-	ImageWidth, ImageHeight int
-	ImageAlt                string
-	Feeds                   []FeedLink
-	CSS                     string // fingerprinted URL of the style sheet
-	Icon                    string // fingerprinted URL of the icon
-	Generator               string
-	// Issue is the issue the masthead's edition line and dateline are
-	// about; nil on pages that are not about one issue.
-	Issue *content.Issue
-	// Nameplate says the masthead's title is the page's one h1 (front
-	// page and issue pages); elsewhere the page's own title is.
-	Nameplate bool
-	Sections  []content.Section // the masthead's navigation
-	// Preview is the banner of an editor's preview page; nil on public
-	// pages (which show a plain banner when seen in preview mode).
-	Preview *PreviewBar
-	// Pager places a list page among its pages (rel="prev", "next");
-	// zero on pages that are not lists.
-	Pager pager
-}
-
-// TypeAttr is the link's type attribute, written out literally: html/template
-// would escape the "+" of application/rss+xml as &#43;, which is correct HTML
-// but defeats the feed autodiscovery of tools that match the raw text. The
-// media type comes from feed.Format, never from content.
-func (l FeedLink) TypeAttr() template.HTMLAttr {
-	return template.HTMLAttr(`type="` + template.HTMLEscapeString(l.Type) + `"`)
-}
-
-// FeedLink is one autodiscovery link.
-type FeedLink struct {
-	Type   string // media type, e.g. application/atom+xml
-	Title  string
-	Href   string // absolute URL
-	Format string // RSS, Atom, JSON Feed
-	View   string // path of the feed's readable page
-}
-
-// story is one article as the "story" template prints it.
-type story struct {
-	Article *content.Article
-	Level   int  // heading level of the title: 1, 2 or 3
-	Link    bool // the title links to the article's own page
-	ID      string
-}
-
-// listView is a tools or reading list as the "list" template prints it.
-type listView struct {
-	List *content.List
-	ID   string // anchor of the list, unique in the page
-}
+// The layout's Page and the pages the desk shows too are handlers/page's.
+type (
+	Page        = page.Page
+	FeedLink    = page.FeedLink
+	PreviewBar  = page.PreviewBar
+	PreviewLink = page.PreviewLink
+	pager       = page.Pager
+	story       = page.Story
+	listView    = page.ListView
+	liveState   = page.LiveState
+	issuePage   = page.Issue
+	articlePage = page.Article
+	searchPage  = page.Search
+	searchHit   = page.SearchHit
+	templates   = page.Templates
+)
 
 // homePage is /: the latest issue, whole, the few before it, and a link
 // to the archive.
@@ -87,22 +42,6 @@ type homePage struct {
 type archivePage struct {
 	Page
 	Issues []*content.Issue // this page's
-}
-
-// issuePage is /issues/{number}: the whole issue.
-type issuePage struct {
-	Page
-	Shown *content.Issue
-	Prev  *content.Issue // the issue before, or nil
-	Next  *content.Issue // the issue after, or nil
-}
-
-// articlePage is /issues/{number}/{slug}: one article and the rest of its issue.
-type articlePage struct {
-	Page
-	Article *content.Article
-	Others  []*content.Article // the issue's other articles, in print order
-	Lists   []*content.List    // the issue's tools and reading lists
 }
 
 // sectionPage is /sections/{section}: one section across every issue.
@@ -154,7 +93,7 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 		Canonical:   site.URL(path),
 		OGType:      "website",
 		Image:       site.URL("/icon.png"),
-		CSS:         s.static.url("site.css"),
+		CSS:         s.static.URL("site.css"),
 		Icon:        s.fileURL(site, "icon.png"),
 		Generator:   "morningpost",
 		Sections:    content.Sections,
@@ -170,16 +109,9 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 	return p
 }
 
-// setImage makes an article's picture, if it has one, the page's og:image.
-func (p *Page) setImage(site *content.Site, a *content.Article) {
-	if img := a.Image; img != nil {
-		p.Image, p.ImageWidth, p.ImageHeight, p.ImageAlt = site.URL(img.URLPath()), img.Width, img.Height, a.ImageAlt
-	}
-}
-
 func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
 	t, _, _ := strings.Cut(f.ContentType(), ";")
-	return FeedLink{Type: t, Title: spec.Title(site) + " (" + formatName(f) + ")", Href: site.URL(spec.Path(f)), Format: formatName(f), View: feedViewPath(spec, f)}
+	return FeedLink{Type: t, Title: spec.Title(site) + " (" + page.FormatName(f) + ")", Href: site.URL(spec.Path(f)), Format: page.FormatName(f), View: feedViewPath(spec, f)}
 }
 
 func (s *server) home(c echo.Context) error {
@@ -263,29 +195,10 @@ func (s *server) articleScope(c echo.Context) func(*content.Snapshot) string {
 
 // fillIssue fills the issue page the request names from a snapshot: the
 // public one, or the editors' preview, which shows the same page.
+// fillIssue fills the issue page the request names (page.FillIssue).
 func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) {
 	return func(snap *content.Snapshot) (any, error) {
-		iss := findIssue(snap, c.Param("number"))
-		if iss == nil {
-			return nil, httpx.ErrNotFound
-		}
-		p := issuePage{Page: s.newPage(snap, iss.Title(), iss.URLPath(), ""), Shown: iss}
-		p.Issue, p.Nameplate = iss, true
-		if l := iss.Lead(); l != nil {
-			p.Description = l.Title + ". " + l.Summary()
-			p.setImage(snap.Site, l)
-		}
-		for i, other := range snap.Issues {
-			if other == iss {
-				if i > 0 {
-					p.Next = snap.Issues[i-1]
-				}
-				if i+1 < len(snap.Issues) {
-					p.Prev = snap.Issues[i+1]
-				}
-			}
-		}
-		return p, nil
+		return page.FillIssue(snap, c.Param("number"), s.newPage)
 	}
 }
 
@@ -311,30 +224,10 @@ func (s *server) movedArticle(c echo.Context) string {
 }
 
 // fillArticle fills the article page the request names, like fillIssue.
+// fillArticle fills the article page the request names (page.FillArticle).
 func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error) {
 	return func(snap *content.Snapshot) (any, error) {
-		iss := findIssue(snap, c.Param("number"))
-		if iss == nil {
-			return nil, httpx.ErrNotFound
-		}
-		a := iss.Article(c.Param("slug"))
-		if a == nil {
-			return nil, httpx.ErrNotFound
-		}
-		p := articlePage{Page: s.newPage(snap, a.Title+" — "+snap.Site.Title, a.URLPath(), a.Section), Article: a}
-		p.Issue, p.OGType, p.Description = iss, "article", a.Summary()
-		p.setImage(snap.Site, a)
-		for _, o := range iss.Articles {
-			if o != a {
-				p.Others = append(p.Others, o)
-			}
-		}
-		for _, l := range []*content.List{iss.Tools, iss.Reading} {
-			if l != nil {
-				p.Lists = append(p.Lists, l)
-			}
-		}
-		return p, nil
+		return page.FillArticle(snap, c.Param("number"), c.Param("slug"), s.newPage)
 	}
 }
 
@@ -442,16 +335,8 @@ func feedAbout(spec feed.Spec) string {
 	return ""
 }
 
-// findIssue returns the public issue a URL's number names. Only the
-// canonical spelling counts: "087", "+87" or "87abc" name nothing, so
-// there is one URL per issue and no redirect to loop on.
+// findIssue returns the public issue a URL's number names
+// (page.FindIssue, which the desk's pages use too).
 func findIssue(snap *content.Snapshot, number string) *content.Issue {
-	if number == "" || number[0] < '1' || number[0] > '9' || len(number) > 9 {
-		return nil
-	}
-	n, err := strconv.Atoi(number)
-	if err != nil {
-		return nil
-	}
-	return snap.Issue(n)
+	return page.FindIssue(snap, number)
 }

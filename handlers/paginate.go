@@ -36,17 +36,6 @@ const (
 	homeRecent = 7
 )
 
-// pager is a list page's place among its pages, for the "pager" template
-// and the rel="prev"/"next" links.
-type pager struct {
-	// Number is the page's number, counted from the oldest; 0 for the
-	// list's own page, which holds the newest items.
-	Number     int
-	Prev, Next string // paths of the newer and older page; "" at the ends
-	First      string // path of the list's own page, the newest
-	Last       string // path of page 1, the oldest; "" when there is none
-}
-
 // pagePath is the path of page n of the list at base; n 0 is the list's
 // own page.
 func pagePath(base string, n int) string {

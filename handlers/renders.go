@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // pageBody is the body of the page at path, named by route key: read
@@ -15,13 +16,13 @@ func (s *server) pageBody(scope, key, path string, render func() ([]byte, error)
 		return render()
 	}
 	k := "page\x00" + scope + "\x00" + key
-	if r, _ := rs.Load(k); r != nil && r.ContentType == hvHTML[0] {
+	if r, _ := rs.Load(k); r != nil && r.ContentType == page.HVHTML[0] {
 		return r.Identity.Bytes, nil
 	}
 	b, err := render()
 	if err != nil {
 		return nil, err
 	}
-	rs.Store(k, path, feed.IdentityResponse(hvHTML[0], b))
+	rs.Store(k, path, feed.IdentityResponse(page.HVHTML[0], b))
 	return b, nil
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/audience"
+	"github.com/morningpost/morningpost/handlers/desk"
 	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
@@ -21,9 +23,10 @@ import (
 //
 //   - Echo registers it for GET and HEAD (Echo adds no HEAD by itself),
 //     or for the methods the line names (register);
-//   - a private route is behind the preview token (requirePreview in
-//     preview_auth.go): 404 without it, and for everyone when no token is
-//     configured; a line may name a guard of its own instead;
+//   - a private route is the editor's desk's (handlers/desk), behind the
+//     preview token (s.desk.Require, desk/preview_auth.go): 404 without
+//     it, and for everyone when no token is configured; a line may name a
+//     guard of its own instead;
 //   - the fast path (fastpath.go) answers the lines made by subscription,
 //     and no other (fastRoutes);
 //   - the export (handlers/export, run by cmd/morningpost) starts its
@@ -49,10 +52,17 @@ import (
 //     header block (httpx.Block).
 //   - An error a handler returns is answered by handleError (errors.go),
 //     with the status httpx.Status decides.
-//   - The editor's live reload is s.previewEvents (events.go), fed by
-//     content.Live.Subscribe; upstream items were sanitised by
+//   - The editor's live reload is s.desk.Events (handlers/desk/events.go),
+//     fed by content.Live.Subscribe; upstream items were sanitised by
 //     upstream's cleanItem before the store kept them (sources.go says
 //     so).
+//   - A fediverse delivery goes out from activitypub.Service.Publish
+//     (feed/activitypub/publish.go), which queues each activity in the
+//     store for its followers' inboxes (queue.go); cmd/morningpost's
+//     startActivityPub runs it. The /ap/ lines below only answer.
+//   - A search is answered by content/search's Index.Search
+//     (content/search/index.go), which the line /search's s.searchPage
+//     asks through runSearch (search.go), and the desk's search too.
 //
 // The export derives its URL set from a table made with a server of no
 // dependencies (exportSet): a route's handler may use the server only
@@ -112,17 +122,18 @@ func (s *server) routes() []route {
 		}
 	}
 
-	// The editor's desk.
+	// The editor's desk (handlers/desk), behind s.desk.Require. s.desk
+	// is nil without a token: these method values are never called then.
 	t = append(t,
-		route{path: "/preview", kind: kindPrivate, h: s.previewIndex},
-		route{path: "/preview/issues/:number", kind: kindPrivate, h: s.previewIssue},
-		route{path: "/preview/issues/:number/:slug", kind: kindPrivate, h: s.previewArticle},
-		route{path: "/preview/entries/:number", kind: kindPrivate, h: s.previewEntries},
-		route{path: "/preview/events", kind: kindPrivate, h: s.previewEvents},
-		route{path: "/preview/audience", kind: kindPrivate, h: s.previewAudience},
-		route{path: "/preview/audience.json", kind: kindPrivate, h: s.previewAudienceJSON},
-		route{path: "/preview/search", kind: kindPrivate, h: s.previewSearch}, // search_desk.go: drafts too
-		route{path: "/sources", kind: kindPrivate, h: s.sourcesIndex})
+		route{path: "/preview", kind: kindPrivate, h: s.desk.Index},
+		route{path: "/preview/issues/:number", kind: kindPrivate, h: s.desk.Issue},
+		route{path: "/preview/issues/:number/:slug", kind: kindPrivate, h: s.desk.Article},
+		route{path: "/preview/entries/:number", kind: kindPrivate, h: s.desk.Entries},
+		route{path: "/preview/events", kind: kindPrivate, h: s.desk.Events},
+		route{path: "/preview/audience", kind: kindPrivate, h: s.desk.Audience},
+		route{path: "/preview/audience.json", kind: kindPrivate, h: s.desk.AudienceJSON},
+		route{path: "/preview/search", kind: kindPrivate, h: s.desk.Search}, // drafts too
+		route{path: "/sources", kind: kindPrivate, h: s.desk.Sources})
 	for _, f := range feed.Formats {
 		// Public when the site says so, else the editor's (sources.go).
 		t = append(t, route{path: feed.SourcesPath(f), kind: kindFeed, h: s.planetFeed(f), guard: s.requireSourcesFeed, root: true})
@@ -167,7 +178,7 @@ func (s *server) middleware() []middleware {
 		{s.observe, "answer calls s.record: metrics, access log and audience"},
 		{httpx.LimitBody(isInbox), "parseFastRequest hands over any request with a body"},
 		{httpx.RecoverPanic, "getFeed recovers a panic and hands the request over"},
-		{s.previewLogin, "it acts on ?token= only, and the fast path answers no query"},
+		{s.desk.Login, "it acts on ?token= only, and the fast path answers no query"},
 	}
 }
 
@@ -196,7 +207,7 @@ type route struct {
 	// root: the export's crawl starts here; what it links to is found.
 	root bool
 	// guard, when set, runs before h instead of the kind's own guard (a
-	// private route's is requirePreview).
+	// private route's is s.desk.Require).
 	guard echo.MiddlewareFunc
 	// methods are the methods it answers; nil: GET and HEAD.
 	methods []string
@@ -231,7 +242,7 @@ func (s *server) register(e *echo.Echo, table []route) {
 		case r.guard != nil:
 			m = append(m, r.guard)
 		case r.kind == kindPrivate:
-			m = append(m, s.requirePreview)
+			m = append(m, s.desk.Require)
 		}
 		methods := r.methods
 		if methods == nil {
@@ -348,3 +359,33 @@ func archiveRoute(spec feed.Spec, f feed.Format) string {
 // tagFeedRoute is the route of every tag feed in format f, with the tag
 // as the parameter :tag: the routing form of feed.TagSpec(tag).Path(f).
 func tagFeedRoute(f feed.Format) string { return "/tags/:tag/feed." + string(f) }
+
+// newDesk makes the editor's desk (handlers/desk), or nil without a
+// preview token, with what it shows of the public site.
+func (s *server) newDesk(d Deps) (*desk.Desk, error) {
+	return desk.New(desk.Deps{
+		Token:     d.PreviewToken,
+		Content:   s.content,
+		Feeds:     s.feeds,
+		Now:       s.now,
+		Static:    s.static,
+		Done:      d.Done,
+		Search:    s.search,
+		NewPage:   s.newPage,
+		Sources:   s.sources.Load,
+		Audience:  func() *audience.Counter { return s.audience },
+		Fediverse: s.fediverseStats,
+	})
+}
+
+// editor reports whether r comes from an editor (the preview token or
+// its cookie; Desk.Editor): the one check behind every answer that
+// differs for editors. The desk's routes answer 404 without it
+// (Desk.Require); a public page carries the live reload with it
+// (s.pageIn), a draft's picture is served (s.image), and /healthz and
+// /metrics say more.
+func (s *server) editor(r *http.Request) bool { return s.desk.Editor(r) }
+
+// hvVaryCookieAuthorization is the Vary of an answer that differs for
+// editors (/healthz, /metrics), when the desk is on.
+var hvVaryCookieAuthorization = []string{"Cookie, Authorization"}

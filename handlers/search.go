@@ -17,6 +17,7 @@ import (
 	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // Search: /search?q=… is the search page (10 hits a page, &page=N),
@@ -34,9 +35,6 @@ import (
 // download of a feed does, under one name for all search pages
 // ("/search") and one per search feed format.
 
-// hitsPerPage is the number of hits on a search page.
-const hitsPerPage = 10
-
 // searchCacheBytes bounds the cache of search pages.
 const searchCacheBytes = 8 << 20
 
@@ -44,46 +42,7 @@ const searchCacheBytes = 8 << 20
 // included.
 const searchTimeout = 5 * time.Second
 
-// searchPage is /search.
-type searchPage struct {
-	Page
-	Query   string // as the reader typed it
-	Problem string // why the query was not run, safe to show; "" when it was
-	Warming bool   // the index is not ready yet
-	Ran     bool   // the query was run: Hits, Total and the pager mean something
-	Hits    []searchHit
-	Total   int
-	More    bool // there are more than search.MaxHits
-	From    int  // the number of the first hit on the page, from 1
-	To      int  // and of the last
-	Number  int  // this page's number
-	Count   int  // the number of pages
-	Prev    string
-	Next    string
-	Formats []FeedLink // the search's feeds
-	Script  string     // versioned URL of search.js, which searches a static copy of the site
-	Action  string     // where the form goes: /search, or the desk's /preview/search
-}
-
-type searchHit struct {
-	search.Hit
-	Section string         // its title
-	URL     string         // of its page
-	Status  content.Status // on the editor's desk: draft or scheduled; "" when public
-}
-
-// searchPageNumber reads &page=: 1 when absent, 0 when it is not a
-// number from 1 to the last page a search can have.
-func searchPageNumber(v string) int {
-	if v == "" {
-		return 1
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 1 || n > search.MaxHits/hitsPerPage || strconv.Itoa(n) != v {
-		return 0
-	}
-	return n
-}
+const hitsPerPage = page.HitsPerPage
 
 func (s *server) searchPage(c echo.Context) error {
 	now := s.now()
@@ -99,7 +58,7 @@ func (s *server) searchPage(c echo.Context) error {
 	}
 	p := searchPage{Page: s.newPage(snap, "Search — "+site.Title, "/search", ""), Query: raw}
 	p.Description = "Search every article of " + site.Title + "."
-	p.Script = s.static.url("search.js")
+	p.Script = s.static.URL("search.js")
 	p.Action = "/search"
 	status := http.StatusOK
 	var r *feed.Response
@@ -134,11 +93,11 @@ func (s *server) searchPage(c echo.Context) error {
 		return nil // answered
 	}
 	if status != http.StatusOK {
-		body, err := s.tmpl.render("search", p)
+		body, err := s.tmpl.Render("search", p)
 		if err != nil {
 			return err
 		}
-		return writeSearchProblem(c, status, underBase(site, body))
+		return writeSearchProblem(c, status, page.UnderBase(site, body))
 	}
 	if r == nil {
 		var err error
@@ -156,11 +115,11 @@ func (e *searchStatus) Error() string { return http.StatusText(e.status) }
 
 // renderSearch renders the search page p.
 func (s *server) renderSearch(site *content.Site, p searchPage) (*feed.Response, error) {
-	body, err := s.tmpl.render("search", p)
+	body, err := s.tmpl.Render("search", p)
 	if err != nil {
 		return nil, err
 	}
-	return s.preparePage(hvHTML[0], underBase(site, body), searchHeader())
+	return s.preparePage(page.HVHTML[0], page.UnderBase(site, body), searchHeader())
 }
 
 // hvSearchCSP is the search page's policy: a page's, plus its own script
@@ -206,7 +165,7 @@ func (s *server) checkSearch(c echo.Context, snap *content.Snapshot, p *searchPa
 		p.Problem = err.Error()
 		return nil, 0, http.StatusBadRequest
 	}
-	n := searchPageNumber(c.QueryParam("page"))
+	n := page.SearchPageNumber(c.QueryParam("page"))
 	if n == 0 {
 		p.Problem = "There is no such page of results: &page= is a number from 1 to " + strconv.Itoa(search.MaxHits/hitsPerPage) + "."
 		return nil, 0, http.StatusBadRequest
@@ -256,7 +215,7 @@ func (s *server) runSearch(c echo.Context, snap *content.Snapshot, q *search.Que
 	p.Formats = searchFeedLinks(site, p.Query)
 	p.Feeds = p.Formats // autodiscovery: a reader can subscribe to the search
 	if n > p.Count {
-		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(res.Total) + " article" + plural(res.Total) + "."
+		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(res.Total) + " article" + page.Plural(res.Total) + "."
 		p.Ran = false
 		return http.StatusNotFound
 	}
@@ -270,9 +229,9 @@ func searchFeedLinks(site *content.Site, q string) []FeedLink {
 		t, _, _ := strings.Cut(f.ContentType(), ";")
 		out = append(out, FeedLink{
 			Type:   t,
-			Title:  content.Line(site.Title) + " — Search: " + content.Line(q) + " (" + formatName(f) + ")",
+			Title:  content.Line(site.Title) + " — Search: " + content.Line(q) + " (" + page.FormatName(f) + ")",
 			Href:   site.URL("/search/feed."+string(f)) + "?q=" + feed.QueryValue(q),
-			Format: formatName(f),
+			Format: page.FormatName(f),
 		})
 	}
 	return out
@@ -285,7 +244,7 @@ func writeSearchProblem(c echo.Context, status int, body []byte) error {
 	for k, v := range searchHeader() {
 		h[k] = v
 	}
-	h["Content-Type"] = hvHTML
+	h["Content-Type"] = page.HVHTML
 	h["X-Content-Type-Options"] = httpx.Nosniff
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Length", strconv.Itoa(len(body)))

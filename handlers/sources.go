@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,11 +10,10 @@ import (
 	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
-// The editors' view of the upstream sources: /sources lists each source's
-// poll state and its latest items, filtered by source and searched by
-// words; /sources/feed.{rss,atom,json} is every source's items as one feed.
-// Both are behind the preview token; the feed is public when
-// morningpost.yaml says sources_public: true.
+// The upstream sources' combined feed: /sources/feed.{rss,atom,json} is
+// every source's items as one feed, behind the preview token unless
+// morningpost.yaml says sources_public: true. The editors' /sources page
+// is the desk's (handlers/desk, Desk.Sources).
 //
 // Upstream items are sanitised once, when they are polled, not here:
 // cleanItem in feed/upstream/sanitize.go puts every item gofeed parsed
@@ -23,57 +21,15 @@ import (
 // hands items out clean, so these handlers and feed.Planet use them as
 // they are.
 
-// Items on /sources and in the combined feed.
-const (
-	sourcesPageItems = 100
-	planetItems      = 50
-)
-
-// sourcesPage is /sources.
-type sourcesPage struct {
-	Page
-	States []upstream.SourceState
-	Items  []upstream.Item
-	Source string     // the source filter, "" for all
-	Query  string     // the words searched
-	Planet []FeedLink // the combined feed in each format
-}
-
-func (s *server) sourcesIndex(c echo.Context) error {
-	store := s.sources.Load()
-	if store == nil {
-		return httpx.ErrNotFound
-	}
-	ctx := c.Request().Context()
-	now := s.now()
-	snap := s.content.At(now)
-	q := c.Request().URL.Query()
-	p := sourcesPage{
-		Page:   s.newPage(snap, "Sources — "+snap.Site.Title, "/sources", ""),
-		Source: strings.TrimSpace(q.Get("source")),
-		Query:  strings.TrimSpace(q.Get("q")),
-	}
-	p.Description = "What the upstream sources of " + snap.Site.Title + " bring in."
-	p.Preview = &PreviewBar{Note: "Upstream sources: source material for editors, sanitised. Not public."}
-	var err error
-	if p.States, err = store.Sources(ctx); err != nil {
-		return err
-	}
-	if p.Items, err = store.Items(ctx, upstream.ItemQuery{Source: p.Source, Words: p.Query, Limit: sourcesPageItems}); err != nil {
-		return err
-	}
-	for _, f := range feed.Formats {
-		p.Planet = append(p.Planet, FeedLink{Type: f.ContentType(), Title: "Sources (" + formatName(f) + ")", Href: snap.Site.URL(feed.SourcesPath(f)), Format: formatName(f)})
-	}
-	return s.writePreview(c, "sources", p)
-}
+// planetItems are the items of the combined feed.
+const planetItems = 50
 
 // requireSourcesFeed guards the combined feed: open when the site makes
 // it public; otherwise the preview token, as a Bearer token, the preview
 // cookie, or the password of HTTP Basic authentication (which every feed
 // reader can send; the user name is ignored).
 func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
-	guarded := s.requirePreview(next)
+	guarded := s.desk.Require(next)
 	return func(c echo.Context) error {
 		if s.sources.Load() == nil {
 			return httpx.ErrNotFound
@@ -81,7 +37,7 @@ func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.content.Content().Site.SourcesPublic {
 			return next(c)
 		}
-		if _, pass, ok := c.Request().BasicAuth(); ok && s.preview != nil && s.preview.auth.tokenOK(pass) {
+		if _, pass, ok := c.Request().BasicAuth(); ok && s.desk.TokenOK(pass) {
 			c.Response().Header().Set("Cache-Control", "private, no-cache")
 			return next(c)
 		}

@@ -9,7 +9,7 @@ import (
 )
 
 // StaticIndex is the index a static copy of the site searches in the
-// browser (/search/index.json, read by handlers/static/search.js): the
+// browser (/search/index.json, read by handlers/page/static/search.js): the
 // public articles of snap, newest first, each as its path, title,
 // section, issue number, date and summary; for every word (folded and
 // stemmed by Words, as the server's index holds it) the articles that

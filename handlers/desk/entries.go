@@ -1,4 +1,4 @@
-package handlers
+package desk
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // "What readers will see": every feed entry of one issue, as the feeds
@@ -34,7 +35,7 @@ func readerPolicy() *bluemonday.Policy {
 
 // entriesPage is /preview/entries/{number}.
 type entriesPage struct {
-	Page
+	page.Page
 	Shown   *content.Issue
 	Entries []entryView
 }
@@ -96,19 +97,19 @@ type entrySource struct {
 	article *content.Article
 }
 
-func (s *server) previewEntries(c echo.Context) error {
-	now := s.now()
-	all := s.content.Content()
+func (d *Desk) Entries(c echo.Context) error {
+	now := d.now()
+	all := d.content.Content()
 	snap := all.Preview()
-	iss := findIssue(snap, c.Param("number"))
+	iss := page.FindIssue(snap, c.Param("number"))
 	if iss == nil {
 		return httpx.ErrNotFound
 	}
 	n := strconv.Itoa(iss.Number)
-	v, err := s.feeds.Value("entries\x00"+snap.Key+"\x00"+n, "entries\x00"+n, func() (any, int64, error) {
+	v, err := d.feeds.Value("entries\x00"+snap.Key+"\x00"+n, "entries\x00"+n, func() (any, int64, error) {
 		// An entry depends only on its issue: render from a snapshot of
 		// that issue alone rather than the whole archive's feeds.
-		views, err := s.entryViews(snap.Only(iss.Number), iss)
+		views, err := d.entryViews(snap.Only(iss.Number), iss)
 		return views, entryViewsSize(views), err
 	})
 	if err != nil {
@@ -127,11 +128,11 @@ func (s *server) previewEntries(c echo.Context) error {
 			}
 		}
 	}
-	p := entriesPage{Page: s.newPage(snap, "What readers will see — Issue #"+strconv.Itoa(iss.Number), iss.URLPath(), ""), Shown: iss, Entries: views}
+	p := entriesPage{Page: d.newPage(snap, "What readers will see — Issue #"+strconv.Itoa(iss.Number), iss.URLPath(), ""), Shown: iss, Entries: views}
 	st := all.IssueStatus(orig, now)
-	p.Preview = &PreviewBar{Status: st, Note: whenText(st, all.PublishAt(orig), now, orig.Path),
-		Links: []PreviewLink{{"Issue preview", "/preview" + iss.URLPath()}}}
-	return s.writePreview(c, "entries", p)
+	p.Preview = &page.PreviewBar{Status: st, Note: whenText(st, all.PublishAt(orig), now, orig.Path),
+		Links: []page.PreviewLink{{Text: "Issue preview", Href: "/preview" + iss.URLPath()}}}
+	return d.writePreview(c, "entries", p)
 }
 
 // entryViewsSize estimates the bytes views hold, for the render cache.
@@ -145,7 +146,7 @@ func entryViewsSize(views []entryView) int64 {
 
 // entryViews renders every feed entry of issue iss from the preview
 // snapshot.
-func (s *server) entryViews(snap *content.Snapshot, iss *content.Issue) ([]entryView, error) {
+func (d *Desk) entryViews(snap *content.Snapshot, iss *content.Issue) ([]entryView, error) {
 	var srcs []entrySource
 	srcs = append(srcs, entrySource{label: "The whole issue", anchor: "entry-issue", spec: feed.Spec{Kind: feed.Issues}, feeds: []feed.Spec{{Kind: feed.Issues}}, id: iss.ID()})
 	for _, a := range iss.Articles {
@@ -161,7 +162,7 @@ func (s *server) entryViews(snap *content.Snapshot, iss *content.Issue) ([]entry
 	}
 	views := make([]entryView, 0, len(srcs))
 	for _, src := range srcs {
-		v, err := s.entryView(snap, src)
+		v, err := d.entryView(snap, src)
 		if err != nil {
 			return nil, err
 		}
@@ -170,7 +171,7 @@ func (s *server) entryViews(snap *content.Snapshot, iss *content.Issue) ([]entry
 	return views, nil
 }
 
-func (s *server) entryView(snap *content.Snapshot, src entrySource) (entryView, error) {
+func (d *Desk) entryView(snap *content.Snapshot, src entrySource) (entryView, error) {
 	v := entryView{Anchor: src.anchor, Label: src.label}
 	for _, f := range src.feeds {
 		v.Feeds = append(v.Feeds, f.Path(feed.Atom))
@@ -198,7 +199,7 @@ func (s *server) entryView(snap *content.Snapshot, src entrySource) (entryView, 
 	}
 	v.Published = readableTime(j.DatePublished, snap.Site.Location)
 	v.Modified = readableTime(j.DateModified, snap.Site.Location)
-	clean := s.preview.reader.Sanitize(j.ContentHTML)
+	clean := d.reader.Sanitize(j.ContentHTML)
 	v.Content = template.HTML(clean) // sanitised just above
 	v.Warnings = entryWarnings(j.ContentHTML, clean, src.article)
 	pictured := src.article
@@ -237,19 +238,12 @@ func entryWarnings(original, clean string, a *content.Article) []string {
 		}
 	}
 	if lost := markupCount(original) - markupCount(clean); lost > 0 {
-		out = append(out, fmt.Sprintf("A reader's sanitiser removes %d element%s or attribute%s from this entry (scripts, styles, unknown attributes): check how it reads on the left.", lost, plural(lost), plural(lost)))
+		out = append(out, fmt.Sprintf("A reader's sanitiser removes %d element%s or attribute%s from this entry (scripts, styles, unknown attributes): check how it reads on the left.", lost, page.Plural(lost), page.Plural(lost)))
 	}
 	if a != nil && a.PullQuote != "" && !strings.Contains(html.UnescapeString(clean), strings.TrimSpace(a.PullQuote)) {
 		out = append(out, "The pull quote is missing from the feed entry.")
 	}
 	return out
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // imageSources lists the src of every img of an HTML fragment.

@@ -1,4 +1,4 @@
-package handlers
+package desk
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,37 +14,41 @@ import (
 	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
-// previewSearch is /preview/search?q=…, the editor's desk's search,
+// searchTimeout bounds the work of one search, as /search's.
+const searchTimeout = 5 * time.Second
+
+// Search is /preview/search?q=…, the editor's desk's search,
 // behind the preview token: the drafts, draft articles and scheduled
 // issues that match, read from the files (Query.Match; there are few),
 // first, then the public articles the index finds, as /search ranks
 // them. Drafts link their preview pages. It is never stored, and not
 // rate-limited.
-func (s *server) previewSearch(c echo.Context) error {
-	now := s.now()
-	all := s.content.Content()
+func (d *Desk) Search(c echo.Context) error {
+	now := d.now()
+	all := d.content.Content()
 	pub := all.At(now)
 	raw := c.QueryParam("q")
-	p := searchPage{Page: s.newPage(pub, "Search, drafts included — Editor's desk — "+pub.Site.Title, "/preview/search", ""), Query: raw, Action: "/preview/search"}
+	p := page.Search{Page: d.newPage(pub, "Search, drafts included — Editor's desk — "+pub.Site.Title, "/preview/search", ""), Query: raw, Action: "/preview/search"}
 	p.Description = "Search every article, drafts and scheduled issues included."
-	p.Preview = &PreviewBar{Note: "Search, drafts and scheduled issues included: readers' searches never find them."}
+	p.Preview = &page.PreviewBar{Note: "Search, drafts and scheduled issues included: readers' searches never find them."}
 	if strings.TrimSpace(raw) == "" {
-		return s.writePreview(c, "search", p)
+		return d.writePreview(c, "search", p)
 	}
 	q, err := search.Parse(raw)
-	n := searchPageNumber(c.QueryParam("page"))
+	n := page.SearchPageNumber(c.QueryParam("page"))
 	switch {
 	case err != nil:
 		p.Problem = err.Error()
 	case n == 0:
-		p.Problem = "There is no such page of results: &page= is a number from 1 to " + strconv.Itoa(search.MaxHits/hitsPerPage) + "."
+		p.Problem = "There is no such page of results: &page= is a number from 1 to " + strconv.Itoa(search.MaxHits/page.HitsPerPage) + "."
 	}
 	if p.Problem != "" {
-		return s.writePreviewStatus(c, http.StatusBadRequest, p)
+		return d.writePreviewStatus(c, http.StatusBadRequest, p)
 	}
-	var hits []searchHit
+	var hits []page.SearchHit
 	for _, iss := range all.Pending(now) {
 		st := all.IssueStatus(iss, now)
 		for _, a := range iss.Articles {
@@ -52,14 +57,14 @@ func (s *server) previewSearch(c echo.Context) error {
 				continue // public: the index has it
 			}
 			if q.Match(a.Title, search.Text(a)) {
-				hits = append(hits, searchHit{Hit: search.Hit{Article: a}, Section: all.Site.SectionTitle(a.Section), URL: "/preview" + a.URLPath(), Status: ast})
+				hits = append(hits, page.SearchHit{Hit: search.Hit{Article: a}, Section: all.Site.SectionTitle(a.Section), URL: "/preview" + a.URLPath(), Status: ast})
 			}
 		}
 	}
-	if s.search != nil {
+	if d.search != nil {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
 		defer cancel()
-		res, err := s.search.Search(ctx, pub, q, search.ByRelevance, 0, search.MaxHits, false)
+		res, err := d.search.Search(ctx, pub, q, search.ByRelevance, 0, search.MaxHits, false)
 		switch {
 		case errors.Is(err, search.ErrWarming):
 			p.Preview.Note = "Search is warming up: only drafts and scheduled issues are found for now."
@@ -68,31 +73,31 @@ func (s *server) previewSearch(c echo.Context) error {
 		default:
 			p.More = res.More
 			for _, h := range res.Hits {
-				hits = append(hits, searchHit{Hit: h, Section: pub.Site.SectionTitle(h.Article.Section), URL: h.Article.URLPath()})
+				hits = append(hits, page.SearchHit{Hit: h, Section: pub.Site.SectionTitle(h.Article.Section), URL: h.Article.URLPath()})
 			}
 		}
 	}
 	// Pages of hits count from the best: page n holds hits
-	// (n-1)*hitsPerPage+1 to n*hitsPerPage; page 1 always exists.
-	count := max((len(hits)+hitsPerPage-1)/hitsPerPage, 1)
+	// (n-1)*page.HitsPerPage+1 to n*page.HitsPerPage; page 1 always exists.
+	count := max((len(hits)+page.HitsPerPage-1)/page.HitsPerPage, 1)
 	ok := n >= 1 && n <= count
-	var page []searchHit
+	var shown []page.SearchHit
 	if ok {
-		page = hits[(n-1)*hitsPerPage : min(n*hitsPerPage, len(hits))]
+		shown = hits[(n-1)*page.HitsPerPage : min(n*page.HitsPerPage, len(hits))]
 	}
 	p.Ran, p.Total, p.Number, p.Count = true, len(hits), n, count
 	if !ok {
 		p.Ran = false
-		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(len(hits)) + " article" + plural(len(hits)) + "."
-		return s.writePreviewStatus(c, http.StatusNotFound, p)
+		p.Problem = "There is no page " + strconv.Itoa(n) + " of this search: it found " + strconv.Itoa(len(hits)) + " article" + page.Plural(len(hits)) + "."
+		return d.writePreviewStatus(c, http.StatusNotFound, p)
 	}
 	pos := q.Positive()
-	for i := range page {
-		page[i].Snippet = search.Snippet(search.Text(page[i].Article), pos)
+	for i := range shown {
+		shown[i].Snippet = search.Snippet(search.Text(shown[i].Article), pos)
 	}
-	p.Hits = page
-	p.From = (n-1)*hitsPerPage + 1
-	p.To = p.From + len(page) - 1
+	p.Hits = shown
+	p.From = (n-1)*page.HitsPerPage + 1
+	p.To = p.From + len(shown) - 1
 	base := "/preview/search?q=" + feed.QueryValue(raw)
 	if n > 1 {
 		p.Prev = base
@@ -103,20 +108,20 @@ func (s *server) previewSearch(c echo.Context) error {
 	if n < p.Count {
 		p.Next = base + "&page=" + strconv.Itoa(n+1)
 	}
-	return s.writePreview(c, "search", p)
+	return d.writePreview(c, "search", p)
 }
 
 // writePreviewStatus is writePreview of the search page with status.
-func (s *server) writePreviewStatus(c echo.Context, status int, p searchPage) error {
-	body, err := s.preview.tmpl.render("search", p)
+func (d *Desk) writePreviewStatus(c echo.Context, status int, p page.Search) error {
+	body, err := d.tmpl.Render("search", p)
 	if err != nil {
 		return err
 	}
-	body = underBase(s.content.Content().Site, body)
+	body = page.UnderBase(d.content.Content().Site, body)
 	h := c.Response().Header()
-	h["Content-Type"] = hvHTML
+	h["Content-Type"] = page.HVHTML
 	h["Content-Security-Policy"] = hvPreviewCSP
-	h["Referrer-Policy"] = hvReferrer
+	h["Referrer-Policy"] = page.HVReferrer
 	h["X-Content-Type-Options"] = httpx.Nosniff
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")

@@ -1,4 +1,4 @@
-package handlers
+package desk
 
 import (
 	"crypto/hmac"
@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // The preview token opens the editor's pages. It is presented as
@@ -25,8 +26,8 @@ import (
 // editor's pages answer 404, exactly as a URL that does not exist, so
 // nothing reveals whether a draft (or the desk itself) exists.
 
-// previewCookie is the name of the cookie that carries the preview grant.
-const previewCookie = "morningpost_preview"
+// CookieName is the name of the cookie that carries the preview grant.
+const CookieName = "morningpost_preview"
 
 // previewCookieAge is how long the cookie lasts: a working week.
 const previewCookieAge = 7 * 24 * time.Hour
@@ -67,7 +68,7 @@ func (a *previewAuth) authorized(r *http.Request) bool {
 			return true
 		}
 	}
-	for _, ck := range r.CookiesNamed(previewCookie) {
+	for _, ck := range r.CookiesNamed(CookieName) {
 		if subtle.ConstantTimeCompare([]byte(ck.Value), a.cookie) == 1 {
 			return true
 		}
@@ -78,7 +79,7 @@ func (a *previewAuth) authorized(r *http.Request) bool {
 // grantCookie is the cookie given in exchange for a valid ?token=.
 func (a *previewAuth) grantCookie(r *http.Request) *http.Cookie {
 	return &http.Cookie{
-		Name:     previewCookie,
+		Name:     CookieName,
 		Value:    string(a.cookie),
 		Path:     "/",
 		MaxAge:   int(previewCookieAge / time.Second),
@@ -88,21 +89,21 @@ func (a *previewAuth) grantCookie(r *http.Request) *http.Cookie {
 	}
 }
 
-// previewLogin exchanges a valid ?token= on any URL for the cookie and
+// Login exchanges a valid ?token= on any URL for the cookie and
 // redirects to the same URL without it. Any other request passes through;
-// an invalid token is dealt with by requirePreview (404) on the editor's
+// an invalid token is dealt with by Require (404) on the editor's
 // pages and ignored on public ones.
 //
 // Lax rather than Strict: an editor following a link to a preview from a
 // chat or a mail client arrives with the cookie.
-func (s *server) previewLogin(next echo.HandlerFunc) echo.HandlerFunc {
+func (d *Desk) Login(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if s.preview == nil || (req.Method != http.MethodGet && req.Method != http.MethodHead) || !strings.Contains(req.URL.RawQuery, "token") {
+		if d == nil || (req.Method != http.MethodGet && req.Method != http.MethodHead) || !strings.Contains(req.URL.RawQuery, "token") {
 			return next(c)
 		}
 		q := req.URL.Query()
-		if !q.Has("token") || !s.preview.auth.tokenOK(q.Get("token")) {
+		if !q.Has("token") || !d.auth.tokenOK(q.Get("token")) {
 			return next(c)
 		}
 		q.Del("token")
@@ -113,8 +114,8 @@ func (s *server) previewLogin(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Response().Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("Referrer-Policy", "no-referrer")
-		c.SetCookie(s.preview.auth.grantCookie(req))
-		return s.seeOther(c, clean)
+		c.SetCookie(d.auth.grantCookie(req))
+		return d.seeOther(c, clean)
 	}
 }
 
@@ -127,14 +128,15 @@ func redirectPath(p string) string {
 	return (&url.URL{Path: path.Clean("/" + p)}).EscapedPath()
 }
 
-// requirePreview guards the editor's pages: without a configured token,
-// or without a valid token or cookie on the request, they are not found.
-// Responses it lets through are private and never stored.
-func (s *server) requirePreview(next echo.HandlerFunc) echo.HandlerFunc {
+// Require guards the editor's pages, every private line of the route
+// table: without a configured token (a nil Desk), or without a valid
+// token or cookie on the request, they are not found. Responses it lets
+// through are private and never stored.
+func (d *Desk) Require(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		// A token still in the query was not valid (previewLogin took the valid ones).
-		if req.URL.Query().Has("token") || !s.editor(req) {
+		// A token still in the query was not valid (Login took the valid ones).
+		if req.URL.Query().Has("token") || !d.Editor(req) {
 			return httpx.ErrNotFound
 		}
 		h := c.Response().Header()
@@ -145,13 +147,25 @@ func (s *server) requirePreview(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// editor reports whether r comes from an editor (the preview token or
+// Editor reports whether r comes from an editor (the preview token or
 // its cookie): the one check behind every answer that differs for
-// editors. The desk's routes answer 404 without it (requirePreview); a
-// public page carries the live reload with it (s.page), a draft's
-// picture is served (s.image), and /healthz and /metrics say more.
-func (s *server) editor(r *http.Request) bool {
-	return s.preview != nil && s.preview.auth.authorized(r)
+// editors. The desk's routes answer 404 without it (Require); in
+// handlers (server.editor), a public page carries the live reload with
+// it, a draft's picture is served, and /healthz and /metrics say more.
+func (d *Desk) Editor(r *http.Request) bool {
+	return d != nil && d.auth.authorized(r)
+}
+
+// TokenOK reports whether t is the preview token (the sources' feed
+// takes it as a Basic password); false when the desk is off.
+func (d *Desk) TokenOK(t string) bool {
+	return d != nil && d.auth.tokenOK(t)
+}
+
+// seeOther answers 303 to location, a site path, sent under the site's
+// base path.
+func (d *Desk) seeOther(c echo.Context, location string) error {
+	return httpx.SeeOther(c, page.Prefixed(page.BasePath(d.content.Content().Site), location))
 }
 
 var (

@@ -1,4 +1,4 @@
-package handlers
+package desk
 
 import (
 	"fmt"
@@ -6,7 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
+
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // Charts drawn on the server as inline SVG: no script, no library. Bars
@@ -67,9 +68,9 @@ func chartDesc(series []string, pts []chartPoint) string {
 	}
 	var b strings.Builder
 	if len(pts) == 1 {
-		fmt.Fprintf(&b, "1 day, %s.", dayLabel(pts[0].Date, true))
+		fmt.Fprintf(&b, "1 day, %s.", page.DayLabel(pts[0].Date, true))
 	} else {
-		fmt.Fprintf(&b, "%d days, %s to %s.", len(pts), dayLabel(pts[0].Date, true), dayLabel(pts[len(pts)-1].Date, true))
+		fmt.Fprintf(&b, "%d days, %s to %s.", len(pts), page.DayLabel(pts[0].Date, true), page.DayLabel(pts[len(pts)-1].Date, true))
 	}
 	for si, name := range series {
 		last := pts[len(pts)-1].Values[si]
@@ -79,7 +80,7 @@ func chartDesc(series []string, pts []chartPoint) string {
 				hi, hiDate = p.Values[si], p.Date
 			}
 		}
-		fmt.Fprintf(&b, " %s: %s on the last day, highest %s (%s).", capitalize(name), thousands(last), thousands(hi), dayLabel(hiDate, false))
+		fmt.Fprintf(&b, " %s: %s on the last day, highest %s (%s).", capitalize(name), page.Thousands(last), page.Thousands(hi), page.DayLabel(hiDate, false))
 	}
 	return b.String()
 }
@@ -116,9 +117,9 @@ func drawChart(id, title, desc string, series []chartSeries, pts []chartPoint) t
 		x := chartLeft + step*float64(i) + (step-bar)/2
 		var tip []string
 		for si, v := range p.Values {
-			tip = append(tip, thousands(v)+" "+series[si].Name)
+			tip = append(tip, page.Thousands(v)+" "+series[si].Name)
 		}
-		fmt.Fprintf(&b, `<g class="bar"><title>%s: %s</title>`, dayLabel(p.Date, true), esc(strings.Join(tip, ", ")))
+		fmt.Fprintf(&b, `<g class="bar"><title>%s: %s</title>`, page.DayLabel(p.Date, true), esc(strings.Join(tip, ", ")))
 		for si, v := range p.Values {
 			h := 0.0
 			if top > 0 {
@@ -153,7 +154,7 @@ func drawChart(id, title, desc string, series []chartSeries, pts []chartPoint) t
 		} else if anchor == "end" {
 			x = chartW - chartRight
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" fill="#4a4a4a">%s</text>`, x, chartH-6, anchor, dayLabel(pts[i].Date, false))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" fill="#4a4a4a">%s</text>`, x, chartH-6, anchor, page.DayLabel(pts[i].Date, false))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // built here, every text escaped
@@ -177,36 +178,6 @@ func niceCeil(v int64) int64 {
 	return 10 * p
 }
 
-// dayLabel shows a date as "3 Sep", with the year when asked.
-func dayLabel(date string, year bool) string {
-	t, err := time.Parse(time.DateOnly, date)
-	if err != nil {
-		return date
-	}
-	if year {
-		return t.Format("2 Jan 2006")
-	}
-	return t.Format("2 Jan")
-}
-
-// thousands writes n with thousands separators: 12,345.
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
 // shortCount writes a grid value compactly: 950, 12k, 3.5M.
 func shortCount(n int64) string {
 	switch {
@@ -215,23 +186,7 @@ func shortCount(n int64) string {
 	case n >= 10_000:
 		return strconv.FormatFloat(float64(n)/1e3, 'f', -1, 64) + "k"
 	}
-	return thousands(n)
-}
-
-// byteSize writes a byte count in decimal units: 1.2 MB.
-func byteSize(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return strconv.FormatInt(n, 10) + " B"
-	}
-	f := float64(n)
-	for _, u := range []string{"kB", "MB", "GB", "TB"} {
-		f /= unit
-		if f < unit || u == "TB" {
-			return strconv.FormatFloat(f, 'f', 1, 64) + " " + u
-		}
-	}
-	return ""
+	return page.Thousands(n)
 }
 
 func capitalize(s string) string {

@@ -1,4 +1,4 @@
-package handlers
+package desk
 
 import (
 	"math"
@@ -6,14 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 func TestChartNumbers(t *testing.T) {
 	for _, c := range []struct {
 		got, want string
 	}{
-		{thousands(0), "0"}, {thousands(999), "999"}, {thousands(1000), "1,000"}, {thousands(-1234567), "-1,234,567"},
-		{byteSize(999), "999 B"}, {byteSize(52920), "52.9 kB"}, {byteSize(3_400_000_000), "3.4 GB"},
+		{page.Thousands(0), "0"}, {page.Thousands(999), "999"}, {page.Thousands(1000), "1,000"}, {page.Thousands(-1234567), "-1,234,567"},
+		{page.ByteSize(999), "999 B"}, {page.ByteSize(52920), "52.9 kB"}, {page.ByteSize(3_400_000_000), "3.4 GB"},
 		{shortCount(950), "950"}, {shortCount(12_000), "12k"}, {shortCount(3_500_000), "3.5M"},
 		{percent(3, 7), "43%"}, {percent(0, 0), "—"},
 	} {

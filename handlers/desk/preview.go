@@ -1,76 +1,33 @@
-package handlers
+package desk
 
 import (
-	"html/template"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/microcosm-cc/bluemonday"
 
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
-// The editor's desk: private previews of drafts and scheduled issues, what
-// feed readers will receive, and a live reload of every open page. It
-// exists only when a preview token is configured; every route is behind
-// requirePreview.
-//
-// Preview pages are built from content.Preview, never from the public
-// snapshot, and the public code paths never see that snapshot. Nothing here
-// is cached by browsers or proxies (private, no-store).
+// The desk's previews: its index, the preview of an issue and of an
+// article, and a public page seen by an editor.
 
-// previewDesk is what the editor's pages need besides the server's
-// dependencies.
-type previewDesk struct {
-	auth *previewAuth
-	done <-chan struct{} // closed at shutdown: ends event streams
-	// tmpl is the page set whose layout carries the live reload script.
-	tmpl *templates
-	// reader is the sanitiser a feed reader applies to entry HTML.
-	reader *bluemonday.Policy
-}
-
-func (s *server) newPreviewDesk(token string, done <-chan struct{}) (*previewDesk, error) {
-	if token == "" {
-		return nil, nil
-	}
-	auth, err := newPreviewAuth(token)
-	if err != nil {
-		return nil, err
-	}
-	tmpl, err := parseTemplates(template.FuncMap{"liveReload": s.liveState, "draftPath": s.draftPath})
-	if err != nil {
-		return nil, err
-	}
-	return &previewDesk{auth: auth, done: done, tmpl: tmpl, reader: readerPolicy()}, nil
-}
-
-// liveState is what a preview response's layout needs for the live
-// reload: the script, the content version the page was rendered from (the
-// script reloads when the served version differs) and the content's
-// problems of the moment, shown instead of a reload.
-type liveState struct {
-	Script   string
-	Version  string
-	Problems content.Problems
-}
-
-func (s *server) liveState() *liveState {
-	return &liveState{
-		Script:   s.static.url("live.js"),
-		Version:  s.content.Content().Version,
-		Problems: s.content.Problems(),
+func (d *Desk) liveState() *page.LiveState {
+	return &page.LiveState{
+		Script:   d.static.URL("live.js"),
+		Version:  d.content.Content().Version,
+		Problems: d.content.Problems(),
 	}
 }
 
 // draftPath is the file of a, shown on a preview page, when it is a
 // draft in the loaded content (the preview shows drafts as published, so
 // the page must say which will not go out), and "" otherwise.
-func (s *server) draftPath(a *content.Article) string {
-	iss := s.content.Content().Issue(a.Issue.Number)
+func (d *Desk) draftPath(a *content.Article) string {
+	iss := d.content.Content().Issue(a.Issue.Number)
 	if iss == nil {
 		return ""
 	}
@@ -80,36 +37,21 @@ func (s *server) draftPath(a *content.Article) string {
 	return ""
 }
 
-// PreviewBar is the banner of an editor's preview page.
-type PreviewBar struct {
-	Status content.Status
-	Note   string // when it goes out
-	Links  []PreviewLink
-	// Held lists the draft articles of an issue that goes out (or is
-	// out) without them.
-	Held []PreviewLink
-}
-
-// PreviewLink is a link in the preview banner.
-type PreviewLink struct {
-	Text, Href string
-}
-
 // hvPreviewCSP lets preview responses run the live reload script and open
 // its event stream, both from this origin only. Public responses keep
-// hvCSP, with no script at all.
+// page.HVCSP, with no script at all.
 var hvPreviewCSP = []string{"default-src 'none'; style-src 'self'; img-src 'self' https: data:; " +
 	"script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"}
 
 // writePreview renders a page of the preview set and writes it. It is never
 // stored: it changes with every edit and must not outlive the cookie.
-func (s *server) writePreview(c echo.Context, name string, data any) error {
-	body, err := s.preview.tmpl.render(name, data)
+func (d *Desk) writePreview(c echo.Context, name string, data any) error {
+	body, err := d.tmpl.Render(name, data)
 	if err != nil {
 		return err
 	}
-	body = underBase(s.content.Content().Site, body)
-	return writePrivate(c, hvHTML, body)
+	body = page.UnderBase(d.content.Content().Site, body)
+	return writePrivate(c, page.HVHTML, body)
 }
 
 // writePrivate writes an editor's response: never stored, never indexed.
@@ -117,7 +59,7 @@ func writePrivate(c echo.Context, contentType []string, body []byte) error {
 	h := c.Response().Header()
 	h["Content-Type"] = contentType
 	h["Content-Security-Policy"] = hvPreviewCSP
-	h["Referrer-Policy"] = hvReferrer
+	h["Referrer-Policy"] = page.HVReferrer
 	h["X-Content-Type-Options"] = httpx.Nosniff
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
@@ -132,14 +74,14 @@ func writePrivate(c echo.Context, contentType []string, body []byte) error {
 	return nil
 }
 
-// previewModePage serves a public page to an editor: the same page, from
+// PreviewModePage serves a public page to an editor: the same page, from
 // the public snapshot snap, with the live reload.
-func (s *server) previewModePage(c echo.Context, name string, snap *content.Snapshot, fill func(*content.Snapshot) (any, error)) error {
+func (d *Desk) PreviewModePage(c echo.Context, name string, snap *content.Snapshot, fill func(*content.Snapshot) (any, error)) error {
 	data, err := fill(snap)
 	if err != nil {
 		return err
 	}
-	return s.writePreview(c, name, data)
+	return d.writePreview(c, name, data)
 }
 
 // whenText says when an issue or article goes out, for editors.
@@ -179,7 +121,7 @@ func untilText(d time.Duration) string {
 // previewIndexPage is /preview: everything not yet public, and the content's
 // problems of the moment.
 type previewIndexPage struct {
-	Page
+	page.Page
 	Pending  []pendingIssue
 	Problems content.Problems
 	Recent   []*content.Issue // the latest public issues
@@ -206,13 +148,13 @@ type pendingArticle struct {
 	Preview string
 }
 
-func (s *server) previewIndex(c echo.Context) error {
-	now := s.now()
-	all := s.content.Content()
+func (d *Desk) Index(c echo.Context) error {
+	now := d.now()
+	all := d.content.Content()
 	pub := all.At(now)
-	p := previewIndexPage{Page: s.newPage(pub, "Editor's desk — "+pub.Site.Title, "/preview", ""), Problems: s.content.Problems()}
+	p := previewIndexPage{Page: d.newPage(pub, "Editor's desk — "+pub.Site.Title, "/preview", ""), Problems: d.content.Problems()}
 	p.Description = "Drafts and scheduled issues of " + pub.Site.Title + "."
-	p.Preview = &PreviewBar{Note: "The editor's desk: everything readers cannot see yet."}
+	p.Preview = &page.PreviewBar{Note: "The editor's desk: everything readers cannot see yet."}
 	for _, iss := range all.Pending(now) {
 		st := all.IssueStatus(iss, now)
 		pi := pendingIssue{
@@ -243,15 +185,15 @@ func (s *server) previewIndex(c echo.Context) error {
 		p.Pending = append(p.Pending, pi)
 	}
 	p.Recent = pub.Issues[:min(len(pub.Issues), 5)]
-	p.Sources = s.sources.Load() != nil
-	return s.writePreview(c, "preview", p)
+	p.Sources = d.sources() != nil
+	return d.writePreview(c, "preview", p)
 }
 
 // previewBar is the banner of the preview of issue n (and of one of its
 // articles when a is set), from the loaded content, where drafts are
 // still marked.
-func (s *server) previewBar(now time.Time, n int, slug string) *PreviewBar {
-	all := s.content.Content()
+func (d *Desk) previewBar(now time.Time, n int, slug string) *page.PreviewBar {
+	all := d.content.Content()
 	iss := all.Issue(n)
 	if iss == nil {
 		return nil
@@ -260,37 +202,39 @@ func (s *server) previewBar(now time.Time, n int, slug string) *PreviewBar {
 	if a := iss.Article(slug); a != nil && a.Draft {
 		st, path = content.StatusDraft, a.Path
 	}
-	b := &PreviewBar{Status: st, Note: whenText(st, at, now, path)}
+	b := &page.PreviewBar{Status: st, Note: whenText(st, at, now, path)}
 	if slug == "" && !iss.Draft {
 		for _, a := range iss.Articles {
 			if a.Draft {
-				b.Held = append(b.Held, PreviewLink{a.Title, a.Path})
+				b.Held = append(b.Held, page.PreviewLink{Text: a.Title, Href: a.Path})
 			}
 		}
 	}
 	if slug != "" {
-		b.Links = append(b.Links, PreviewLink{"Whole issue", "/preview" + iss.URLPath()})
+		b.Links = append(b.Links, page.PreviewLink{Text: "Whole issue", Href: "/preview" + iss.URLPath()})
 	}
-	b.Links = append(b.Links, PreviewLink{"What readers will see", "/preview/entries/" + strconv.Itoa(n)})
+	b.Links = append(b.Links, page.PreviewLink{Text: "What readers will see", Href: "/preview/entries/" + strconv.Itoa(n)})
 	return b
 }
 
-func (s *server) previewIssue(c echo.Context) error {
-	data, err := s.fillIssue(c)(s.content.Content().Preview())
+// Issue is /preview/issues/{number}: the issue's public page over the
+// preview snapshot, with its banner.
+func (d *Desk) Issue(c echo.Context) error {
+	p, err := page.FillIssue(d.content.Content().Preview(), c.Param("number"), d.newPage)
 	if err != nil {
 		return err
 	}
-	p := data.(issuePage)
-	p.Preview = s.previewBar(s.now(), p.Shown.Number, "")
-	return s.writePreview(c, "issue", p)
+	p.Preview = d.previewBar(d.now(), p.Shown.Number, "")
+	return d.writePreview(c, "issue", p)
 }
 
-func (s *server) previewArticle(c echo.Context) error {
-	data, err := s.fillArticle(c)(s.content.Content().Preview())
+// Article is /preview/issues/{number}/{slug}: the article's public
+// page over the preview snapshot, with its banner.
+func (d *Desk) Article(c echo.Context) error {
+	p, err := page.FillArticle(d.content.Content().Preview(), c.Param("number"), c.Param("slug"), d.newPage)
 	if err != nil {
 		return err
 	}
-	p := data.(articlePage)
-	p.Preview = s.previewBar(s.now(), p.Article.Issue.Number, p.Article.Slug)
-	return s.writePreview(c, "article", p)
+	p.Preview = d.previewBar(d.now(), p.Article.Issue.Number, p.Article.Slug)
+	return d.writePreview(c, "article", p)
 }

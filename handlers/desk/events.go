@@ -1,4 +1,4 @@
-package handlers
+package desk
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 
 // /preview/events is the live reload's server-sent event stream. Each
 // event is the content's state after a reload: the version served and the
-// problems of the files on disk. The page's script (static/live.js)
+// problems of the files on disk. The page's script (handlers/page/static/live.js)
 // reloads when the version differs from the one it was rendered from, and
 // shows the problems instead of reloading while there are any.
 
@@ -34,8 +34,8 @@ const (
 	eventRetry = "1000"
 )
 
-func (s *server) previewEvents(c echo.Context) error {
-	ch, stop := s.content.Subscribe()
+func (d *Desk) Events(c echo.Context) error {
+	ch, stop := d.content.Subscribe()
 	defer stop()
 
 	w := c.Response()
@@ -73,7 +73,7 @@ func (s *server) previewEvents(c echo.Context) error {
 	// the problems at once, and a page rendered just before a reload
 	// notices it.
 	if !write([]byte("retry: "+eventRetry+"\n\n")) ||
-		!send(liveEvent{Version: s.content.Content().Version, Problems: s.content.Problems()}) {
+		!send(liveEvent{Version: d.content.Content().Version, Problems: d.content.Problems()}) {
 		return nil
 	}
 	ping := time.NewTicker(eventPing)
@@ -82,7 +82,7 @@ func (s *server) previewEvents(c echo.Context) error {
 		select {
 		case <-c.Request().Context().Done():
 			return nil
-		case <-s.preview.done:
+		case <-d.done:
 			return nil
 		case ev := <-ch:
 			if !send(liveEvent{Version: ev.Version, Problems: ev.Problems}) {
