@@ -38,10 +38,6 @@ import (
 // searchCacheBytes bounds the cache of search pages.
 const searchCacheBytes = 8 << 20
 
-// searchTimeout bounds the work of one search, sync of the index
-// included.
-const searchTimeout = 5 * time.Second
-
 const hitsPerPage = page.HitsPerPage
 
 func (s *server) searchPage(c echo.Context) error {
@@ -181,7 +177,7 @@ func (s *server) checkSearch(c echo.Context, snap *content.Snapshot, p *searchPa
 // answer.
 func (s *server) runSearch(c echo.Context, snap *content.Snapshot, q *search.Query, n int, p *searchPage) int {
 	site := snap.Site
-	ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), search.Timeout)
 	defer cancel()
 	res, err := s.search.Search(ctx, snap, q, search.ByRelevance, (n-1)*hitsPerPage, hitsPerPage, true)
 	if errors.Is(err, search.ErrWarming) {
@@ -288,7 +284,7 @@ func (s *server) searchFeed(f feed.Format) echo.HandlerFunc {
 		if s.search == nil {
 			return searchFeedProblem(c, http.StatusServiceUnavailable, "Search is not available on this server.")
 		}
-		ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
+		ctx, cancel := context.WithTimeout(c.Request().Context(), search.Timeout)
 		defer cancel()
 		n := snap.Site.FeedLength
 		if n <= 0 {

@@ -37,6 +37,10 @@ import (
 // the commonest words.
 const MaxHits = 1000
 
+// Timeout bounds the work of one search, the sync of the index
+// included: /search and the desk's search both run under it.
+const Timeout = 5 * time.Second
+
 // hashVersion changes when what Words makes of a text changes, so that
 // every article is indexed again.
 const hashVersion = "search-1"

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,9 +15,6 @@ import (
 	"github.com/morningpost/morningpost/handlers/httpx"
 	"github.com/morningpost/morningpost/handlers/page"
 )
-
-// searchTimeout bounds the work of one search, as /search's.
-const searchTimeout = 5 * time.Second
 
 // Search is /preview/search?q=…, the editor's desk's search,
 // behind the preview token: the drafts, draft articles and scheduled
@@ -62,7 +58,7 @@ func (d *Desk) Search(c echo.Context) error {
 		}
 	}
 	if d.search != nil {
-		ctx, cancel := context.WithTimeout(c.Request().Context(), searchTimeout)
+		ctx, cancel := context.WithTimeout(c.Request().Context(), search.Timeout)
 		defer cancel()
 		res, err := d.search.Search(ctx, pub, q, search.ByRelevance, 0, search.MaxHits, false)
 		switch {
