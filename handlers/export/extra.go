@@ -129,6 +129,7 @@ func nginxExtra(b *strings.Builder, byQuery map[string][]*document, objects []*d
 		fmt.Fprintf(b, "location = %s {\n", quote(prefix+p))
 		var plain *document
 		dirs := map[string]*document{}
+		args := map[string]bool{}
 		for _, d := range ds {
 			if d.extra.Arg == "" {
 				plain = d
@@ -136,6 +137,12 @@ func nginxExtra(b *strings.Builder, byQuery map[string][]*document, objects []*d
 			}
 			fmt.Fprintf(b, "    if ($arg_%s ~* %s) { rewrite ^ %s last; }\n", d.extra.Arg, quote(d.extra.Match), quote(prefix+"/"+d.file))
 			dirs[path.Dir(d.file)] = d
+			args[d.extra.Arg] = true
+		}
+		// Any other value is a document there is not (a page past the
+		// last).
+		for _, a := range sortedMapKeys(args) {
+			fmt.Fprintf(b, "    if ($arg_%s) { return 404; }\n", a)
 		}
 		if plain == nil {
 			b.WriteString("    return 404;\n}\n")
