@@ -8,6 +8,10 @@
 // process, so the export holds the same bytes as the server sends and
 // picks up new URLs (pages, feeds, images) without a list kept by hand:
 // whatever a page or feed links to, on the same site, is exported.
+// Documents no link reaches, or that a query or an Accept picks (the
+// fediverse account's), are asked for by a list (Options.Extra) and
+// written under names of their own, which the configuration serves at
+// their URLs.
 //
 // An export into a folder that holds an earlier one is incremental: a
 // file whose bytes are unchanged is not written and keeps its time;
