@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -168,6 +169,65 @@ func TestExportFediverseServedByNginx(t *testing.T) {
 		"/.well-known/webfinger?resource=acct:nobody@" + host, "/.well-known/webfinger"} {
 		if n, _ := fetch(ngx, u); n.StatusCode != 404 {
 			t.Errorf("%s: nginx %d, want 404", u, n.StatusCode)
+		}
+	}
+}
+
+// TestExportFediverseUnderSubPathServedByNginx: a site under /blog/
+// answers its account's documents and its articles' objects under that
+// path from nginx, as serve does behind a proxy that strips it.
+func TestExportFediverseUnderSubPathServedByNginx(t *testing.T) {
+	at := time.Date(2026, 4, 26, 8, 0, 0, 0, time.UTC)
+	dir := sampleFolder(t)
+	site, err := os.ReadFile(filepath.Join(dir, "morningpost.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "morningpost.yaml", string(site)+"activitypub:\n  username: news\n")
+	const base = "https://post.example/blog/"
+	www := t.TempDir()
+	out := filepath.Join(www, "blog")
+	data := t.TempDir()
+	if code, _, errOut := runCmd(t, map[string]string{"MORNINGPOST_DATA": data}, "export", "--content", dir, "--base-url", base, "--at", at.Format(time.RFC3339), out); code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	port := startNginxProxy(t, func(port int) string {
+		return fmt.Sprintf("server {\n\t\tlisten 127.0.0.1:%d;\n\t\troot %s;\n\t\tinclude %s/_nginx.conf;\n\t}", port, www, out)
+	})
+	ngx := fmt.Sprintf("http://127.0.0.1:%d/blog", port)
+	srv := startServer(t, serveConfig{content: dir, data: data, baseURL: base, now: func() time.Time { return at }, accessLog: false})
+	get := func(u, accept string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, u, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if accept != "" {
+			req.Header.Set("Accept", accept)
+		}
+		return roundTrip(t, http.DefaultTransport, req)
+	}
+	article := ""
+	for _, u := range exportedURLs(t, out) {
+		if strings.HasPrefix(u, "/issues/87/") && strings.Count(u, "/") == 3 {
+			article = u
+			break
+		}
+	}
+	if article == "" {
+		t.Fatal("no article of issue 87 exported")
+	}
+	for _, c := range []struct{ target, accept string }{
+		{"/.well-known/webfinger?resource=acct:news@post.example", ""},
+		{"/ap/news", "application/activity+json"},
+		{"/ap/news/outbox?page=1", "application/activity+json"},
+		{article, "application/activity+json"},
+		{article, ""},
+	} {
+		s, sb := get(srv+c.target, c.accept)
+		n, nb := get(ngx+c.target, c.accept)
+		if s.StatusCode != 200 || n.StatusCode != 200 || !bytes.Equal(sb, nb) || s.Header.Get("Content-Type") != n.Header.Get("Content-Type") {
+			t.Errorf("%s (Accept %q): serve %d %s, nginx %d %s; same bytes: %v", c.target, c.accept, s.StatusCode, s.Header.Get("Content-Type"), n.StatusCode, n.Header.Get("Content-Type"), bytes.Equal(sb, nb))
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -165,21 +166,22 @@ func nginxExtra(b *strings.Builder, byQuery map[string][]*document, objects []*d
 	}
 	// A request asking for ActivityStreams at any URL looks for an
 	// object first, and is answered as anyone's when there is none.
+	q := regexp.QuoteMeta(prefix)
 	fmt.Fprintf(b, `if ($http_accept ~* "application/activity\+json|application/ld\+json") {
-    rewrite "^%[1]s(/.*)$" %[1]s/%[2]s$1 last;
+    rewrite "^%[1]s(/.*)$" %[3]s last;
 }
-location ^~ %[1]s/%[2]s/ {
+location ^~ %[2]s {
     internal;
-`, prefix, objectsDir)
+`, q, quote(prefix+"/"+objectsDir+"/"), quote(prefix+"/"+objectsDir+"$1"))
 	if err := extraHeaders(b, objects[0]); err != nil {
 		return err
 	}
 	fmt.Fprintf(b, `    try_files $uri @mp_page;
 }
 location @mp_page {
-    rewrite "^%[1]s/\.objects(/.*)$" %[1]s$1 last;
+    rewrite "^%[1]s/\.objects(/.*)$" %[2]s last;
 }
-`, prefix)
+`, q, quote(prefix+"$1"))
 	return nil
 }
 
