@@ -494,6 +494,9 @@ func headersFile(docs []*document, types map[string]string) ([]byte, int) {
 		set("/*."+e, "Content-Type", types[e])
 	}
 	delete(names, "Content-Type")
+	// Vary: Accept says a page's URL answers an object too, which these
+	// hosts cannot do (extraRedirects).
+	delete(names, "Vary")
 	root := tree(docs, true)
 	for _, k := range sortedMapKeys(names) {
 		value := func(d *document) string {
@@ -550,9 +553,6 @@ var pageOnly = map[string]bool{
 	"X-Content-Type-Options":  true,
 	"X-Frame-Options":         true,
 	"Permissions-Policy":      true,
-	// Accept: the pages whose URL answers an object too say so; others
-	// lose nothing by it.
-	"Vary": true,
 }
 
 // redirectsFile is _redirects for Netlify and Cloudflare Pages. Both
