@@ -154,7 +154,10 @@ func (s *server) routes() []route {
 
 	// The fediverse account (activitypub.go, feed/activitypub): 404
 	// without activitypub: in morningpost.yaml. Article pages answer
-	// their ActivityPub object (s.negotiated, above).
+	// their ActivityPub object (s.negotiated, above). Machine lines, so
+	// never crawled; the export writes the static forms of all but the
+	// inboxes and followers instead, as activitypub.Service.Static lists
+	// them (export.Options.Extra).
 	t = append(t,
 		route{path: "/.well-known/webfinger", kind: kindMachine, h: s.fediPlain(s.fediWebFinger)},
 		route{path: "/.well-known/host-meta", kind: kindMachine, h: s.fediPlain(s.fediHostMeta)},

@@ -15,6 +15,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/feed/upstream"
 	"github.com/morningpost/morningpost/handlers"
 	"github.com/morningpost/morningpost/handlers/export"
@@ -129,16 +130,25 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		return err
 	}
 	defer live.Close()
+	site := live.Content().Site
+	// The fediverse account's documents that can be static, answered by
+	// the account as serve answers them (its key is in the store).
+	var fedi *activitypub.Service
+	if site.Fediverse != nil && db == nil {
+		log.Warn("activitypub: the fediverse account needs the store (its key is there); its documents are not exported")
+	} else if site.Fediverse != nil {
+		fedi = activitypub.New(activitypub.Options{DB: db, Content: live, Now: now, Logger: log, Version: buildVersion()})
+	}
 	h, err := handlers.NewServer(handlers.Deps{
-		Content: live,
-		Feeds:   feeds,
-		Now:     now,
-		Logger:  log,
+		Content:     live,
+		Feeds:       feeds,
+		Now:         now,
+		Logger:      log,
+		ActivityPub: fedi,
 	})
 	if err != nil {
 		return err
 	}
-	site := live.Content().Site
 	if len(site.Sources) > 0 && site.SourcesPublic {
 		// The combined feed of the sources is public: export it as the
 		// store holds it (serve polls; the export does not).
@@ -168,6 +178,15 @@ func runExport(ctx context.Context, cfg exportConfig, stdout, stderr io.Writer) 
 		Namespace: namespace,
 		Moved:     snap.Moved(),
 		GzipOnly:  handlers.GzipOnly,
+	}
+	if fedi != nil {
+		static, err := fedi.Static(ctx)
+		if err != nil {
+			return err
+		}
+		for _, d := range static {
+			opts.Extra = append(opts.Extra, export.Extra{Target: d.Target, Accept: activitypub.ActivityType, Arg: d.Arg, Match: d.Match, Object: d.Object})
+		}
 	}
 	if cfg.progress {
 		opts.Progress = func(p export.Progress) {

@@ -49,7 +49,7 @@ func (x *exporter) writeConfig(docs []*document, res *Result) error {
 	if err := x.out.putFile(headersName, headers, x.opts.Fallback); err != nil {
 		return err
 	}
-	return x.out.putFile(redirectsName, redirectsFile(moved), x.opts.Fallback)
+	return x.out.putFile(redirectsName, redirectsFile(moved, extraRedirects(docs)), x.opts.Fallback)
 }
 
 // moved are the Moved of the options whose targets are exported
@@ -143,11 +143,17 @@ type node struct {
 	kids map[string]*node
 }
 
-func tree(docs []*document) *node {
+// tree is the folders of docs' paths, or, for _headers (byFile), of
+// the paths their files are found at (document.headersPath).
+func tree(docs []*document, byFile bool) *node {
 	root := &node{dir: "/", kids: map[string]*node{}}
 	for _, d := range docs {
 		n := root
-		parts := strings.Split(strings.TrimPrefix(d.path, "/"), "/")
+		p := d.path
+		if byFile {
+			p = d.headersPath()
+		}
+		parts := strings.Split(strings.TrimPrefix(p, "/"), "/")
 		for _, p := range parts[:len(parts)-1] {
 			k := n.kids[p]
 			if k == nil {
@@ -199,7 +205,7 @@ func mostCommon(c map[string]int) string {
 // its folder's: the root page, names the guard location refuses
 // (.html, .gz, .br, a trailing slash) and documents with query variants.
 func (d *document) exact() bool {
-	return d.path == "/" || len(d.variants) > 0 || guarded.MatchString(d.path)
+	return d.path == "/" || len(d.variants) > 0 || guarded.MatchString(d.path) || d.extra != nil
 }
 
 // guarded are the paths nginx answers 404 unless a document has that
@@ -218,6 +224,7 @@ var guarded = regexp.MustCompile(`(\.(html|gz|br)|./)$|/\.`)
 // host): every location, and the files named, are under it, so that the
 // export is served from a folder of that name under the server's root.
 func nginxConf(docs []*document, types map[string]string, notFound http.Header, moved []content.Move, prefix string) ([]byte, error) {
+	docs, byQuery, objects := splitExtra(docs)
 	var b strings.Builder
 	b.WriteString(`# Written by "morningpost export"; every export rewrites it.
 #
@@ -276,6 +283,9 @@ if_modified_since exact;
 	// Dot-files are the export's own (its journal, its temporary files),
 	// never documents.
 	b.WriteString("location ~ \"/\\.\" { return 404; }\n")
+	if err := nginxExtra(&b, byQuery, objects, prefix); err != nil {
+		return nil, err
+	}
 
 	// Each document's profile once: emit asks for it at every folder
 	// above the document.
@@ -318,7 +328,7 @@ if_modified_since exact;
 		fmt.Fprintf(&b, "location %s/ { return 404; }\n", prefix)
 		return []byte(b.String()), nil
 	}
-	if err := emit(tree(docs), ""); err != nil {
+	if err := emit(tree(docs, false), ""); err != nil {
 		return nil, err
 	}
 	return []byte(b.String()), nil
@@ -475,14 +485,19 @@ func headersFile(docs []*document, types map[string]string) ([]byte, int) {
 		case types[d.ext()] != "":
 			exts[d.ext()] = true
 		default:
-			set(d.path, "Content-Type", d.header.Get("Content-Type"))
+			if r := d.typeRule(); rules[r] == nil || rules[r]["Content-Type"] == nil {
+				set(r, "Content-Type", d.header.Get("Content-Type"))
+			}
 		}
 	}
 	for e := range exts {
 		set("/*."+e, "Content-Type", types[e])
 	}
 	delete(names, "Content-Type")
-	root := tree(docs)
+	// Vary: Accept says a page's URL answers an object too, which these
+	// hosts cannot do (extraRedirects).
+	delete(names, "Vary")
+	root := tree(docs, true)
 	for _, k := range sortedMapKeys(names) {
 		value := func(d *document) string {
 			v := strings.Join(d.header[k], ", ")
@@ -504,7 +519,7 @@ func headersFile(docs []*document, types map[string]string) ([]byte, int) {
 			}
 			for _, d := range n.docs {
 				if v := value(d); v != "" && v != anyValue {
-					set(d.path, k, v)
+					set(d.headersPath(), k, v)
 				}
 			}
 			for _, kid := range n.sortedKids() {
@@ -547,7 +562,10 @@ var pageOnly = map[string]bool{
 // export's own files off the site (Netlify; Cloudflare Pages has no 404
 // rules and skips these lines). Both hosts answer a trailing slash
 // themselves.
-func redirectsFile(moved []content.Move) []byte {
+//
+// extra, when not empty, are the lines answering the fediverse
+// account's documents (extraRedirects).
+func redirectsFile(moved []content.Move, extra string) []byte {
 	var b strings.Builder
 	b.WriteString("# Written by \"morningpost export\" for Netlify and Cloudflare Pages; every export rewrites it.\n")
 	b.WriteString("# Pages are files named PATH.html, served at PATH.\n")
@@ -559,6 +577,10 @@ func redirectsFile(moved []content.Move) []byte {
 		if m.Below {
 			fmt.Fprintf(&b, "%s/*  %s/:splat  301\n", m.From, m.To)
 		}
+	}
+	if extra != "" {
+		b.WriteString("# The fediverse account (WebFinger answers its first handle, whatever the resource):\n")
+		b.WriteString(extra)
 	}
 	b.WriteString("# The export's own files are not documents of the site:\n")
 	for _, n := range []string{nginxName, manifestName, stateName} {

@@ -8,6 +8,10 @@
 // process, so the export holds the same bytes as the server sends and
 // picks up new URLs (pages, feeds, images) without a list kept by hand:
 // whatever a page or feed links to, on the same site, is exported.
+// Documents no link reaches, or that a query or an Accept picks (the
+// fediverse account's), are asked for by a list (Options.Extra) and
+// written under names of their own, which the configuration serves at
+// their URLs.
 //
 // An export into a folder that holds an earlier one is incremental: a
 // file whose bytes are unchanged is not written and keeps its time;
@@ -79,6 +83,11 @@ type Options struct {
 	// costs several times gzip's CPU for 9% smaller files. nil: every
 	// compressible document has both.
 	GzipOnly func(path string) bool
+	// Extra are documents the crawl cannot reach, asked for with an
+	// Accept of their own: the fediverse account's (activitypub.Static),
+	// served from files under names of the export's choosing by the
+	// rules Extra describes. A target answering 404 is left out.
+	Extra []Extra
 	// Workers fetch and write in parallel; GOMAXPROCS when zero.
 	Workers int
 	// Progress, when set, is called now and then while the export runs.
@@ -88,6 +97,19 @@ type Options struct {
 	// true stops the export right there, leaving the folder as a kill
 	// would (temporary files, journal and all).
 	interrupt func(file string) bool
+}
+
+// Extra is a document the crawl does not reach (see Options.Extra).
+type Extra struct {
+	// Target is the request, path and query; Accept its Accept header.
+	Target, Accept string
+	// Arg and Match: the document is the one at Target's path whose
+	// query argument Arg matches the regular expression Match (without
+	// regard to case, on its raw value). Empty for a Target without query.
+	Arg, Match string
+	// Object: the document answers at Target's path to requests that
+	// ask for ActivityStreams (an article's object), the page to others.
+	Object bool
 }
 
 // Progress is how far an export has come.
@@ -132,6 +154,9 @@ type document struct {
 	header   http.Header // the headers a server must add (see configHeaders)
 	variants []variant   // the same bytes under a query string, with other headers
 	modified time.Time
+	// extra: a document of Options.Extra, whose file is named otherwise
+	// than its path (see extraFile).
+	extra *Extra
 }
 
 // variant is a URL with a query string that answers the same bytes as
@@ -177,6 +202,9 @@ func Export(ctx context.Context, dir string, opts Options) (*Result, error) {
 	}
 	res, docs, err := x.crawl(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if docs, err = x.fetchExtra(ctx, docs, res); err != nil {
 		return nil, err
 	}
 	if err := x.writeConfig(docs, res); err != nil {
@@ -316,9 +344,18 @@ func (x *exporter) crawl(ctx context.Context) (*Result, []*document, error) {
 
 // get asks the handler for target with an Accept-Encoding.
 func (x *exporter) get(target, acceptEncoding string) *httptest.ResponseRecorder {
+	return x.getAccept(target, acceptEncoding, "")
+}
+
+// getAccept asks the handler for target with an Accept-Encoding and,
+// unless empty, an Accept.
+func (x *exporter) getAccept(target, acceptEncoding, accept string) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	req.Host = x.opts.Base.Host
 	req.Header.Set("Accept-Encoding", acceptEncoding)
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
 	req.RemoteAddr = "127.0.0.1:1"
 	w := httptest.NewRecorder()
 	x.opts.Handler.ServeHTTP(w, req)
@@ -326,9 +363,18 @@ func (x *exporter) get(target, acceptEncoding string) *httptest.ResponseRecorder
 }
 
 // fetch gets one URL and, for a path without query, writes its files.
-func (x *exporter) fetch(target string) fetched {
+func (x *exporter) fetch(target string) fetched { return x.fetchAs(target, nil) }
+
+// fetchAs gets one URL, as fetch does, or the document of Options.Extra
+// e when e is not nil, which has no links to follow and is written
+// under the name extraFile gives it.
+func (x *exporter) fetchAs(target string, e *Extra) fetched {
 	f := fetched{target: target}
-	w := x.get(target, "identity")
+	accept := ""
+	if e != nil {
+		accept = e.Accept
+	}
+	w := x.getAccept(target, "identity", accept)
 	f.status = w.Code
 	switch {
 	case w.Code == http.StatusNotFound:
@@ -344,15 +390,21 @@ func (x *exporter) fetch(target string) fetched {
 		return f
 	}
 	p, query, _ := strings.Cut(target, "?")
-	f.sum = x.sumOf(p, query, h, body)
-	f.links = x.linksOf(target, h.Get("Content-Type"), body, f.sum)
-	if query != "" {
-		f.variant = &variant{query: query, header: configHeaders(h)}
-		return f
-	}
 	d := &document{path: p, header: configHeaders(h)}
-	d.page = isHTML(h.Get("Content-Type"))
-	d.file = fileName(p, d.page)
+	if e != nil {
+		d.file = extraFile(e, p)
+		d.extra = e
+		f.sum = sum(body)
+	} else {
+		f.sum = x.sumOf(p, query, h, body)
+		f.links = x.linksOf(target, h.Get("Content-Type"), body, f.sum)
+		if query != "" {
+			f.variant = &variant{query: query, header: configHeaders(h)}
+			return f
+		}
+		d.page = isHTML(h.Get("Content-Type"))
+		d.file = fileName(p, d.page)
+	}
 	if lm := h.Get("Last-Modified"); lm != "" {
 		t, err := http.ParseTime(lm)
 		if err != nil {
@@ -472,7 +524,19 @@ func configHeaders(h http.Header) http.Header {
 	out := http.Header{}
 	for k, v := range h {
 		switch k {
-		case "Date", "Content-Length", "Content-Encoding", "Etag", "Last-Modified", "Vary",
+		case "Vary":
+			// The static server adds Accept-Encoding itself; Accept is
+			// said by the pages that answer an object as well
+			// (Options.Extra).
+			for _, v := range v {
+				for f := range strings.SplitSeq(v, ",") {
+					if strings.EqualFold(strings.TrimSpace(f), "Accept") {
+						out["Vary"] = []string{"Accept"}
+					}
+				}
+			}
+			continue
+		case "Date", "Content-Length", "Content-Encoding", "Etag", "Last-Modified",
 			"Accept-Ranges", "Transfer-Encoding", "Connection":
 			continue
 		}
