@@ -298,6 +298,27 @@ func (l *Live) Subscribe() (<-chan Event, func()) {
 	}
 }
 
+// WaitForChange waits until what is public may have changed: a reload
+// (an Event on events, from Subscribe) or next, the moment the next
+// scheduled issue goes public with no file changing (Snapshot.Next;
+// zero: none). It reports false when ctx is done first. The loops that
+// follow what is public (the search index, WebSub pings) wait with it.
+func WaitForChange(ctx context.Context, events <-chan Event, next time.Time, now func() time.Time) bool {
+	var publication <-chan time.Time
+	if !next.IsZero() {
+		timer := time.NewTimer(max(next.Sub(now()), 0))
+		defer timer.Stop()
+		publication = timer.C
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-events:
+	case <-publication:
+	}
+	return true
+}
+
 // Debounce is how long Watch waits after the last file event before
 // reloading: editors save in bursts (write, rename, chmod).
 const Debounce = 150 * time.Millisecond

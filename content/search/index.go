@@ -164,21 +164,9 @@ func (x *Index) Run(ctx context.Context, live Live, now func() time.Time, report
 			report(st, time.Since(start), err)
 			reported = err == nil
 		}
-		var publication <-chan time.Time
-		timer := time.NewTimer(0)
-		timer.Stop()
-		if !snap.Next.IsZero() {
-			timer.Reset(max(snap.Next.Sub(now()), 0))
-			publication = timer.C
-		}
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !content.WaitForChange(ctx, events, snap.Next, now) {
 			return
-		case <-events:
-		case <-publication:
 		}
-		timer.Stop()
 	}
 }
 

@@ -20,21 +20,9 @@ func Watch(ctx context.Context, live *content.Live, cache *feed.Cache, now func(
 	defer unsubscribe()
 	last := etags(live, cache, now())
 	for {
-		var publication <-chan time.Time
-		timer := time.NewTimer(0)
-		timer.Stop()
-		if next := live.At(now()).Next; !next.IsZero() {
-			timer.Reset(max(next.Sub(now()), 0))
-			publication = timer.C
-		}
-		select {
-		case <-ctx.Done():
-			timer.Stop()
+		if !content.WaitForChange(ctx, events, live.At(now()).Next, now) {
 			return
-		case <-events:
-		case <-publication:
 		}
-		timer.Stop()
 		cur := etags(live, cache, now())
 		site := live.Content().Site
 		var changed []string
