@@ -28,7 +28,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	// /issues/87/ names nothing, but the page without the slash.
 	if code == http.StatusNotFound {
 		if to := httpx.WithoutTrailingSlash(c.Request()); to != "" {
-			_ = s.movedPermanently(c, to)
+			_ = s.site.MovedPermanently(c, to)
 			return
 		}
 	}
@@ -37,7 +37,7 @@ func (s *server) handleError(err error, c echo.Context) {
 	}
 	httpx.ClearForError(c)
 	if code == http.StatusNotFound {
-		err := s.writeNotFound(c)
+		err := s.site.WriteNotFound(c)
 		if err == nil {
 			return
 		}

@@ -362,7 +362,7 @@ func getFeed(s *server, r *fastRoute) (resp *feed.Response, cc []string, err err
 			err = fmt.Errorf("panic: %v", v)
 		}
 	}()
-	return s.subscriptionFeed(r.spec, r.format)
+	return s.site.SubscriptionFeed(r.spec, r.format)
 }
 
 // fastRequest is a plain request for a subscription feed.

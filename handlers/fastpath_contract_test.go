@@ -147,7 +147,7 @@ func TestCheckTable(t *testing.T) {
 		"twice":         {good[0], "listed twice"},
 		"fast guarded":  {guarded, "fast path"},
 		"private root":  {route{path: "/desk", kind: kindPrivate, h: s.desk.Index, root: true}, "export root"},
-		"root w/ param": {route{path: "/x/:n", kind: kindPage, h: s.issue, root: true}, "export root"},
+		"root w/ param": {route{path: "/x/:n", kind: kindPage, h: s.site.Issue, root: true}, "export root"},
 	} {
 		table := slices.Clone(good)
 		if name == "fast guarded" {

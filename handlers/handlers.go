@@ -4,12 +4,13 @@
 // New builds the handler of every route from its dependencies; NewServer
 // builds the same with Serve and Shutdown, which run it on a listener
 // with the fast path for the subscription feeds in front (serve.go).
-// routes.go lists every URL in one place. Handlers are thin and share one
-// rhythm: take the snapshot of what is public now, look up what the URL
-// names, fill a typed page (or fetch the cached feed), and write it. They
-// return errors; httpx.Status (handlers/httpx) decides their status and
-// handleError writes them, logging only 5xx. The responses that are not
-// errors and not a 200 are written by handlers/httpx.
+// routes.go lists every URL in one place and mounts the public site
+// (handlers/site) and the editor's desk (handlers/desk) on it; this
+// package keeps the route table, the server, the fast path, metrics and
+// the middleware. Handlers return errors; httpx.Status (handlers/httpx)
+// decides their status and handleError writes them, logging only 5xx.
+// The responses that are not errors and not a 200 are written by
+// handlers/httpx.
 //
 // Everything readers see is built from a content.Snapshot taken per request
 // from Deps.Now, so drafts never leak and a scheduled issue appears at its
@@ -21,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
-	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,8 +34,11 @@ import (
 	"github.com/morningpost/morningpost/handlers/audience"
 	"github.com/morningpost/morningpost/handlers/desk"
 	"github.com/morningpost/morningpost/handlers/httpx"
-	"github.com/morningpost/morningpost/handlers/page"
+	"github.com/morningpost/morningpost/handlers/site"
 )
+
+// The feed icon, page/static/icon.png, is drawn by geniconpng.go.
+//go:generate go run geniconpng.go
 
 // Deps is what the handlers need from the rest of the program.
 type Deps struct {
@@ -79,16 +82,20 @@ type Deps struct {
 	// kept in memory only, and lost at exit.
 	Audience *audience.Store
 	// Search is the full-text index behind /search and the search
-	// feeds (search.go); nil: they answer that search is unavailable.
+	// feeds (site/search.go); nil: they answer that search is unavailable.
 	Search *search.Index
 	// Store, when set, is reported by /healthz.
 	Store *StoreStatus
 	// Limits are a Server's timeouts and sizes; zero fields take
 	// DefaultLimits.
 	Limits Limits
-	// ActivityPub is the site's fediverse account (activitypub.go); nil:
+	// ActivityPub is the site's fediverse account (site/activitypub.go); nil:
 	// its routes answer 404.
 	ActivityPub *activitypub.Service
+
+	// sitemapMax is the most URLs in one sitemap; 0: sitemaps.org's
+	// 50,000. Tests set it lower to see /sitemap.xml become an index.
+	sitemapMax int
 }
 
 // DefaultRateLimit is the number of full feed responses a client may
@@ -103,12 +110,8 @@ type server struct {
 	now     func() time.Time
 	log     *slog.Logger
 	version string
-	sources atomic.Pointer[upstream.Store] // nil until the site reads sources
 
-	tmpl   *templates
-	static *staticFiles
-	icon   siteIcon // the site's own icon (icon:), made ready once per picture
-
+	site *site.Site // the public site (handlers/site), mounted by routes.go
 	desk *desk.Desk // the editor's desk (routes.go); nil when no preview token is configured
 
 	metricsPrivate bool
@@ -117,17 +120,15 @@ type server struct {
 	metrics        *Metrics
 	accessLog      bool
 	refused        refusals // 429s for the access log, a count per client per minute
-	sitemapMax     int      // URLs in one sitemap; more make /sitemap.xml an index
 	audience       *audience.Counter
 	realClock      bool         // now is time.Now
 	store          *StoreStatus // nil: /healthz says nothing of the store
 
 	fast map[string]*fastRoute // the routes the fast path answers, by path (routes.go)
 
-	search      *search.Index // nil: no search on this server (search.go)
-	searchPages *feed.Cache   // search pages, apart from the render cache
+	search *search.Index // nil: no search on this server (site/search.go)
 
-	fedi *activitypub.Service // nil: no fediverse account (activitypub.go)
+	fedi *activitypub.Service // nil: no fediverse account (site/activitypub.go)
 }
 
 // New returns the server with every route registered. It fails when a
@@ -152,16 +153,11 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		accessLog: d.AccessLog,
 		store:     d.Store,
 		search:    d.Search,
-		// Search pages are kept apart, so that searches never push
-		// feeds and pages out of the render cache.
-		searchPages: feed.NewCache(searchCacheBytes),
-		fedi:        d.ActivityPub,
+		fedi:      d.ActivityPub,
 
 		trustsProxies:  len(d.TrustedProxies) > 0,
 		metricsPrivate: d.MetricsPrivate,
-		sitemapMax:     sitemapMaxURLs,
 	}
-	s.sources.Store(d.Sources)
 	if s.now == nil {
 		s.now, s.realClock = time.Now, true
 	}
@@ -176,10 +172,7 @@ func newServer(d Deps) (*server, *echo.Echo, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	var err error
-	if s.tmpl, err = page.Parse(nil); err != nil {
-		return nil, nil, err
-	}
-	if s.static, err = page.LoadStatic(); err != nil {
+	if s.site, err = s.newSite(d); err != nil {
 		return nil, nil, err
 	}
 	if s.desk, err = s.newDesk(d); err != nil {

@@ -10,13 +10,15 @@ import (
 // importRules are the import graph of handlers/, as `go list` finds it:
 // for each package, the packages of this module it may import. The
 // shared HTTP package (httpx) and the shared page package (page) import
-// no part of the site and neither side; the editor's desk (desk) imports
-// the shared packages and never the public site (handlers); the export
-// and the audience know nothing of the site's handlers; handlers (the
-// route table, the public site, the fast path) sits on top and mounts
-// the desk's lines.
+// neither side; the public site (site) and the editor's desk (desk)
+// import the shared packages and never each other; the export and the
+// audience know nothing of either; handlers (the route table, the
+// server, the fast path, metrics and middleware) sits on top, the only
+// package that imports site and desk, and mounts both.
+// TestImportRuleKeepsSidesApart holds the rules themselves to that.
 var importRules = map[string][]string{
-	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/desk", "handlers/httpx", "handlers/page"},
+	"handlers":               {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/desk", "handlers/httpx", "handlers/site"},
+	"handlers/site":          {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/httpx", "handlers/page"},
 	"handlers/desk":          {"content", "content/search", "feed", "feed/activitypub", "feed/upstream", "handlers/audience", "handlers/httpx", "handlers/page"},
 	"handlers/httpx":         {"feed"},
 	"handlers/page":          {"content", "content/search", "feed", "handlers/httpx"},
@@ -24,6 +26,23 @@ var importRules = map[string][]string{
 	"handlers/audience":      {"content/store"},
 	"handlers/golden":        {},
 	"handlers/golden/golist": {},
+	"handlers/testcontent":   {},
+}
+
+// TestImportRuleKeepsSidesApart checks the rules above, so that loosening
+// one to let the site and the desk meet fails here: only handlers may
+// import site or desk, and no package handlers/ imports handlers.
+func TestImportRuleKeepsSidesApart(t *testing.T) {
+	for pkg, allowed := range importRules {
+		for _, imp := range allowed {
+			switch {
+			case imp == "handlers":
+				t.Errorf("%s may import handlers: nothing below the route table may", pkg)
+			case (imp == "handlers/site" || imp == "handlers/desk") && pkg != "handlers":
+				t.Errorf("%s may import %s: only handlers mounts the site and the desk", pkg, imp)
+			}
+		}
+	}
 }
 
 // TestImportRule pins importRules: a new import of this module by a

@@ -212,3 +212,6 @@ func TestListPagesLinked(t *testing.T) {
 		t.Error("home lists no issues")
 	}
 }
+
+// storiesPerPage is how many stories a section page prints (handlers/site).
+const storiesPerPage = 10

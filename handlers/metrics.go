@@ -308,3 +308,13 @@ func feedRouteFormat(route string) string {
 func (m *Metrics) setSubscribers(feed, aggregator string, n int64) {
 	m.subscribers.WithLabelValues(feed, aggregator).Set(float64(n))
 }
+
+// Register adds collectors (the fediverse account's) to the metrics.
+func (m *Metrics) Register(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := m.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/morningpost/morningpost/content"
 	"github.com/morningpost/morningpost/feed"
 	"github.com/morningpost/morningpost/handlers/desk"
+	"github.com/morningpost/morningpost/handlers/site"
 )
 
 const testToken = "editor-token-0123456789"
@@ -386,7 +387,7 @@ func TestFeedViews(t *testing.T) {
 	feeds := ts.get("/feeds", http.StatusOK).Body.String()
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
-			path := feedViewPath(spec, f)
+			path := site.FeedViewPath(spec, f)
 			if !strings.Contains(feeds, `href="`+path+`"`) {
 				t.Errorf("/feeds does not link %s", path)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/morningpost/morningpost/handlers/audience"
 	"github.com/morningpost/morningpost/handlers/desk"
 	"github.com/morningpost/morningpost/handlers/httpx"
+	"github.com/morningpost/morningpost/handlers/site"
 )
 
 // The route table: every URL the site answers, in one list. These paths
@@ -38,6 +39,11 @@ import (
 //
 // How a route answers, one hop from here:
 //
+//   - A public line's handler is a method of s.site, the public site
+//     (handlers/site, made by newSite below); a private line's is one of
+//     s.desk, the editor's desk (handlers/desk, newDesk). Neither package
+//     imports the other: what each needs of the other, newSite and
+//     newDesk hand over as functions.
 //   - What it shows is s.content.At(now), the snapshot of what is public
 //     now (content.Content.At, content/publish.go): drafts and scheduled
 //     issues are not in it (Snapshot.add), and its entries are dated by
@@ -54,15 +60,16 @@ import (
 //     with the status httpx.Status decides.
 //   - The editor's live reload is s.desk.Events (handlers/desk/events.go),
 //     fed by content.Live.Subscribe; upstream items were sanitised by
-//     upstream's cleanItem before the store kept them (sources.go says
+//     upstream's cleanItem before the store kept them (site/sources.go says
 //     so).
 //   - A fediverse delivery goes out from activitypub.Service.Publish
 //     (feed/activitypub/publish.go), which queues each activity in the
 //     store for its followers' inboxes (queue.go); cmd/morningpost's
 //     startActivityPub runs it. The /ap/ lines below only answer.
 //   - A search is answered by content/search's Index.Search
-//     (content/search/index.go), which the line /search's s.searchPage
-//     asks through runSearch (search.go), and the desk's search too.
+//     (content/search/index.go), which the line /search's s.site.SearchPage
+//     asks through the site's runSearch (site/search.go), and the desk's
+//     search too.
 //
 // The export derives its URL set from a table made with a server of no
 // dependencies (exportSet): a route's handler may use the server only
@@ -70,25 +77,25 @@ import (
 func (s *server) routes() []route {
 	t := []route{
 		// Pages.
-		{path: "/", kind: kindPage, h: s.home, root: true},
-		{path: "/issues", kind: kindPage, h: s.archive, root: true},
-		{path: pageRoute("/issues"), kind: kindPage, h: s.archive}, // /issues/page/2, …
-		{path: "/issues/:number", kind: kindPage, h: s.issue},
-		{path: "/issues/:number/:slug", kind: kindPage, h: s.negotiated(s.article)}, // or its ActivityPub object (activitypub.go)
-		{path: "/issues/:number/images/:hash/:name", kind: kindAsset, h: s.image},   // pictures: /issues/88/images/3f2a…/chart.png
+		{path: "/", kind: kindPage, h: s.site.Home, root: true},
+		{path: "/issues", kind: kindPage, h: s.site.Archive, root: true},
+		{path: site.PageRoute("/issues"), kind: kindPage, h: s.site.Archive}, // /issues/page/2, …
+		{path: "/issues/:number", kind: kindPage, h: s.site.Issue},
+		{path: "/issues/:number/:slug", kind: kindPage, h: s.site.Negotiated(s.site.Article)}, // or its ActivityPub object (site/activitypub.go)
+		{path: "/issues/:number/images/:hash/:name", kind: kindAsset, h: s.site.Image},        // pictures: /issues/88/images/3f2a…/chart.png
 	}
 	for _, sec := range content.Sections {
 		t = append(t,
-			route{path: "/sections/" + string(sec), kind: kindPage, h: s.section(sec)},
-			route{path: pageRoute("/sections/" + string(sec)), kind: kindPage, h: s.section(sec)})
+			route{path: "/sections/" + string(sec), kind: kindPage, h: s.site.Section(sec)},
+			route{path: site.PageRoute("/sections/" + string(sec)), kind: kindPage, h: s.site.Section(sec)})
 	}
 	t = append(t,
-		route{path: "/feeds", kind: kindPage, h: s.feedList, root: true},
-		route{path: "/tags", kind: kindPage, h: s.tags},
-		route{path: "/tags/:tag", kind: kindPage, h: s.tag},
-		route{path: pageRoute("/tags/:tag"), kind: kindPage, h: s.tag})
+		route{path: "/feeds", kind: kindPage, h: s.site.FeedList, root: true},
+		route{path: "/tags", kind: kindPage, h: s.site.Tags},
+		route{path: "/tags/:tag", kind: kindPage, h: s.site.Tag},
+		route{path: site.PageRoute("/tags/:tag"), kind: kindPage, h: s.site.Tag})
 	for _, f := range feed.Formats {
-		t = append(t, route{path: tagFeedRoute(f), kind: kindFeed, h: s.tagFeed(f)}) // /tags/open-source/feed.atom, …
+		t = append(t, route{path: tagFeedRoute(f), kind: kindFeed, h: s.site.TagFeed(f)}) // /tags/open-source/feed.atom, …
 	}
 
 	// Feeds: /feed.rss, /issues/feed.atom, /sections/lead/feed.json, …
@@ -98,27 +105,27 @@ func (s *server) routes() []route {
 			t = append(t,
 				s.subscription(spec, f),
 				// Archives (RFC 5005): /archive/2026/04/feed.atom, /issues/archive/2026/04/feed.rss, …
-				route{path: archiveRoute(spec, f), kind: kindArchive, h: s.archiveFeed(spec, f)})
+				route{path: archiveRoute(spec, f), kind: kindArchive, h: s.site.ArchiveFeed(spec, f)})
 		}
 	}
-	t = append(t, route{path: "/feeds.opml", kind: kindAsset, h: s.opml, root: true})
+	t = append(t, route{path: "/feeds.opml", kind: kindAsset, h: s.site.OPML, root: true})
 
-	// Search (search.go): the page, its feeds, and its description for
+	// Search (site/search.go): the page, its feeds, and its description for
 	// browsers. A static copy searches in the browser: /search with
 	// /search/index.json and /static/search.js.
-	t = append(t, route{path: "/search", kind: kindPage, h: s.searchPage, root: true})
+	t = append(t, route{path: "/search", kind: kindPage, h: s.site.SearchPage, root: true})
 	for _, f := range feed.Formats {
-		t = append(t, route{path: "/search/feed." + string(f), kind: kindQuery, h: s.searchFeed(f)})
+		t = append(t, route{path: "/search/feed." + string(f), kind: kindQuery, h: s.site.SearchFeed(f)})
 	}
 	t = append(t,
-		route{path: "/opensearch.xml", kind: kindAsset, h: s.openSearch},
-		route{path: "/search/index.json", kind: kindAsset, h: s.searchIndex},
-		route{path: "/static/search.js", kind: kindAsset, h: s.staticFile("search.js")})
+		route{path: "/opensearch.xml", kind: kindAsset, h: s.site.OpenSearch},
+		route{path: "/search/index.json", kind: kindAsset, h: s.site.SearchIndex},
+		route{path: "/static/search.js", kind: kindAsset, h: s.site.StaticFile("search.js")})
 
 	// A readable page per feed: /feeds/view/feed.atom, …
 	for _, spec := range feed.Specs() {
 		for _, f := range feed.Formats {
-			t = append(t, route{path: feedViewPath(spec, f), kind: kindPage, h: s.feedView(spec, f)})
+			t = append(t, route{path: site.FeedViewPath(spec, f), kind: kindPage, h: s.site.FeedView(spec, f)})
 		}
 	}
 
@@ -135,40 +142,40 @@ func (s *server) routes() []route {
 		route{path: "/preview/search", kind: kindPrivate, h: s.desk.Search}, // drafts too
 		route{path: "/sources", kind: kindPrivate, h: s.desk.Sources})
 	for _, f := range feed.Formats {
-		// Public when the site says so, else the editor's (sources.go).
-		t = append(t, route{path: feed.SourcesPath(f), kind: kindFeed, h: s.planetFeed(f), guard: s.requireSourcesFeed, root: true})
+		// Public when the site says so, else the editor's (site/sources.go).
+		t = append(t, route{path: feed.SourcesPath(f), kind: kindFeed, h: s.site.PlanetFeed(f), guard: s.site.RequireSourcesFeed, root: true})
 	}
 
 	// Machines and browsers.
 	t = append(t,
 		route{path: "/healthz", kind: kindMachine, h: s.healthz},
 		route{path: "/metrics", kind: kindMachine, h: s.metricsHandler},
-		route{path: "/icon.png", kind: kindAsset, h: s.staticFile("icon.png"), root: true},
-		route{path: "/favicon.ico", kind: kindAsset, h: s.staticFile("icon.png"), root: true},
-		route{path: "/static/site.css", kind: kindAsset, h: s.staticFile("site.css")},
-		route{path: "/static/icon.png", kind: kindAsset, h: s.staticFile("icon.png")},
-		route{path: "/static/live.js", kind: kindAsset, h: s.staticFile("live.js")},
-		route{path: "/robots.txt", kind: kindAsset, h: s.robots, root: true},
-		route{path: "/sitemap.xml", kind: kindAsset, h: s.sitemap, root: true},
-		route{path: "/sitemaps/:year", kind: kindAsset, h: s.sitemap}) // /sitemaps/2026.xml, when /sitemap.xml is an index
+		route{path: "/icon.png", kind: kindAsset, h: s.site.StaticFile("icon.png"), root: true},
+		route{path: "/favicon.ico", kind: kindAsset, h: s.site.StaticFile("icon.png"), root: true},
+		route{path: "/static/site.css", kind: kindAsset, h: s.site.StaticFile("site.css")},
+		route{path: "/static/icon.png", kind: kindAsset, h: s.site.StaticFile("icon.png")},
+		route{path: "/static/live.js", kind: kindAsset, h: s.site.StaticFile("live.js")},
+		route{path: "/robots.txt", kind: kindAsset, h: s.site.Robots, root: true},
+		route{path: "/sitemap.xml", kind: kindAsset, h: s.site.Sitemap, root: true},
+		route{path: "/sitemaps/:year", kind: kindAsset, h: s.site.Sitemap}) // /sitemaps/2026.xml, when /sitemap.xml is an index
 
-	// The fediverse account (activitypub.go, feed/activitypub): 404
+	// The fediverse account (site/activitypub.go, feed/activitypub): 404
 	// without activitypub: in morningpost.yaml. Article pages answer
-	// their ActivityPub object (s.negotiated, above). Machine lines, so
+	// their ActivityPub object (s.site.Negotiated, above). Machine lines, so
 	// never crawled; the export writes the static forms of all but the
 	// inboxes and followers instead, as activitypub.Service.Static lists
 	// them (export.Options.Extra).
 	t = append(t,
-		route{path: "/.well-known/webfinger", kind: kindMachine, h: s.fediPlain(s.fediWebFinger)},
-		route{path: "/.well-known/host-meta", kind: kindMachine, h: s.fediPlain(s.fediHostMeta)},
-		route{path: "/.well-known/nodeinfo", kind: kindMachine, h: s.fediPlain(s.fediNodeInfoLinks)},
-		route{path: "/nodeinfo/2.1", kind: kindMachine, h: s.fediPlain(s.fediNodeInfo)},
-		route{path: "/ap/:name", kind: kindMachine, h: s.fediNamed(s.fediActor)},
-		route{path: "/ap/:name/outbox", kind: kindMachine, h: s.fediNamed(s.fediOutbox)},
-		route{path: "/ap/:name/followers", kind: kindMachine, h: s.fediNamed(s.fediFollowers)},
-		route{path: "/ap/:name/following", kind: kindMachine, h: s.fediNamed(s.fediFollowing)},
-		route{path: "/ap/:name/inbox", kind: kindMachine, h: s.fediInbox, methods: post},
-		route{path: "/ap/inbox", kind: kindMachine, h: s.fediInbox, methods: post}) // the shared inbox
+		route{path: "/.well-known/webfinger", kind: kindMachine, h: s.site.FediPlain(s.site.FediWebFinger)},
+		route{path: "/.well-known/host-meta", kind: kindMachine, h: s.site.FediPlain(s.site.FediHostMeta)},
+		route{path: "/.well-known/nodeinfo", kind: kindMachine, h: s.site.FediPlain(s.site.FediNodeInfoLinks)},
+		route{path: "/nodeinfo/2.1", kind: kindMachine, h: s.site.FediPlain(s.site.FediNodeInfo)},
+		route{path: "/ap/:name", kind: kindMachine, h: s.site.FediNamed(s.site.FediActor)},
+		route{path: "/ap/:name/outbox", kind: kindMachine, h: s.site.FediNamed(s.site.FediOutbox)},
+		route{path: "/ap/:name/followers", kind: kindMachine, h: s.site.FediNamed(s.site.FediFollowers)},
+		route{path: "/ap/:name/following", kind: kindMachine, h: s.site.FediNamed(s.site.FediFollowing)},
+		route{path: "/ap/:name/inbox", kind: kindMachine, h: s.site.FediInbox, methods: post},
+		route{path: "/ap/inbox", kind: kindMachine, h: s.site.FediInbox, methods: post}) // the shared inbox
 	return t
 }
 
@@ -179,7 +186,7 @@ func (s *server) routes() []route {
 func (s *server) middleware() []middleware {
 	return []middleware{
 		{s.observe, "answer calls s.record: metrics, access log and audience"},
-		{httpx.LimitBody(isInbox), "parseFastRequest hands over any request with a body"},
+		{httpx.LimitBody(site.IsInbox), "parseFastRequest hands over any request with a body"},
 		{httpx.RecoverPanic, "getFeed recovers a panic and hands the request over"},
 		{s.desk.Login, "it acts on ?token= only, and the fast path answers no query"},
 	}
@@ -229,7 +236,7 @@ type middleware struct {
 // answers as well as Echo (fastpath.go).
 func (s *server) subscription(spec feed.Spec, f feed.Format) route {
 	p := spec.Path(f)
-	return route{path: p, kind: kindFeed, h: s.feed(spec, f), root: true, fast: &fastRoute{path: p, spec: spec, format: f}}
+	return route{path: p, kind: kindFeed, h: s.site.Feed(spec, f), root: true, fast: &fastRoute{path: p, spec: spec, format: f}}
 }
 
 var (
@@ -371,13 +378,13 @@ func (s *server) newDesk(d Deps) (*desk.Desk, error) {
 		Content:   s.content,
 		Feeds:     s.feeds,
 		Now:       s.now,
-		Static:    s.static,
+		Static:    s.site.Static(),
 		Done:      d.Done,
 		Search:    s.search,
-		NewPage:   s.newPage,
-		Sources:   s.sources.Load,
+		NewPage:   s.site.NewPage,
+		Sources:   s.site.Sources,
 		Audience:  func() *audience.Counter { return s.audience },
-		Fediverse: s.fediverseStats,
+		Fediverse: s.site.FediverseStats,
 	})
 }
 
@@ -385,10 +392,36 @@ func (s *server) newDesk(d Deps) (*desk.Desk, error) {
 // its cookie; Desk.Editor): the one check behind every answer that
 // differs for editors. The desk's routes answer 404 without it
 // (Desk.Require); a public page carries the live reload with it
-// (s.pageIn), a draft's picture is served (s.image), and /healthz and
+// (the site's pageIn), a draft's picture is served (s.site.Image), and /healthz and
 // /metrics say more.
 func (s *server) editor(r *http.Request) bool { return s.desk.Editor(r) }
 
 // hvVaryCookieAuthorization is the Vary of an answer that differs for
 // editors (/healthz, /metrics), when the desk is on.
 var hvVaryCookieAuthorization = []string{"Cookie, Authorization"}
+
+// newSite makes the public site (handlers/site), with what it needs of
+// the desk: the desk is made after it (it shows the site's pages), so
+// these ask s.desk when called.
+func (s *server) newSite(d Deps) (*site.Site, error) {
+	return site.New(site.Deps{
+		Content: s.content,
+		Feeds:   s.feeds,
+		Now:     s.now,
+		Log:     s.log,
+		Sources: d.Sources,
+		Limiter: s.limiter,
+		Search:  s.search,
+		// Search pages are kept apart, so that searches never push
+		// feeds and pages out of the render cache.
+		SearchPages: feed.NewCache(site.SearchCacheBytes),
+		Fedi:        s.fedi,
+		SitemapMax:  d.sitemapMax,
+		Editor:      s.editor,
+		Preview: func(c echo.Context, name string, snap *content.Snapshot, fill func(*content.Snapshot) (any, error)) error {
+			return s.desk.PreviewModePage(c, name, snap, fill)
+		},
+		Require: func(next echo.HandlerFunc) echo.HandlerFunc { return s.desk.Require(next) },
+		TokenOK: func(token string) bool { return s.desk.TokenOK(token) },
+	})
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/morningpost/morningpost/content/search"
 	"github.com/morningpost/morningpost/content/store"
 	"github.com/morningpost/morningpost/feed"
+	"github.com/morningpost/morningpost/handlers/page"
 )
 
 // newSearchServer is a test server with a search index in a SQLite
@@ -93,8 +94,8 @@ func TestSearchPages(t *testing.T) {
 	ts := newSearchServer(t, searchFixture(), testNow, 0, false, nil)
 	first := ts.get("/search?q=platypus", http.StatusOK).Body.String()
 	contains(t, "page 1", first, "12 articles found; 1 to 10 on this page", `<a rel="next" href="/search?q=platypus&amp;page=2">`)
-	if n := strings.Count(first, `<p class="snippet">`); n != hitsPerPage {
-		t.Errorf("page 1 has %d hits, want %d", n, hitsPerPage)
+	if n := strings.Count(first, `<p class="snippet">`); n != page.HitsPerPage {
+		t.Errorf("page 1 has %d hits, want %d", n, page.HitsPerPage)
 	}
 	second := ts.get("/search?q=platypus&page=2", http.StatusOK).Body.String()
 	contains(t, "page 2", second, "11 to 12 on this page", `<a rel="prev" href="/search?q=platypus">`, `<ol class="search-results" start="11">`)

@@ -144,7 +144,7 @@ func (h *Server) Audience() *audience.Counter { return h.s.audience }
 
 // SetSources gives the handlers the store of upstream items, for a site
 // that starts reading sources while the server runs.
-func (h *Server) SetSources(st *upstream.Store) { h.s.sources.Store(st) }
+func (h *Server) SetSources(st *upstream.Store) { h.s.site.SetSources(st) }
 
 // Serve answers the connections ln accepts until Shutdown: plain feed
 // requests on the fast path (fastpath.go), everything else through

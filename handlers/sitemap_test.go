@@ -114,11 +114,10 @@ func TestSitemapIndex(t *testing.T) {
 	all := getSitemap(t, whole, "/sitemap.xml")
 
 	split := newTestServer(t, fsys)
-	s, e, err := newServer(Deps{Content: split.live, Feeds: split.feeds, Now: split.clock.Now, Logger: slog.New(slog.DiscardHandler)})
+	_, e, err := newServer(Deps{Content: split.live, Feeds: split.feeds, Now: split.clock.Now, Logger: slog.New(slog.DiscardHandler), sitemapMax: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.sitemapMax = 10
 	split.e = e
 	idx := getSitemap(t, split, "/sitemap.xml")
 	if idx.XMLName.Local != "sitemapindex" || len(idx.Sitemaps) != 3 {

@@ -101,3 +101,6 @@ func TestTagPagesPaginated(t *testing.T) {
 		t.Errorf("tag feed: %v, %d items, want 30", err, len(fd.Items))
 	}
 }
+
+// taggedPerPage is how many stories a tag page prints (handlers/site).
+const taggedPerPage = 25

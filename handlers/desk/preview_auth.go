@@ -149,9 +149,10 @@ func (d *Desk) Require(next echo.HandlerFunc) echo.HandlerFunc {
 
 // Editor reports whether r comes from an editor (the preview token or
 // its cookie): the one check behind every answer that differs for
-// editors. The desk's routes answer 404 without it (Require); in
-// handlers (server.editor), a public page carries the live reload with
-// it, a draft's picture is served, and /healthz and /metrics say more.
+// editors. The desk's routes answer 404 without it (Require); handlers
+// asks it (server.editor) and hands it to the public site
+// (handlers/site), where a public page carries the live reload with it
+// and a draft's picture is served; /healthz and /metrics say more.
 func (d *Desk) Editor(r *http.Request) bool {
 	return d != nil && d.auth.authorized(r)
 }

@@ -10,6 +10,6 @@
 // sitemaps, pictures and static files alike, with its bytes in each
 // content coding and its header values prepared once. Its ETag is
 // feed.ETag of its bytes, which the export also calls. The public site
-// (handlers), its fast path (handlers/fastpath.go) and the editor's desk
-// write their answers through this package.
+// (handlers/site), the fast path (handlers/fastpath.go) and the editor's
+// desk (handlers/desk) write their answers through this package.
 package httpx

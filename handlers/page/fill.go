@@ -6,7 +6,7 @@ import (
 )
 
 // NewPage fills the layout's fields of the page at path of snap; the
-// public site's (handlers' newPage) knows the site's icon and its
+// public site's (handlers/site's Site.NewPage) knows the site's icon and its
 // feeds. section, when set, adds the section's feed to the
 // autodiscovery links.
 type NewPage func(snap *content.Snapshot, title, path string, section content.Section) Page

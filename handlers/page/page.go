@@ -1,4 +1,4 @@
-// Package page is what the public site (handlers) and the editor's desk
+// Package page is what the public site (handlers/site) and the editor's desk
 // (handlers/desk) both show: the page templates and their functions,
 // the layout's Page and the page types both fill, the issue and article
 // pages' fill (FillIssue, FillArticle: the public pages and the desk's

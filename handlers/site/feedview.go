@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"strings"
@@ -17,8 +17,8 @@ import (
 // fixed URL made from the feed's own: /feeds/view/feed.atom,
 // /feeds/view/sections/lead/feed.rss.
 
-// feedViewPath is the URL path of the readable page of feed spec in format f.
-func feedViewPath(spec feed.Spec, f feed.Format) string { return "/feeds/view" + spec.Path(f) }
+// FeedViewPath is the URL path of the readable page of feed spec in format f.
+func FeedViewPath(spec feed.Spec, f feed.Format) string { return "/feeds/view" + spec.Path(f) }
 
 // feedViewPage is /feeds/view/{feed path}.
 type feedViewPage struct {
@@ -41,13 +41,13 @@ type feedViewEntry struct {
 	Categories []string
 }
 
-func (s *server) feedView(spec feed.Spec, f feed.Format) echo.HandlerFunc {
+func (s *Site) FeedView(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		return s.page(c, "feedview", func(snap *content.Snapshot) (any, error) {
 			site := snap.Site
 			title := spec.Title(site)
 			p := feedViewPage{
-				Page:      s.newPage(snap, title+" ("+page.FormatName(f)+") — feed", feedViewPath(spec, f), spec.Section),
+				Page:      s.NewPage(snap, title+" ("+page.FormatName(f)+") — feed", FeedViewPath(spec, f), spec.Section),
 				FeedTitle: title,
 				FeedURL:   site.URL(spec.Path(f)),
 				Format:    page.FormatName(f),
@@ -57,7 +57,7 @@ func (s *server) feedView(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 			for _, o := range feed.Formats {
 				if o != f {
 					p.Others = append(p.Others, feedLink(site, spec, o))
-					p.Views = append(p.Views, FeedLink{Format: page.FormatName(o), Href: feedViewPath(spec, o)})
+					p.Views = append(p.Views, FeedLink{Format: page.FormatName(o), Href: FeedViewPath(spec, o)})
 				}
 			}
 			root := strings.TrimSuffix(site.URL("/"), "/")

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"strconv"
@@ -45,8 +45,8 @@ func pagePath(base string, n int) string {
 	return base + "/page/" + strconv.Itoa(n)
 }
 
-// pageRoute is the route of a list's numbered pages.
-func pageRoute(base string) string { return base + "/page/:page" }
+// PageRoute is the route of a list's numbered pages.
+func PageRoute(base string) string { return base + "/page/:page" }
 
 // pageNumber is the page the request names: 0 (the list's own page)
 // without a page parameter, -1 (no such page) for anything but the

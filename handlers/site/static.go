@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"crypto/sha256"
@@ -12,8 +12,6 @@ import (
 	"github.com/morningpost/morningpost/handlers/httpx"
 	"github.com/morningpost/morningpost/handlers/page"
 )
-
-//go:generate go run geniconpng.go
 
 // The embedded files themselves are handlers/page's (page.LoadStatic).
 type (
@@ -59,7 +57,7 @@ func (i *siteIcon) file(site *content.Site) *staticFile {
 
 // file is the static file called name: the site's own icon for
 // icon.png when it has one, else the embedded file.
-func (s *server) file(site *content.Site, name string) *staticFile {
+func (s *Site) file(site *content.Site, name string) *staticFile {
 	if name == "icon.png" {
 		if f := s.icon.file(site); f != nil {
 			return f
@@ -70,13 +68,13 @@ func (s *server) file(site *content.Site, name string) *staticFile {
 
 // fileURL is the URL of the static file called name with its version
 // (see page.Static.URL).
-func (s *server) fileURL(site *content.Site, name string) string {
+func (s *Site) fileURL(site *content.Site, name string) string {
 	return s.file(site, name).URL(name)
 }
 
-// staticFile serves an embedded file. Asked for with its current version
+// StaticFile serves an embedded file. Asked for with its current version
 // it may be cached for a year; without, for a day, revalidated by ETag.
-func (s *server) staticFile(name string) echo.HandlerFunc {
+func (s *Site) StaticFile(name string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		f := s.file(s.content.Content().Site, name)
 		cc := hvShortCache
@@ -87,7 +85,7 @@ func (s *server) staticFile(name string) echo.HandlerFunc {
 	}
 }
 
-func (s *server) robots(c echo.Context) error {
+func (s *Site) Robots(c echo.Context) error {
 	snap := s.content.At(s.now())
 	body := "User-agent: *\nAllow: /\n\nSitemap: " + snap.Site.URL("/sitemap.xml") + "\n# Feeds: " + snap.Site.URL("/feeds") + "\n"
 	r := feed.File("text/plain; charset=utf-8", []byte(body), nil)

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"errors"
@@ -29,9 +29,9 @@ func archiveCacheControl(site *content.Site) []string {
 	return []string{"public, max-age=2592000, stale-if-error=" + strconv.Itoa(int(site.StaleIfError/time.Second))}
 }
 
-// archiveFeed serves the archives of one feed in one format. Like feed,
+// ArchiveFeed serves the archives of one feed in one format. Like feed,
 // a cache hit is a lookup and a write.
-func (s *server) archiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
+func (s *Site) ArchiveFeed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p, ok := feed.ParsePeriod(c.Param("year"), c.Param("month"))
 		if !ok {

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"fmt"
@@ -9,13 +9,13 @@ import (
 	"github.com/morningpost/morningpost/handlers/httpx"
 )
 
-// feed serves one feed document. On a cache hit it does no rendering,
+// Feed serves one feed document. On a cache hit it does no rendering,
 // compression or hashing: it looks the feed up, writes prepared headers
 // and writes the bytes once.
-func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
+func (s *Site) Feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 	path := spec.Path(f)
 	return func(c echo.Context) error {
-		r, cc, err := s.subscriptionFeed(spec, f)
+		r, cc, err := s.SubscriptionFeed(spec, f)
 		if err != nil {
 			return fmt.Errorf("feed %s: %w", path, err)
 		}
@@ -23,11 +23,11 @@ func (s *server) feed(spec feed.Spec, f feed.Format) echo.HandlerFunc {
 	}
 }
 
-// subscriptionFeed is a subscription feed as it is served now: its
+// SubscriptionFeed is a subscription feed as it is served now: its
 // cached response and its Cache-Control, whose max-age and
 // stale-while-revalidate never run past the next publication. The feed handler and the fast path both serve
 // this.
-func (s *server) subscriptionFeed(spec feed.Spec, f feed.Format) (r *feed.Response, cc []string, err error) {
+func (s *Site) SubscriptionFeed(spec feed.Spec, f feed.Format) (r *feed.Response, cc []string, err error) {
 	now := s.now()
 	snap := s.content.At(now)
 	r, err = s.feeds.Get(snap, spec, f)

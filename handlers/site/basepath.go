@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"github.com/labstack/echo/v4"
@@ -12,18 +12,18 @@ import (
 
 // sitePath is a root-relative path as the browser must ask for it: under
 // the base path of the site now served.
-func (s *server) sitePath(p string) string {
+func (s *Site) sitePath(p string) string {
 	return page.Prefixed(page.BasePath(s.content.Content().Site), p)
 }
 
-// movedPermanently answers 301 to location, a site path, sent under the
+// MovedPermanently answers 301 to location, a site path, sent under the
 // site's base path.
-func (s *server) movedPermanently(c echo.Context, location string) error {
+func (s *Site) MovedPermanently(c echo.Context, location string) error {
 	return httpx.MovedPermanently(c, s.sitePath(location))
 }
 
 // seeOther answers 303 to location, a site path, sent under the site's
 // base path.
-func (s *server) seeOther(c echo.Context, location string) error {
+func (s *Site) seeOther(c echo.Context, location string) error {
 	return httpx.SeeOther(c, s.sitePath(location))
 }

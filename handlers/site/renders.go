@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"github.com/morningpost/morningpost/feed"
@@ -10,7 +10,7 @@ import (
 // holds the page, else made by render and told to it. A page is keyed,
 // as in the page cache, by scope (what it shows of the content, see
 // pageIn) and its route.
-func (s *server) pageBody(scope, key, path string, render func() ([]byte, error)) ([]byte, error) {
+func (s *Site) pageBody(scope, key, path string, render func() ([]byte, error)) ([]byte, error) {
 	rs := s.feeds.Renders()
 	if rs == nil {
 		return render()

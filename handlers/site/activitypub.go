@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/morningpost/morningpost/feed/activitypub"
 	"github.com/morningpost/morningpost/handlers/httpx"
@@ -21,7 +20,7 @@ import (
 // activityPubRoutes registers the account's URLs.
 // fediPlain answers a request of the account's discovery with f, or 404
 // without an account.
-func (s *server) fediPlain(f func(http.ResponseWriter, *http.Request)) echo.HandlerFunc {
+func (s *Site) FediPlain(f func(http.ResponseWriter, *http.Request)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.fedi == nil {
 			return httpx.ErrNotFound
@@ -31,9 +30,9 @@ func (s *server) fediPlain(f func(http.ResponseWriter, *http.Request)) echo.Hand
 	}
 }
 
-// fediNamed answers a request about the account :name with f, or 404
+// FediNamed answers a request about the account :name with f, or 404
 // without an account.
-func (s *server) fediNamed(f func(http.ResponseWriter, *http.Request, string)) echo.HandlerFunc {
+func (s *Site) FediNamed(f func(http.ResponseWriter, *http.Request, string)) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if s.fedi == nil {
 			return httpx.ErrNotFound
@@ -43,10 +42,10 @@ func (s *server) fediNamed(f func(http.ResponseWriter, *http.Request, string)) e
 	}
 }
 
-// fediInbox takes an activity POSTed to an inbox (the account's or the
+// FediInbox takes an activity POSTed to an inbox (the account's or the
 // shared one); the body is read and bounded there (1 MB), not by
 // httpx.LimitBody.
-func (s *server) fediInbox(c echo.Context) error {
+func (s *Site) FediInbox(c echo.Context) error {
 	if s.fedi == nil {
 		return httpx.ErrNotFound
 	}
@@ -54,29 +53,29 @@ func (s *server) fediInbox(c echo.Context) error {
 	return nil
 }
 
-func (s *server) fediWebFinger(w http.ResponseWriter, r *http.Request) { s.fedi.WebFinger(w, r) }
-func (s *server) fediHostMeta(w http.ResponseWriter, r *http.Request)  { s.fedi.HostMeta(w, r) }
-func (s *server) fediNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
+func (s *Site) FediWebFinger(w http.ResponseWriter, r *http.Request) { s.fedi.WebFinger(w, r) }
+func (s *Site) FediHostMeta(w http.ResponseWriter, r *http.Request)  { s.fedi.HostMeta(w, r) }
+func (s *Site) FediNodeInfoLinks(w http.ResponseWriter, r *http.Request) {
 	s.fedi.NodeInfoLinks(w, r)
 }
-func (s *server) fediNodeInfo(w http.ResponseWriter, r *http.Request) { s.fedi.NodeInfo(w, r) }
-func (s *server) fediActor(w http.ResponseWriter, r *http.Request, n string) {
+func (s *Site) FediNodeInfo(w http.ResponseWriter, r *http.Request) { s.fedi.NodeInfo(w, r) }
+func (s *Site) FediActor(w http.ResponseWriter, r *http.Request, n string) {
 	s.fedi.Actor(w, r, n)
 }
-func (s *server) fediOutbox(w http.ResponseWriter, r *http.Request, n string) {
+func (s *Site) FediOutbox(w http.ResponseWriter, r *http.Request, n string) {
 	s.fedi.Outbox(w, r, n)
 }
-func (s *server) fediFollowers(w http.ResponseWriter, r *http.Request, n string) {
+func (s *Site) FediFollowers(w http.ResponseWriter, r *http.Request, n string) {
 	s.fedi.Followers(w, r, n)
 }
-func (s *server) fediFollowing(w http.ResponseWriter, r *http.Request, n string) {
+func (s *Site) FediFollowing(w http.ResponseWriter, r *http.Request, n string) {
 	s.fedi.Following(w, r, n)
 }
 
-// negotiated answers an article's page URL with its Article object (or
+// Negotiated answers an article's page URL with its Article object (or
 // the Tombstone of one withdrawn, 410) when the request asks for
 // ActivityStreams and the account is on; with the page otherwise.
-func (s *server) negotiated(page echo.HandlerFunc) echo.HandlerFunc {
+func (s *Site) Negotiated(page echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if s.fedi == nil || !s.fedi.Enabled() {
@@ -119,15 +118,15 @@ func (v varyAccept) WriteHeader(code int) {
 // Unwrap gives http.ResponseController the connection's writer.
 func (v varyAccept) Unwrap() http.ResponseWriter { return v.ResponseWriter }
 
-// isInbox reports whether a request is a POST to the account's inbox,
+// IsInbox reports whether a request is a POST to the account's inbox,
 // which takes bodies up to activitypub.MaxInboxBody.
-func isInbox(r *http.Request) bool {
+func IsInbox(r *http.Request) bool {
 	return r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/ap/") && strings.HasSuffix(r.URL.Path, "inbox")
 }
 
-// fediverseStats are the account's followers for the audience page; nil
+// FediverseStats are the account's followers for the audience page; nil
 // without an account (or when the store cannot say: logged).
-func (s *server) fediverseStats(ctx context.Context) *activitypub.FollowerStats {
+func (s *Site) FediverseStats(ctx context.Context) *activitypub.FollowerStats {
 	if s.fedi == nil || !s.fedi.Enabled() {
 		return nil
 	}
@@ -143,14 +142,4 @@ func (s *server) fediverseStats(ctx context.Context) *activitypub.FollowerStats 
 		st.ByHost = st.ByHost[:20]
 	}
 	return &st
-}
-
-// Register adds collectors (the fediverse account's) to the metrics.
-func (m *Metrics) Register(cs ...prometheus.Collector) error {
-	for _, c := range cs {
-		if err := m.reg.Register(c); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"strconv"
@@ -82,9 +82,9 @@ type notFoundPage struct {
 	Page
 }
 
-// newPage fills the layout's fields for the page at path. section, when
+// NewPage fills the layout's fields for the page at path. section, when
 // set, adds the section's feed to the autodiscovery links.
-func (s *server) newPage(snap *content.Snapshot, title, path string, section content.Section) Page {
+func (s *Site) NewPage(snap *content.Snapshot, title, path string, section content.Section) Page {
 	site := snap.Site
 	p := Page{
 		Site:        site,
@@ -111,12 +111,12 @@ func (s *server) newPage(snap *content.Snapshot, title, path string, section con
 
 func feedLink(site *content.Site, spec feed.Spec, f feed.Format) FeedLink {
 	t, _, _ := strings.Cut(f.ContentType(), ";")
-	return FeedLink{Type: t, Title: spec.Title(site) + " (" + page.FormatName(f) + ")", Href: site.URL(spec.Path(f)), Format: page.FormatName(f), View: feedViewPath(spec, f)}
+	return FeedLink{Type: t, Title: spec.Title(site) + " (" + page.FormatName(f) + ")", Href: site.URL(spec.Path(f)), Format: page.FormatName(f), View: FeedViewPath(spec, f)}
 }
 
-func (s *server) home(c echo.Context) error {
+func (s *Site) Home(c echo.Context) error {
 	return s.page(c, "home", func(snap *content.Snapshot) (any, error) {
-		p := homePage{Page: s.newPage(snap, snap.Site.Title, "/", ""), Latest: snap.Latest(), Total: len(snap.Issues)}
+		p := homePage{Page: s.NewPage(snap, snap.Site.Title, "/", ""), Latest: snap.Latest(), Total: len(snap.Issues)}
 		if len(snap.Issues) > 1 {
 			p.Archive = snap.Issues[1:min(1+homeRecent, len(snap.Issues))]
 		}
@@ -131,7 +131,7 @@ func (s *server) home(c echo.Context) error {
 	})
 }
 
-func (s *server) archive(c echo.Context) error {
+func (s *Site) Archive(c echo.Context) error {
 	scope := func(snap *content.Snapshot) string {
 		return listScope(snap, snap.Issues, pageNumber(c), issuesPerPage, func(iss *content.Issue) *content.Issue { return iss }, "")
 	}
@@ -149,22 +149,22 @@ func (s *server) archive(c echo.Context) error {
 // newListPage is newPage for page pg of a list: its title says which
 // page it is, for a numbered page (which never says how many there are,
 // so that it does not change when a page is added).
-func (s *server) newListPage(snap *content.Snapshot, title string, section content.Section, pg pager) Page {
+func (s *Site) newListPage(snap *content.Snapshot, title string, section content.Section, pg pager) Page {
 	if pg.Number > 0 {
 		title = "Page " + strconv.Itoa(pg.Number) + " — " + title
 	}
-	p := s.newPage(snap, title, pagePath(pg.First, pg.Number), section)
+	p := s.NewPage(snap, title, pagePath(pg.First, pg.Number), section)
 	p.Pager = pg
 	return p
 }
 
-func (s *server) issue(c echo.Context) error {
+func (s *Site) Issue(c echo.Context) error {
 	return s.pageIn(c, "issue", s.issueScope(c), s.fillIssue(c))
 }
 
 // issueScope is the key of what an issue's page shows: the issue and the
 // issues beside it (see pageIn).
-func (s *server) issueScope(c echo.Context) func(*content.Snapshot) string {
+func (s *Site) issueScope(c echo.Context) func(*content.Snapshot) string {
 	return func(snap *content.Snapshot) string {
 		iss := findIssue(snap, c.Param("number"))
 		for i, other := range snap.Issues {
@@ -184,7 +184,7 @@ func (s *server) issueScope(c echo.Context) func(*content.Snapshot) string {
 }
 
 // articleScope is the key of what an article's page shows: its issue.
-func (s *server) articleScope(c echo.Context) func(*content.Snapshot) string {
+func (s *Site) articleScope(c echo.Context) func(*content.Snapshot) string {
 	return func(snap *content.Snapshot) string {
 		if iss := findIssue(snap, c.Param("number")); iss != nil {
 			return feed.PageKey(snap, iss)
@@ -196,22 +196,22 @@ func (s *server) articleScope(c echo.Context) func(*content.Snapshot) string {
 // fillIssue fills the issue page the request names from a snapshot: the
 // public one, or the editors' preview, which shows the same page.
 // fillIssue fills the issue page the request names (page.FillIssue).
-func (s *server) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) {
+func (s *Site) fillIssue(c echo.Context) func(*content.Snapshot) (any, error) {
 	return func(snap *content.Snapshot) (any, error) {
-		return page.FillIssue(snap, c.Param("number"), s.newPage)
+		return page.FillIssue(snap, c.Param("number"), s.NewPage)
 	}
 }
 
-func (s *server) article(c echo.Context) error {
+func (s *Site) Article(c echo.Context) error {
 	if to := s.movedArticle(c); to != "" {
-		return s.movedPermanently(c, to)
+		return s.MovedPermanently(c, to)
 	}
 	return s.pageIn(c, "article", s.articleScope(c), s.fillArticle(c))
 }
 
 // movedArticle is where the article the request names under a slug it
 // had before (content.Slugs) is now, or "".
-func (s *server) movedArticle(c echo.Context) string {
+func (s *Site) movedArticle(c echo.Context) string {
 	snap := s.content.At(s.now())
 	iss := findIssue(snap, c.Param("number"))
 	if iss == nil || iss.Article(c.Param("slug")) != nil {
@@ -225,13 +225,13 @@ func (s *server) movedArticle(c echo.Context) string {
 
 // fillArticle fills the article page the request names, like fillIssue.
 // fillArticle fills the article page the request names (page.FillArticle).
-func (s *server) fillArticle(c echo.Context) func(*content.Snapshot) (any, error) {
+func (s *Site) fillArticle(c echo.Context) func(*content.Snapshot) (any, error) {
 	return func(snap *content.Snapshot) (any, error) {
-		return page.FillArticle(snap, c.Param("number"), c.Param("slug"), s.newPage)
+		return page.FillArticle(snap, c.Param("number"), c.Param("slug"), s.NewPage)
 	}
 }
 
-func (s *server) section(sec content.Section) echo.HandlerFunc {
+func (s *Site) Section(sec content.Section) echo.HandlerFunc {
 	base := "/sections/" + string(sec)
 	return func(c echo.Context) error {
 		scope := func(snap *content.Snapshot) string {
@@ -293,10 +293,10 @@ type (
 	sectionListsOf    struct{ content.Section }
 )
 
-func (s *server) feedList(c echo.Context) error {
+func (s *Site) FeedList(c echo.Context) error {
 	return s.page(c, "feeds", func(snap *content.Snapshot) (any, error) {
 		site := snap.Site
-		p := feedsPage{Page: s.newPage(snap, "Feeds — "+site.Title, "/feeds", ""), OPML: site.URL("/feeds.opml"), Home: site.URL("/")}
+		p := feedsPage{Page: s.NewPage(snap, "Feeds — "+site.Title, "/feeds", ""), OPML: site.URL("/feeds.opml"), Home: site.URL("/")}
 		p.Description = "Subscribe to " + site.Title + " in any feed reader: RSS, Atom and JSON Feed."
 		for _, spec := range feed.Specs() {
 			g := feedGroup{Title: spec.Title(site), About: feedAbout(spec), Page: spec.HomePath()}

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"bytes"
@@ -200,8 +200,8 @@ func w3cTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// sitemap serves /sitemap.xml and the yearly sitemaps.
-func (s *server) sitemap(c echo.Context) error {
+// Sitemap serves /sitemap.xml and the yearly sitemaps.
+func (s *Site) Sitemap(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	path := c.Request().URL.Path

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"bytes"
@@ -35,12 +35,12 @@ import (
 // download of a feed does, under one name for all search pages
 // ("/search") and one per search feed format.
 
-// searchCacheBytes bounds the cache of search pages.
-const searchCacheBytes = 8 << 20
+// SearchCacheBytes bounds the cache of search pages.
+const SearchCacheBytes = 8 << 20
 
 const hitsPerPage = page.HitsPerPage
 
-func (s *server) searchPage(c echo.Context) error {
+func (s *Site) SearchPage(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	site := snap.Site
@@ -52,7 +52,7 @@ func (s *server) searchPage(c echo.Context) error {
 		// browser. An export keeps one file for all of them.
 		raw = ""
 	}
-	p := searchPage{Page: s.newPage(snap, "Search — "+site.Title, "/search", ""), Query: raw}
+	p := searchPage{Page: s.NewPage(snap, "Search — "+site.Title, "/search", ""), Query: raw}
 	p.Description = "Search every article of " + site.Title + "."
 	p.Script = s.static.URL("search.js")
 	p.Action = "/search"
@@ -110,7 +110,7 @@ type searchStatus struct{ status int }
 func (e *searchStatus) Error() string { return http.StatusText(e.status) }
 
 // renderSearch renders the search page p.
-func (s *server) renderSearch(site *content.Site, p searchPage) (*feed.Response, error) {
+func (s *Site) renderSearch(site *content.Site, p searchPage) (*feed.Response, error) {
 	body, err := s.tmpl.Render("search", p)
 	if err != nil {
 		return nil, err
@@ -130,9 +130,9 @@ func searchHeader() http.Header {
 	return h
 }
 
-// searchIndex is /search/index.json, the index a static copy of the site
+// SearchIndex is /search/index.json, the index a static copy of the site
 // searches with search.js (content/search's StaticIndex).
-func (s *server) searchIndex(c echo.Context) error {
+func (s *Site) SearchIndex(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	p, err := s.cachedPage(snap, "search/index.json", func() (*feed.Response, error) {
@@ -152,7 +152,7 @@ func (s *server) searchIndex(c echo.Context) error {
 // counts the search against the client's rate limit: the status of the
 // answer, OK when the search is to be run (runSearch);
 // http.StatusTooManyRequests when it has answered it itself.
-func (s *server) checkSearch(c echo.Context, snap *content.Snapshot, p *searchPage) (*search.Query, int, int) {
+func (s *Site) checkSearch(c echo.Context, snap *content.Snapshot, p *searchPage) (*search.Query, int, int) {
 	site := snap.Site
 	p.Title = "“" + content.Line(p.Query) + "” — Search — " + site.Title
 	p.Canonical = site.URL("/search") + "?q=" + feed.QueryValue(p.Query)
@@ -175,7 +175,7 @@ func (s *server) checkSearch(c echo.Context, snap *content.Snapshot, p *searchPa
 
 // runSearch runs q for page n into p and returns the status of the
 // answer.
-func (s *server) runSearch(c echo.Context, snap *content.Snapshot, q *search.Query, n int, p *searchPage) int {
+func (s *Site) runSearch(c echo.Context, snap *content.Snapshot, q *search.Query, n int, p *searchPage) int {
 	site := snap.Site
 	ctx, cancel := context.WithTimeout(c.Request().Context(), search.Timeout)
 	defer cancel()
@@ -269,10 +269,10 @@ func tooManySearches(c echo.Context, wait time.Duration) error {
 	return nil
 }
 
-// searchFeed serves the feeds of searches in format f: the newest
+// SearchFeed serves the feeds of searches in format f: the newest
 // matching articles, at most the site's feed length, the same entries
 // as every other feed.
-func (s *server) searchFeed(f feed.Format) echo.HandlerFunc {
+func (s *Site) SearchFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		now := s.now()
 		snap := s.content.At(now)
@@ -331,9 +331,9 @@ func searchFeedProblem(c echo.Context, status int, msg string) error {
 	return nil
 }
 
-// openSearch is /opensearch.xml (OpenSearch 1.1): the search page and
+// OpenSearch is /opensearch.xml (OpenSearch 1.1): the search page and
 // feeds as browsers and readers fill them in.
-func (s *server) openSearch(c echo.Context) error {
+func (s *Site) OpenSearch(c echo.Context) error {
 	now := s.now()
 	snap := s.content.At(now)
 	p, err := s.cachedPage(snap, "opensearch", func() (*feed.Response, error) {

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ import (
 // itself: no script runs, nothing is fetched, it is sandboxed.
 var hvImageCSP = []string{"default-src 'none'; style-src 'unsafe-inline'; sandbox"}
 
-func (s *server) image(c echo.Context) error {
+func (s *Site) Image(c echo.Context) error {
 	preview := s.editor(c.Request())
 	pub := findIssue(s.content.At(s.now()), c.Param("number")) // nil unless public
 	iss := pub
@@ -59,7 +59,7 @@ func (s *server) image(c echo.Context) error {
 // picture returns the response of img from the render cache, reading
 // it on a miss. Its key is the hash of its bytes: a picture changed on
 // disk has a new URL.
-func (s *server) picture(img *content.Image) (*feed.Response, error) {
+func (s *Site) picture(img *content.Image) (*feed.Response, error) {
 	v, err := s.feeds.Value("img\x00"+img.Hash+"/"+img.Type, "", func() (any, int64, error) {
 		b, err := img.Read()
 		if err != nil {

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"net/http"
@@ -28,13 +28,13 @@ func htmlHeader() http.Header {
 // the snapshot, whose key changes with every publication or content
 // change; the page's previous version leaves the cache when the new one
 // is made.
-func (s *server) cachedPage(snap *content.Snapshot, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
+func (s *Site) cachedPage(snap *content.Snapshot, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
 	return s.cachedPageIn(snap.Key, key, build)
 }
 
 // cachedPageIn is cachedPage for a page whose bytes depend on what scope
 // names of the content (see pageIn).
-func (s *server) cachedPageIn(scope, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
+func (s *Site) cachedPageIn(scope, key string, build func() (*feed.Response, error)) (*feed.Response, error) {
 	return s.feeds.Response("page\x00"+scope+"\x00"+key, "page\x00"+key, build)
 }
 
@@ -46,13 +46,13 @@ func (s *server) cachedPageIn(scope, key string, build func() (*feed.Response, e
 // public. A shared cache may answer an editor with the public page (no
 // live reload); it never answers a reader with an editor's. Why this is
 // worth it is in ARCHITECTURE.md, "Previewing public URLs".
-func (s *server) preparePage(contentType string, body []byte, header http.Header) (*feed.Response, error) {
+func (s *Site) preparePage(contentType string, body []byte, header http.Header) (*feed.Response, error) {
 	return s.feeds.NewPage(contentType, body, header)
 }
 
 // writePage writes a cached page, which caches may keep until the next
 // publication at most.
-func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
+func (s *Site) writePage(c echo.Context, snap *content.Snapshot, now time.Time, p *feed.Response) error {
 	maxAge, stale, _ := freshness(snap, now)
 	return httpx.Write(c, p, httpx.Answer{CacheControl: []string{feed.CacheControl(snap.Site, maxAge, stale)}})
 }
@@ -60,7 +60,7 @@ func (s *server) writePage(c echo.Context, snap *content.Snapshot, now time.Time
 // page serves the HTML page built by fill for the request's snapshot,
 // compressed for clients that accept it. fill returns httpx.ErrNotFound when
 // the URL names nothing public.
-func (s *server) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
+func (s *Site) page(c echo.Context, name string, fill func(snap *content.Snapshot) (any, error)) error {
 	return s.pageIn(c, name, nil, fill)
 }
 
@@ -68,11 +68,11 @@ func (s *server) page(c echo.Context, name string, fill func(snap *content.Snaps
 // than scope names (feed.PageKey of the issues it shows); nil or "" for a
 // page that may show anything of the snapshot (feed.SnapshotKey). The
 // page is rendered again only when that changes.
-func (s *server) pageIn(c echo.Context, name string, scope func(snap *content.Snapshot) string, fill func(snap *content.Snapshot) (any, error)) error {
+func (s *Site) pageIn(c echo.Context, name string, scope func(snap *content.Snapshot) string, fill func(snap *content.Snapshot) (any, error)) error {
 	now := s.now()
 	snap := s.content.At(now)
 	if s.editor(c.Request()) {
-		return s.desk.PreviewModePage(c, name, snap, fill)
+		return s.preview(c, name, snap, fill)
 	}
 	key := c.Path() + "\x00" + strings.Join(c.ParamValues(), "\x00")
 	sk := ""
@@ -102,10 +102,10 @@ func (s *server) pageIn(c echo.Context, name string, scope func(snap *content.Sn
 	return s.writePage(c, snap, now, p)
 }
 
-// writeNotFound writes the 404 page in the site's layout.
-func (s *server) writeNotFound(c echo.Context) error {
+// WriteNotFound writes the 404 page in the site's layout.
+func (s *Site) WriteNotFound(c echo.Context) error {
 	snap := s.content.At(s.now())
-	data := notFoundPage{Page: s.newPage(snap, "Page not found", "/", "")}
+	data := notFoundPage{Page: s.NewPage(snap, "Page not found", "/", "")}
 	data.Description = "There is no page at this address."
 	body, err := s.tmpl.Render("notfound", data)
 	if err != nil {

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"bytes"
@@ -39,11 +39,11 @@ type opmlEntry struct {
 	Language    string `xml:"language,attr,omitempty"`
 }
 
-// opml serves every feed as an OPML subscription list, for importing
+// OPML serves every feed as an OPML subscription list, for importing
 // into a feed reader in one go. Each feed is listed once, in Atom unless
 // ?format=rss or ?format=json asks otherwise: one subscription per feed,
 // not three copies of it.
-func (s *server) opml(c echo.Context) error {
+func (s *Site) OPML(c echo.Context) error {
 	f := feed.Atom
 	if q := c.QueryParam("format"); q != "" {
 		f = feed.Format(q)

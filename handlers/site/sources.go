@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"fmt"
@@ -24,12 +24,12 @@ import (
 // planetItems are the items of the combined feed.
 const planetItems = 50
 
-// requireSourcesFeed guards the combined feed: open when the site makes
+// RequireSourcesFeed guards the combined feed: open when the site makes
 // it public; otherwise the preview token, as a Bearer token, the preview
 // cookie, or the password of HTTP Basic authentication (which every feed
 // reader can send; the user name is ignored).
-func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
-	guarded := s.desk.Require(next)
+func (s *Site) RequireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
+	guarded := s.require(next)
 	return func(c echo.Context) error {
 		if s.sources.Load() == nil {
 			return httpx.ErrNotFound
@@ -37,7 +37,7 @@ func (s *server) requireSourcesFeed(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.content.Content().Site.SourcesPublic {
 			return next(c)
 		}
-		if _, pass, ok := c.Request().BasicAuth(); ok && s.desk.TokenOK(pass) {
+		if _, pass, ok := c.Request().BasicAuth(); ok && s.tokenOK(pass) {
 			c.Response().Header().Set("Cache-Control", "private, no-cache")
 			return next(c)
 		}
@@ -66,7 +66,7 @@ func planetOf(items []upstream.Item) []feed.PlanetItem {
 	return out
 }
 
-func (s *server) planetFeed(f feed.Format) echo.HandlerFunc {
+func (s *Site) PlanetFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
 		site := s.content.Content().Site

@@ -1,4 +1,4 @@
-package handlers
+package site
 
 import (
 	"strconv"
@@ -35,17 +35,17 @@ type tagFeeds struct {
 	Formats []FeedLink
 }
 
-func (s *server) tags(c echo.Context) error {
+func (s *Site) Tags(c echo.Context) error {
 	return s.page(c, "tags", func(snap *content.Snapshot) (any, error) {
-		p := tagsPage{Page: s.newPage(snap, "Tags — "+snap.Site.Title, "/tags", ""), Tags: snap.Tags()}
+		p := tagsPage{Page: s.NewPage(snap, "Tags — "+snap.Site.Title, "/tags", ""), Tags: snap.Tags()}
 		p.Description = "Every subject " + snap.Site.Title + " has written about, with a page and a feed each."
 		return p, nil
 	})
 }
 
-func (s *server) tag(c echo.Context) error {
+func (s *Site) Tag(c echo.Context) error {
 	if r := s.canonicalTag(c); r != "" {
-		return s.movedPermanently(c, r)
+		return s.MovedPermanently(c, r)
 	}
 	scope := func(snap *content.Snapshot) string {
 		if t := snap.Tag(c.Param("tag")); t != nil {
@@ -77,7 +77,7 @@ func (s *server) tag(c echo.Context) error {
 // canonicalTag is where a request for a tag under another spelling
 // (/tags/Open-Source/page/2) belongs, or "" when it is canonical or
 // names no tag.
-func (s *server) canonicalTag(c echo.Context) string {
+func (s *Site) canonicalTag(c echo.Context) string {
 	raw := c.Param("tag")
 	slug := content.TagSlug(raw)
 	if slug == raw || slug == "" || s.content.At(s.now()).Tag(slug) == nil {
@@ -100,18 +100,18 @@ func tagFeedLinks(site *content.Site, t *content.Tag) []FeedLink {
 	return out
 }
 
-// tagFeed serves the feeds of every tag in format f.
-func (s *server) tagFeed(f feed.Format) echo.HandlerFunc {
+// TagFeed serves the feeds of every tag in format f.
+func (s *Site) TagFeed(f feed.Format) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if r := s.canonicalTag(c); r != "" {
-			return s.movedPermanently(c, r+"/feed."+string(f))
+			return s.MovedPermanently(c, r+"/feed."+string(f))
 		}
 		slug := c.Param("tag")
 		if s.content.At(s.now()).Tag(slug) == nil {
 			return httpx.ErrNotFound
 		}
 		spec := feed.TagSpec(slug)
-		r, cc, err := s.subscriptionFeed(spec, f)
+		r, cc, err := s.SubscriptionFeed(spec, f)
 		if err != nil {
 			return err
 		}
