@@ -37,20 +37,7 @@ func TestExportFediverseServedByNginx(t *testing.T) {
 	ngx := startNginx(t, out)
 	srv := startServer(t, serveConfig{content: dir, data: exportEnv(out)["MORNINGPOST_DATA"], now: func() time.Time { return at }, accessLog: false})
 
-	transport := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4}
-	defer transport.CloseIdleConnections()
-	fetch := func(base, target string, header ...string) (*http.Response, []byte) {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, base+target, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept-Encoding", "identity")
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		return roundTrip(t, transport, req)
-	}
+	fetch := identityFetcher(t)
 	const as = "application/activity+json"
 	const ld = `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`
 	// same asks both for target and wants the same 200, bytes and

@@ -292,21 +292,7 @@ func TestExportServedByNginx(t *testing.T) {
 	ngx := startNginx(t, out)
 	srv := startServer(t, serveConfig{content: dir, now: func() time.Time { return at }, accessLog: false})
 
-	// One transport, so connections are reused: nginx has few.
-	transport := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4}
-	defer transport.CloseIdleConnections()
-	fetch := func(base, target string, header ...string) (*http.Response, []byte) {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, base+target, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Accept-Encoding", "identity")
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		return roundTrip(t, transport, req)
-	}
+	fetch := identityFetcher(t)
 
 	urls := exportedURLs(t, out)
 	_, home := fetch(srv, "/")

@@ -175,6 +175,26 @@ func get(t *testing.T, method, url string, header ...string) (*http.Response, []
 }
 
 // roundTrip sends req through rt and reads the whole response.
+// identityFetcher returns a GET of base+target without compression,
+// with header's name/value pairs set, through one transport for the
+// test, so that connections are reused (nginx has few).
+func identityFetcher(t *testing.T) func(base, target string, header ...string) (*http.Response, []byte) {
+	transport := &http.Transport{DisableCompression: true, MaxIdleConnsPerHost: 4}
+	t.Cleanup(transport.CloseIdleConnections)
+	return func(base, target string, header ...string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodGet, base+target, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Accept-Encoding", "identity")
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		return roundTrip(t, transport, req)
+	}
+}
+
 func roundTrip(t *testing.T, rt http.RoundTripper, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
 	resp, err := rt.RoundTrip(req)
