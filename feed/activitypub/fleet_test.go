@@ -2,7 +2,10 @@ package activitypub
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -60,4 +63,43 @@ func TestOneDelivererInAFleet(t *testing.T) {
 			t.Errorf("%s delivered %d times, want once", id, got[id])
 		}
 	}
+}
+
+// TestNoLeaseWithoutAnAccount: a server whose site has no activitypub:
+// takes no lease (a store write every few seconds for nothing) and says
+// nothing of publishing; adding the block takes it at the next check,
+// and removing it gives it back.
+func TestNoLeaseWithoutAnAccount(t *testing.T) {
+	f := newFixture(t)
+	withoutAccount, _, _ := strings.Cut(siteYAML, "activitypub:")
+	f.write(content.SiteFile, withoutAccount)
+	holder := func() string {
+		var h string
+		err := f.db.QueryRowContext(t.Context(), "SELECT holder FROM leases WHERE name = ?", LeaseName).Scan(&h)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.Fatal(err)
+		}
+		return h
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal(what)
+			}
+		}
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); f.svc.RunLeased(ctx, 300*time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+
+	time.Sleep(500 * time.Millisecond) // five checks
+	if h := holder(); h != "" {
+		t.Fatalf("without an account the lease is held by %s", h)
+	}
+	f.write(content.SiteFile, siteYAML)
+	waitFor("the account was added and the lease never taken", func() bool { return holder() != "" })
+	f.write(content.SiteFile, withoutAccount)
+	waitFor("the account was removed and the lease kept", func() bool { return holder() == "" })
 }

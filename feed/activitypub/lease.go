@@ -27,6 +27,15 @@ func (s *Service) RunLeased(ctx context.Context, term time.Duration) {
 	lease := store.NewLease(s.db, LeaseName, term, s.now)
 	var leads atomic.Bool
 	check := func() {
+		if _, cfg := s.config(); cfg == nil {
+			// No account (yet): nothing to publish or deliver, so no
+			// lease to take or keep; adding activitypub: takes it at
+			// the next check.
+			if leads.Swap(false) {
+				_ = lease.Release(ctx)
+			}
+			return
+		}
 		held, err := lease.Acquire(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("activitypub: lease", "error", err)
